@@ -1,0 +1,57 @@
+"""The cleaner: raw pages and scraped text in, clean articles out.
+
+`clean_html` and `clean_text` never raise: a page that cannot be parsed gives an
+Article with whatever could be recovered (possibly empty).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from searchlib.clean.encoding import decode
+from searchlib.clean.text import clean_body, clean_text
+from searchlib.models import Article
+
+__all__ = ["clean_body", "clean_html", "clean_text"]
+
+log = logging.getLogger(__name__)
+
+_TAG_RE = re.compile(r"<[^>]*>")
+_SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+
+
+def clean_html(html: str | bytes, url: str | None = None) -> Article:
+    """Extract the article, its headline and metadata from an HTML page.
+
+    Args:
+        html: the page, as text or as bytes in any encoding (BOM, <meta charset> and
+            UTF-8/cp1252 detection decide).
+        url: where the page came from, used for the site name and relative dates.
+    Returns:
+        The cleaned Article; empty fields where nothing was found.
+    """
+    text = decode(html) if isinstance(html, bytes) else html.replace("\x00", "")
+    try:
+        from bs4 import BeautifulSoup
+
+        from searchlib.clean.html import clean_soup
+
+        soup = BeautifulSoup(text, "lxml")
+        return clean_soup(soup, url)
+    except (
+        RecursionError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        LookupError,
+        AssertionError,
+    ) as exc:
+        # Pathological markup: fall back to the page's text so nothing is lost silently.
+        log.warning(
+            "could not parse page%s (%s); using its plain text", f" {url}" if url else "", exc
+        )
+        plain = _TAG_RE.sub(" ", _SCRIPT_RE.sub(" ", text))
+        import html as htmllib
+
+        return clean_text(htmllib.unescape(plain))

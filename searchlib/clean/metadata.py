@@ -1,0 +1,284 @@
+"""Read article metadata from a parsed page: JSON-LD, meta tags, <time>, bylines."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from searchlib.clean import rules
+from searchlib.clean.dates import date_from_url, parse_date
+
+_ARTICLE_TYPES = frozenset(
+    {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+     "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "scholarlyarticle",
+     "techarticle", "report", "liveblogposting", "posting", "socialmediaposting", "webpage",
+     "creativework", "medicalwebpage", "newsmediaorganization"}
+)  # fmt: skip
+_SPACE = re.compile(r"\s+")
+_SPLIT_NAMES = re.compile(r"\s*(?:,|;|\band\b|&|\bund\b|\bet\b|\|)\s*", re.I)
+_NOT_A_NAME = re.compile(
+    r"https?://|www\.|@|\d{3,}|^(?:by|admin|staff|editor|redaktion)$|"
+    r"\b(?:staff|senior|chief|special|foreign|political|contributing)?\s*"
+    r"(?:writer|reporter|correspondent|editor|contributor|columnist|journalist|"
+    r"photographer|news service|staff)s?$",
+    re.I,
+)
+
+
+@dataclass
+class PageMeta:
+    """Metadata candidates read from a page, before the body is known."""
+
+    title: str = ""
+    title_tag: str = ""
+    date: datetime | None = None
+    authors: list[str] = field(default_factory=list)
+    site: str | None = None
+    url: str | None = None
+    tags: list[str] = field(default_factory=list)
+    language: str | None = None
+
+
+def squash(text: str) -> str:
+    """Collapse runs of white space to one space and strip."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def _meta_index(soup: BeautifulSoup) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for tag in soup.find_all("meta"):
+        key = tag.get("property") or tag.get("name") or tag.get("itemprop") or tag.get("http-equiv")
+        content = tag.get("content")
+        if isinstance(key, str) and isinstance(content, str) and content.strip():
+            found.setdefault(key.strip().lower(), []).append(squash(content))
+    return found
+
+
+def _first(meta: dict[str, list[str]], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        if meta.get(key):
+            return meta[key][0]
+    return None
+
+
+def _walk_jsonld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > 6:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_jsonld(item, depth + 1)
+    elif isinstance(node, dict):
+        yield node
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+            if key in node:
+                yield from _walk_jsonld(node[key], depth + 1)
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    value = node.get("@type", ())
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return {v.lower() for v in values if isinstance(v, str)}
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [name for item in value[:10] for name in _names(item)]
+    return []
+
+
+def _jsonld(soup: BeautifulSoup) -> dict[str, Any]:
+    """Return the fields of the page's article object, the most specific type first."""
+    best: dict[str, Any] = {}
+    best_rank = -1
+    for script in soup.find_all("script", type=re.compile("ld\\+json", re.I)):
+        raw = script.string or script.get_text()
+        if not raw or len(raw) > 2_000_000:
+            continue
+        try:
+            data = json.loads(raw.strip().rstrip(";"))
+        except ValueError:
+            continue
+        for node in _walk_jsonld(data):
+            types = _types(node)
+            if not types & _ARTICLE_TYPES:
+                continue
+            rank = 1 if types & {"webpage", "creativework", "newsmediaorganization"} else 2
+            if "headline" in node or "datePublished" in node:
+                rank += 1
+            if rank > best_rank:
+                best, best_rank = node, rank
+    return best
+
+
+def clean_author(name: str) -> list[str]:
+    """Split an author string into clean person names."""
+    name = squash(re.sub(r"^\s*(?:by|von|par|por|di|door)\s*[:\s]", "", name, flags=re.I))
+    out = []
+    for part in _SPLIT_NAMES.split(name):
+        part = part.strip(" .:-|·•")
+        if 2 <= len(part) <= 60 and not _NOT_A_NAME.search(part) and len(part.split()) <= 5:
+            out.append(part)
+    return out
+
+
+def _dedupe(items: list[str], limit: int) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item.casefold()
+        if item and key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out[:limit]
+
+
+def _split_keywords(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [squash(str(v)) for v in value if isinstance(v, str | int)]
+    if isinstance(value, str):
+        return [squash(v) for v in re.split(r"[,;]", value) if v.strip()]
+    return []
+
+
+def strip_site_name(title: str, site: str | None) -> str:
+    """Remove a site name appended or prepended to a <title> ("Story - Site")."""
+    title = squash(title)
+    for sep in rules.TITLE_SEPARATORS:
+        if sep not in title:
+            continue
+        parts = title.split(sep)
+        if site:
+            low = site.casefold()
+            kept = [p for p in parts if p.strip().casefold() != low and low not in p.casefold()]
+            if kept and len(kept) < len(parts):
+                return sep.join(kept).strip()
+        # Without a known site name, keep the longest part: headlines outweigh brand names.
+        longest = max(parts, key=len)
+        if len(longest) >= 0.5 * len(title) or len(parts) == 2:
+            return longest.strip()
+    return title
+
+
+def _language(soup: BeautifulSoup, meta: dict[str, list[str]], ld: dict[str, Any]) -> str | None:
+    html = soup.find("html")
+    candidates: list[Any] = [html.get("lang") if isinstance(html, Tag) else None]
+    candidates += [html.get("xml:lang") if isinstance(html, Tag) else None]
+    candidates += [ld.get("inLanguage"), _first(meta, rules.META_LANGUAGE)]
+    for value in candidates:
+        if isinstance(value, str) and re.match(r"^[a-zA-Z]{2,3}\b", value.strip()):
+            return value.strip()[:3].split("-")[0].split("_")[0].lower()
+    return None
+
+
+def _time_elements(soup: BeautifulSoup) -> datetime | None:
+    for attrs in (
+        {"itemprop": "datePublished"},
+        {"pubdate": True},
+        {"class": re.compile("publish|date", re.I)},
+        {},
+    ):
+        for tag in soup.find_all("time", attrs=attrs, limit=5):
+            value = tag.get("datetime") or tag.get("content") or tag.get_text(" ")
+            parsed = parse_date(value if isinstance(value, str) else None)
+            if parsed:
+                return parsed
+    for tag in soup.find_all(attrs={"itemprop": "datePublished"}, limit=3):
+        value = tag.get("content") or tag.get("datetime") or tag.get_text(" ")
+        parsed = parse_date(value if isinstance(value, str) else None)
+        if parsed:
+            return parsed
+    return None
+
+
+def _byline_authors(soup: BeautifulSoup) -> list[str]:
+    found: list[str] = []
+    for tag in soup.find_all(attrs={"rel": "author"}, limit=5):
+        found += clean_author(tag.get_text(" "))
+    if found:
+        return found
+    for tag in soup.find_all(attrs={"itemprop": "author"}, limit=5):
+        name = tag.find(attrs={"itemprop": "name"})
+        text = name.get("content") or name.get_text(" ") if isinstance(name, Tag) else None
+        found += clean_author(text if isinstance(text, str) else tag.get_text(" "))
+    if found:
+        return found
+    pattern = re.compile("|".join(rules.AUTHOR_HINTS), re.I)
+    for tag in soup.find_all(class_=pattern, limit=10):
+        text = squash(tag.get_text(" "))
+        if not text or len(text) > 120:
+            continue
+        match = rules.BYLINE_RE.match(text)
+        found += clean_author(match["names"] if match else text)
+        if found:
+            break
+    return found
+
+
+def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
+    """Collect metadata candidates from the page head and well-known markup."""
+    meta = _meta_index(soup)
+    ld = _jsonld(soup)
+    out = PageMeta()
+
+    title_tag = soup.find("title")
+    out.title_tag = squash(title_tag.get_text(" ")) if isinstance(title_tag, Tag) else ""
+
+    publisher = ld.get("publisher")
+    site = _first(meta, rules.META_SITE) or next(iter(_names(publisher)), None)
+    canonical = None
+    link = soup.find("link", rel="canonical")
+    if isinstance(link, Tag) and isinstance(link.get("href"), str):
+        canonical = str(link["href"]).strip()
+    og_url = _first(meta, ("og:url",))
+    for candidate in (url, canonical, og_url):
+        if candidate and urlsplit(candidate).scheme in ("http", "https"):
+            out.url = candidate
+            break
+    if site and site.startswith("@"):
+        site = site[1:]
+    if not site and out.url:
+        site = urlsplit(out.url).hostname
+        if site and site.startswith("www."):
+            site = site[4:]
+    out.site = squash(site) if site else None
+
+    headline = ld.get("headline") or ld.get("name")
+    title = headline if isinstance(headline, str) else _first(meta, rules.META_TITLE)
+    out.title = squash(title) if title else ""
+
+    date_value = ld.get("datePublished") or ld.get("dateCreated")
+    out.date = (
+        parse_date(date_value if isinstance(date_value, str) else None)
+        or parse_date(_first(meta, rules.META_DATE[:-4]))
+        or _time_elements(soup)
+        or parse_date(_first(meta, rules.META_DATE[-4:]))
+        or date_from_url(out.url)
+    )
+
+    authors = [a for name in _names(ld.get("author")) for a in clean_author(name)]
+    if not authors:
+        authors = [
+            a for key in rules.META_AUTHOR for v in meta.get(key, []) for a in clean_author(v)
+        ]
+    if not authors:
+        authors = _byline_authors(soup)
+    out.authors = _dedupe(authors, 10)
+
+    tags = _split_keywords(ld.get("keywords"))
+    for key in rules.META_TAGS:
+        for value in meta.get(key, []):
+            tags += _split_keywords(value)
+    out.tags = _dedupe([t for t in tags if 1 < len(t) <= 60], 30)
+    out.language = _language(soup, meta, ld)
+    return out

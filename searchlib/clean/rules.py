@@ -1,0 +1,197 @@
+"""Boilerplate rules, kept as data apart from the code that applies them.
+
+Everything here is general web vocabulary (tag names, class/id tokens, text patterns
+common to many sites and CMSs); nothing is keyed to one site or page.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Elements whose content is never article text.
+DROP_TAGS: frozenset[str] = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+        "canvas", "map", "button", "input", "select", "textarea", "option", "label",
+        "form", "nav", "menu", "menuitem", "dialog", "head", "meta", "link", "audio",
+        "video", "source", "track", "picture", "img", "area", "frame", "frameset",
+    }
+)  # fmt: skip
+
+#: Elements that are boilerplate unless they are (or hold) the article itself.
+WEAK_DROP_TAGS: frozenset[str] = frozenset({"aside", "footer", "header"})
+
+#: Block-level elements: each starts a new paragraph in the output.
+BLOCK_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "li",
+        "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "td", "th",
+        "tbody", "thead", "tfoot", "caption", "figure", "figcaption", "address", "hr",
+        "br", "center", "fieldset", "details", "summary", "header", "footer", "aside",
+        "body", "html", "font",
+    }
+)  # fmt: skip
+
+HEADING_TAGS: frozenset[str] = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+#: Paragraph-like elements whose text is scored when looking for the article.
+SCORED_TAGS: frozenset[str] = frozenset({"p", "pre", "blockquote", "td", "li", "dd", "div"})
+
+#: class/id tokens that mark boilerplate. A token matches a whole word of the attribute
+#: once it is split on -, _, space and camelCase (so "ad" does not match "header").
+BOILERPLATE_TOKENS: frozenset[str] = frozenset(
+    {
+        # comments and comment forms (WordPress, Disqus, Jetpack, themes)
+        "comment", "comments", "commentlist", "respond", "reply", "disqus", "discussion",
+        "jetpack", "wpdiscuz", "commentform", "replies",
+        # share / like / follow widgets
+        "share", "sharing", "sharedaddy", "social", "socials", "sociable", "addthis",
+        "shariff", "likes", "like", "follow", "tweet", "facebook", "twitter", "whatsapp",
+        "pinterest", "linkedin", "print", "email", "bookmark",
+        # consent, cookies, newsletter, paywall
+        "cookie", "cookies", "consent", "gdpr", "newsletter", "subscribe", "subscription",
+        "signup", "paywall", "optin", "popup", "modal", "overlay", "banner", "login",
+        "register", "registration",
+        # navigation and page furniture
+        "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "pagination",
+        "pager", "footer", "masthead", "sidebar", "widget", "widgets", "toolbar",
+        "skip", "skiplink", "topbar", "dropdown", "offcanvas", "hidden", "sr",
+        # related, most-read, trending, recommendations
+        "related", "relatedposts", "recommended", "recommendation", "recommendations",
+        "popular", "mostread", "most", "trending", "teaser", "teasers", "more",
+        "readmore", "outbrain", "taboola", "promo", "promotion", "sponsored", "sponsor",
+        "partner", "partners",
+        # ads
+        "ad", "ads", "adv", "advert", "advertisement", "advertising", "adsense", "dfp",
+        "adslot", "adunit", "billboard", "commercial",
+        # author bios, tags, meta rows
+        "bio", "biography", "authorbox", "byline", "meta", "postmeta", "tags",
+        "tagcloud", "categories", "category", "copyright", "disclaimer", "credits",
+        "caption", "rating", "vote", "poll",
+    }
+)  # fmt: skip
+
+#: Multi-word class/id fragments (matched on the joined, lower-cased attribute).
+BOILERPLATE_SUBSTRINGS: tuple[str, ...] = (
+    "comment-respond", "comment-form", "comments-area", "comment-list", "most-read",
+    "mostread", "most-popular", "mostpopular", "read-more", "readmore", "related-",
+    "-related", "share-", "-share", "social-", "newsletter", "cookie", "consent",
+    "author-bio", "author-box", "authorbox", "about-author", "about-the-author",
+    "post-navigation", "postnav", "screen-reader", "visually-hidden", "visuallyhidden",
+    "sr-only", "breadcrumb", "sidebar", "site-footer", "site-header", "page-footer",
+    "advert", "adsbygoogle", "ad-container", "ad-slot", "ad-wrapper", "adwrapper",
+    "sponsored", "promo", "subscribe", "paywall", "signup", "sign-up", "trending",
+    "recirc", "more-stories", "morestories", "you-may-like", "also-read", "jp-relatedposts",
+)  # fmt: skip
+
+#: class/id tokens that mark the article itself; they protect a node from removal.
+CONTENT_TOKENS: frozenset[str] = frozenset(
+    {
+        "article", "content", "entry", "post", "story", "text", "body", "main",
+        "articlebody", "storybody", "entrycontent", "postcontent", "articletext",
+        "storytext", "blogpost", "news",
+    }
+)  # fmt: skip
+
+#: Roles that mark boilerplate.
+BOILERPLATE_ROLES: frozenset[str] = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "menu",
+     "menubar", "alert", "alertdialog", "form", "toolbar"}
+)  # fmt: skip
+
+#: Selectors (as attribute tests) that mark the article body on well-marked-up pages.
+ARTICLE_HINTS: tuple[tuple[str, str], ...] = (
+    ("itemprop", "articleBody"),
+    ("itemprop", "articlebody"),
+    ("property", "articleBody"),
+    ("itemprop", "text"),
+)
+
+#: Lines or short blocks that are boilerplate wherever they appear: comment prompts,
+#: share prompts, consent and newsletter calls, navigation words, copyright lines.
+BOILERPLATE_LINE_PATTERNS: tuple[str, ...] = (
+    r"please enter your (comment|name|email|e-mail)( address)?( here)?[!.]?",
+    r"(you have entered an incorrect email address|save my name,? email,? and website .*)",
+    r"leave a (reply|comment)( cancel reply)?.*",
+    r"(post|add|write|submit) (a |your )?comments?[.!:]?",
+    r"cancel reply",
+    r"(\d+\s+)?(comments?|responses?|replies)( so far)?[.:]?",
+    r"(no|be the first to) comments?( yet)?.*",
+    r"log ?in to (reply|comment).*",
+    r"your email address will not be published.*",
+    r"required fields are marked.*",
+    r"notify me of (new|follow-up) (posts|comments).*",
+    r"this site uses akismet.*",
+    r"(share|like)( this| this article| this story| on)?( \w+)?[:!]?",
+    r"(share|tweet|email|print|pin|whatsapp)( (on|via) \w+)?",
+    r"(click|tap) to (share|print|email).*",
+    r"(facebook|twitter|linkedin|pinterest|whatsapp|reddit|email|print|telegram|x)"
+    r"([\s,|/·•]+(facebook|twitter|linkedin|pinterest|whatsapp|reddit|email|print|telegram|x))*",
+    r"follow us( on)?.*",
+    r"(sign up|subscribe)( now)? (for|to) (our|the) (free )?(newsletter|daily|weekly).*",
+    r"subscribe( now| today)?[.!]?",
+    r"(we use|this (web)?site uses) cookies.*",
+    r"(accept|reject|manage)( all)? cookies.*",
+    r"(read|see|view) (more|also|next|the full story)[:.!]?.*",
+    r"(related|more|top|latest|recommended|popular|trending)"
+    r" (stories|articles|posts|news|reads|videos)[:]?",
+    r"most (read|popular|viewed|shared|commented)[:]?",
+    r"advertisement|sponsored( content)?|ad",
+    r"skip to (main )?(content|navigation).*",
+    r"(back to )?top( of page)?",
+    r"(©|\(c\)|copyright)\s.*",
+    r"all rights reserved\.?.*",
+    r"loading( comments)?\.*",
+    r"(previous|next) (article|post|story)[:]?.*",
+    r"tags?:.*",
+    r"filed under:?.*",
+    r"(image|photo|picture) (credit|source):.*",
+    r"(show|hide|load) (more )?comments.*",
+    r"(report|reply|quote)( this)?( comment)?",
+)
+
+BOILERPLATE_LINE_RE = re.compile(
+    r"^\s*(?:" + "|".join(f"(?:{p})" for p in BOILERPLATE_LINE_PATTERNS) + r")\s*$",
+    re.IGNORECASE,
+)
+
+#: Lines that only ever start the trailing furniture of a scraped page: once one of these
+#: appears after the body, everything after it is dropped.
+TRAILER_START_RE = re.compile(
+    r"^\s*(?:leave a (?:reply|comment)|(?:\d+\s+)?comments?\s*$|related (?:articles|posts|"
+    r"stories)|you (?:may|might) also like|more from|recommended for you|"
+    r"please enter your comment)",
+    re.IGNORECASE,
+)
+
+#: Strings that separate a headline from the site name in a <title>.
+TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ")
+
+#: Meta tag names (name= or property=) for each metadata field, most trusted first.
+META_TITLE: tuple[str, ...] = ("og:title", "twitter:title", "dc.title", "headline", "title")
+META_DATE: tuple[str, ...] = (
+    "article:published_time", "og:article:published_time", "datepublished",
+    "publishdate", "pubdate", "publish-date", "publish_date", "date", "dc.date",
+    "dc.date.issued", "dcterms.created", "dcterms.date", "sailthru.date",
+    "parsely-pub-date", "article.published", "published-date", "og:published_time",
+    "citation_publication_date", "cxenseparse:recs:publishtime", "article_date_original",
+    "originalpublicationdate", "date.release", "dc.date.created", "timestamp",
+    "article:modified_time", "og:updated_time", "lastmod", "last-modified",
+)  # fmt: skip
+META_AUTHOR: tuple[str, ...] = (
+    "author", "article:author", "dc.creator", "dc.creator.aut", "sailthru.author",
+    "parsely-author", "byl", "twitter:creator", "citation_author", "dcterms.creator",
+)  # fmt: skip
+META_SITE: tuple[str, ...] = ("og:site_name", "application-name", "twitter:site", "publisher")
+META_TAGS: tuple[str, ...] = ("keywords", "news_keywords", "article:tag", "parsely-tags")
+META_LANGUAGE: tuple[str, ...] = ("og:locale", "content-language", "language", "dc.language")
+
+#: A visible byline: "By Jane Doe and John Roe".
+BYLINE_RE = re.compile(
+    r"^\s*(?i:by|von|par|por|di|door|av|af)\s+"
+    r"(?P<names>[A-ZÀ-Þ][\w.'’\-]+(?:\s+[A-ZÀ-Þ\w.'’\-]+){0,3}"
+    r"(?:\s*(?:,|and|&|und|et|y|e)\s*[A-ZÀ-Þ][\w.'’\-]+(?:\s+[A-ZÀ-Þ\w.'’\-]+){0,3}){0,4})",
+)
+
+#: Class/id/rel/itemprop tokens marking author names in the page.
+AUTHOR_HINTS: tuple[str, ...] = ("author", "byline", "writer", "creator")

@@ -1,0 +1,444 @@
+"""The `searchlib` command: parse arguments, call the library, format, map errors.
+
+Exit codes: 0 success (search: at least one hit), 1 search found nothing,
+2 any error (bad input, missing index, lock timeout...), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from searchlib import __version__
+from searchlib.errors import DocumentNotFoundError, SearchlibError
+
+EXIT_OK, EXIT_NO_HITS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_INDEX = "index"
+SAMPLE_DIR = Path(__file__).parent / "sample"
+
+
+class _Error(click.ClickException):
+    exit_code = EXIT_ERROR
+
+
+class _Group(click.Group):
+    """Translates errors into one line on stderr and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SearchlibError as exc:
+            raise _Error(str(exc)) from None
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else "")
+            sys.exit(EXIT_OK)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "searchlib"
+            click.echo(f"Error: {exc.format_message()} (see `{command} --help`)", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(EXIT_ERROR)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo(
+                "\ninterrupted: the last committed index is intact; rerun to continue", err=True
+            )
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+def _index_option(func: Any) -> Any:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"Index folder (default: ./{DEFAULT_INDEX}, or $SEARCHLIB_INDEX).",
+    )(func)
+
+
+def _index_dir(ctx: click.Context, value: Path | None) -> Path:
+    if value is not None:
+        return value
+    group_value = (ctx.obj or {}).get("index_dir")
+    return Path(group_value) if group_value else Path(DEFAULT_INDEX)
+
+
+def _use_color(no_color: bool) -> bool:
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _parse_day(_ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD", param=param) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="searchlib")
+@click.option(
+    "--index",
+    "index_dir",
+    envvar="SEARCHLIB_INDEX",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Index folder for every command.",
+)
+@click.option("-v", "--verbose", count=True, help="Log more (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, index_dir: str | None, verbose: int) -> None:
+    """Search a news archive: clean articles, index them, search them ranked."""
+    ctx.ensure_object(dict)
+    ctx.obj["index_dir"] = index_dir
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+class _StatusLine:
+    """A progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.last = 0.0
+        self.start = time.monotonic()
+
+    def __call__(self, progress: Any) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self.last < 0.1 and progress.current):
+            return
+        self.last = now
+        report = progress.report
+        total = max(progress.files_total, 1)
+        share = min(progress.files_done / total, 1.0)
+        bar = "#" * int(share * 24) + "-" * (24 - int(share * 24))
+        rate = progress.done / max(now - self.start, 1e-6)
+        line = (
+            f"\r[{bar}] {share:4.0%} {progress.files_done}/{progress.files_total} files · "
+            f"{report.added} added · {report.updated} updated · {report.unchanged} unchanged · "
+            f"{len(report.skipped)} skipped · {rate:,.0f} docs/s"
+        )
+        click.echo(line[:200], nl=False, err=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            click.echo("\r" + " " * 200 + "\r", nl=False, err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_index_option
+@click.option("--rebuild", is_flag=True, help="Start a fresh index, replacing the old one.")
+@click.option("--prune", is_flag=True, help="Remove documents whose source file is gone.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Cleaning processes (default: one per core).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for another indexing run to finish.",
+)
+@click.option(
+    "--max-size",
+    "max_mb",
+    type=click.FloatRange(0.001),
+    default=20.0,
+    show_default=True,
+    help="Skip inputs larger than this many MB.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Documents per commit.",
+)
+@click.option("--show-skipped", is_flag=True, help="List every skipped input with its reason.")
+@click.pass_context
+def index(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    rebuild: bool,
+    prune: bool,
+    workers: int | None,
+    lock_timeout: float,
+    max_mb: float,
+    batch_size: int,
+    show_skipped: bool,
+) -> None:
+    """Index files and folders of articles (.html, .txt, .jsonl/.json, also .gz).
+
+    With no PATH, indexes the sample corpus that ships with searchlib.
+    """
+    from searchlib import store
+    from searchlib.errors import IndexDamagedError, IndexVersionError
+    from searchlib.index import Index
+    from searchlib.sources import check_paths
+
+    target = _index_dir(ctx, index_dir)
+    sources = list(paths) or [SAMPLE_DIR]
+    check_paths(sources)
+    replace_all = False
+    if rebuild:
+        try:
+            ix = Index.open(target)
+            replace_all = True  # old documents vanish atomically at the first commit
+        except (IndexVersionError, IndexDamagedError, SearchlibError):
+            ix = Index.create(target, overwrite=store.exists(target))
+    else:
+        ix = Index.open_or_create(target)
+    status = _StatusLine()
+
+    def waiting() -> None:
+        click.echo(
+            f"index at {target} is in use by another writer; waiting up to {lock_timeout:g}s…",
+            err=True,
+        )
+
+    start = time.monotonic()
+    try:
+        report = ix.add(
+            sources,
+            workers=workers,
+            lock_timeout=lock_timeout,
+            prune=prune,
+            max_bytes=int(max_mb * 1024 * 1024),
+            batch_size=batch_size,
+            replace_all=replace_all,
+            progress=status,
+            on_wait=waiting,
+        )
+    finally:
+        status.close()
+        ix.close()
+    if show_skipped:
+        for item in report.skipped:
+            click.echo(f"skipped {item.source}: {item.reason}", err=True)
+    click.echo(f"{report.summary()} in {time.monotonic() - start:.1f}s → {target}")
+
+
+def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> str:
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        out.append(text[pos:start])
+        word = text[start:end]
+        out.append(click.style(word, fg="yellow", bold=True) if color else f"[{word}]")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+@cli.command()
+@click.argument("query")
+@_index_option
+@click.option("-n", "--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--since", callback=_parse_day, help="Only stories on or after YYYY-MM-DD.")
+@click.option("--until", callback=_parse_day, help="Only stories on or before YYYY-MM-DD.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date", "oldest"]),
+    default="relevance",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
+@click.pass_context
+def search(
+    ctx: click.Context,
+    query: str,
+    index_dir: Path | None,
+    limit: int,
+    offset: int,
+    since: datetime | None,
+    until: datetime | None,
+    sort: str,
+    as_json: bool,
+    no_color: bool,
+) -> None:
+    """Ranked search. Words, "phrases", -exclude, OR, title:/author:/source:/tag:."""
+    from searchlib.index import Index
+
+    with Index.open(_index_dir(ctx, index_dir)) as ix:
+        results = ix.search(query, limit=limit, offset=offset, since=since, until=until, sort=sort)  # type: ignore[arg-type]
+    if as_json:
+        for hit in results:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+    else:
+        color = _use_color(no_color)
+        if not results:
+            click.echo(f"no results for {query!r}", err=True)
+        for rank, hit in enumerate(results, offset + 1):
+            title = (
+                click.style(hit.title or "(untitled)", bold=True)
+                if color
+                else (hit.title or "(untitled)")
+            )
+            click.echo(f"{rank}. {title}")
+            meta = [
+                hit.date.strftime("%Y-%m-%d") if hit.date else "undated",
+                hit.source or hit.url or "",
+                f"score {hit.score:.2f}",
+                f"id {hit.id}",
+            ]
+            click.echo("   " + " · ".join(m for m in meta if m))
+            if hit.snippet:
+                click.echo("   " + _highlight(hit.snippet, hit.highlights, color))
+            click.echo()
+        if results and results.total > offset + len(results):
+            click.echo(
+                f"{results.total} matches; next page: --offset {offset + len(results)}", err=True
+            )
+    ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
+
+
+def _print_article(article: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    if as_json:
+        data = {**(extra or {}), **article.to_dict()}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(article.title)
+    meta = [
+        article.date.strftime("%Y-%m-%d") if article.date else "",
+        ", ".join(article.authors),
+        article.site or "",
+        article.url or "",
+    ]
+    if any(meta):
+        click.echo(" · ".join(m for m in meta if m))
+    if article.tags:
+        click.echo("tags: " + ", ".join(article.tags))
+    click.echo()
+    click.echo(article.body)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@click.option("--url", default=None, help="The page's URL, if known.")
+def clean(file: Path, as_json: bool, url: str | None) -> None:
+    """Show what the cleaner keeps of FILE (.html, .txt, .jsonl/.json, also .gz)."""
+    from searchlib.clean import clean_html, clean_text
+    from searchlib.clean.encoding import decode, is_binary
+    from searchlib.documents import article_for
+    from searchlib.models import Skipped
+    from searchlib.sources import read_bytes, read_file
+
+    kind, gz = kind_of_file(file)
+    if kind == "record":
+        for item in read_file(file, file.name):
+            if isinstance(item, Skipped):
+                click.echo(f"skipped {item.source}: {item.reason}", err=True)
+            else:
+                _print_article(article_for(item), as_json, {"id": item.doc_id})
+                click.echo()
+        return
+    try:
+        data = read_bytes(file, gz, 200 * 1024 * 1024)
+    except Exception as exc:
+        raise _Error(f"cannot read {file}: {exc}") from None
+    if is_binary(data):
+        raise _Error(f"{file} is a binary file, not a page or text")
+    if kind == "html" or (kind is None and b"<" in data[:2048] and b">" in data[:4096]):
+        article = clean_html(data, url=url)
+    else:
+        article = clean_text(decode(data))
+    _print_article(article, as_json)
+
+
+def kind_of_file(file: Path) -> tuple[str | None, bool]:
+    """The input kind of a file by its name (html, text, record) and whether it is gzipped."""
+    from searchlib.sources import kind_of
+
+    return kind_of(file)
+
+
+@cli.command()
+@click.argument("doc_id")
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@click.pass_context
+def show(ctx: click.Context, doc_id: str, index_dir: Path | None, as_json: bool) -> None:
+    """Show the stored article with id DOC_ID."""
+    from searchlib.index import Index
+
+    with Index.open(_index_dir(ctx, index_dir)) as ix:
+        article = ix.get(doc_id)
+    if article is None:
+        raise DocumentNotFoundError(doc_id)
+    _print_article(article, as_json, {"id": doc_id})
+
+
+@cli.command()
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
+    """Documents, date range, sources and size of the index."""
+    from searchlib.index import Index
+
+    with Index.open(_index_dir(ctx, index_dir)) as ix:
+        figures = ix.stats()
+    day = "%Y-%m-%d"
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "path": figures.path,
+                    "documents": figures.documents,
+                    "segments": figures.segments,
+                    "first_date": figures.first_date.strftime(day) if figures.first_date else None,
+                    "last_date": figures.last_date.strftime(day) if figures.last_date else None,
+                    "size_bytes": figures.size_bytes,
+                    "sources": dict(figures.sources),
+                }
+            )
+        )
+        return
+    click.echo(f"index      {figures.path}")
+    click.echo(f"documents  {figures.documents}")
+    if figures.first_date and figures.last_date:
+        click.echo(f"dates      {figures.first_date:{day}} … {figures.last_date:{day}}")
+    click.echo(
+        f"size       {figures.size_bytes / 1024 / 1024:.1f} MB in {figures.segments} segment(s)"
+    )
+    if figures.sources:
+        click.echo("sources    " + ", ".join(f"{name} ({n})" for name, n in figures.sources))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="searchlib")

@@ -1,0 +1,145 @@
+"""Turn a raw item into the fields stored in the index (runs in worker processes)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from searchlib.models import Article, Skipped
+from searchlib.sources import RawItem
+
+_WORD = re.compile(r"\w+")
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items = (
+            [v.strip() for v in re.split(r"[;,]", value)]
+            if ("," in value or ";" in value)
+            else [value.strip()]
+        )
+    elif isinstance(value, list | tuple):
+        items = [
+            str(v).strip() for v in value if isinstance(v, str | int | float) and str(v).strip()
+        ]
+    else:
+        return ()
+    return tuple(i for i in items if i)
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def article_from_record(record: Mapping[str, Any]) -> Article:
+    """Build an Article from a JSON record; given fields are kept as given."""
+    from searchlib.clean import clean_body, clean_html
+    from searchlib.clean.dates import parse_date
+
+    url = _str(record.get("url"))
+    html = record.get("html")
+    if isinstance(html, str) and html.strip():
+        base = clean_html(html, url=url)
+    else:
+        content = record.get("body") if isinstance(record.get("body"), str) else record.get("text")
+        base = Article(body=clean_body(content) if isinstance(content, str) else "", url=url)
+    date_value = record.get("date")
+    date = parse_date(str(date_value)) if isinstance(date_value, str | int) else None
+    source = _str(record.get("source")) or _str(record.get("site"))
+    return Article(
+        title=_str(record.get("title")) or base.title,
+        body=base.body,
+        date=date or base.date,
+        authors=_as_tuple(record.get("authors") or record.get("author")) or base.authors,
+        url=url or base.url,
+        site=source or base.site or _host(url),
+        tags=_as_tuple(record.get("tags")) or base.tags,
+        language=_str(record.get("language")) or base.language,
+    )
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname
+    return host[4:] if host and host.startswith("www.") else host
+
+
+def article_for(item: RawItem) -> Article:
+    """Clean a raw item into an Article."""
+    from searchlib.clean import clean_html, clean_text
+    from searchlib.clean.encoding import decode
+
+    if item.kind == "record":
+        assert isinstance(item.payload, dict)
+        return article_from_record(item.payload)
+    assert isinstance(item.payload, bytes)
+    if item.kind == "html":
+        return clean_html(item.payload)
+    return clean_text(decode(item.payload))
+
+
+def simhash(text: str) -> int:
+    """A 64-bit SimHash of word 3-grams, for finding near-duplicate stories."""
+    words = _WORD.findall(text.lower())[:300]  # the opening is enough to spot copies
+    if len(words) < 3:
+        words = [*words, "", ""]
+    import hashlib
+
+    vector = [0] * 64
+    for i in range(len(words) - 2):
+        gram = " ".join(words[i : i + 3]).encode("utf-8")
+        value = int.from_bytes(hashlib.blake2b(gram, digest_size=8).digest(), "big")
+        for bit in range(64):
+            vector[bit] += 1 if value >> bit & 1 else -1
+    return sum(1 << bit for bit in range(64) if vector[bit] > 0)
+
+
+def fields_for(item: RawItem, article: Article) -> dict[str, Any]:
+    """The Whoosh fields of one document."""
+    title = unicodedata.normalize("NFC", article.title)
+    body = unicodedata.normalize("NFC", article.body)
+    date: datetime | None = article.date
+    site = article.site or _host(article.url)
+    fields: dict[str, Any] = {
+        "id": item.doc_id,
+        "checksum": item.checksum,
+        "origin": item.origin,
+        "title": title,
+        "body": body,
+        "authors": "\n".join(article.authors),
+        "source": site or "",
+        "source_key": site or "",
+        "tags": "\n".join(article.tags),
+        "tag_keys": ",".join(t.replace(",", " ") for t in article.tags),
+        "url": article.url or "",
+        "language": article.language or "",
+        "simhash": simhash(title + " " + body),
+    }
+    if date is not None:
+        fields["date"] = date
+    return fields
+
+
+def prepare(item: RawItem) -> dict[str, Any] | Skipped:
+    """Clean one raw item into index fields, or say why it cannot be indexed.
+
+    Never raises for bad content: anything unexpected becomes a Skipped note.
+    """
+    try:
+        article = article_for(item)
+    except Exception as exc:
+        return Skipped(item.origin, f"could not clean: {type(exc).__name__}: {exc}")
+    if not article.body.strip() and not article.title.strip():
+        return Skipped(item.origin, "no article text found")
+    return fields_for(item, article)

@@ -1,0 +1,90 @@
+"""The exceptions searchlib raises; the CLI turns each into one line and an exit code."""
+
+from __future__ import annotations
+
+
+class SearchlibError(Exception):
+    """Base of every error searchlib raises on purpose."""
+
+
+class IndexNotFoundError(SearchlibError):
+    """No index exists at the given location."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"no index at {path}: run `searchlib index` first")
+
+
+class IndexExistsError(SearchlibError):
+    """An index already exists where a new one was to be created."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"an index already exists at {path}: use --rebuild to start afresh")
+
+
+class IndexVersionError(SearchlibError):
+    """The index was written with a schema version this release cannot read."""
+
+    def __init__(self, path: str, found: object, expected: int) -> None:
+        self.path = path
+        self.found = found
+        self.expected = expected
+        super().__init__(
+            f"index at {path} has schema version {found}, this searchlib needs {expected}: "
+            "run `searchlib index --rebuild`"
+        )
+
+
+class IndexDamagedError(SearchlibError):
+    """The index exists but cannot be read."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"index damaged at {path}: {detail}; run `searchlib index --rebuild`")
+
+
+class IndexLockedError(SearchlibError):
+    """Another writer held the index for longer than the allowed wait."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        super().__init__(
+            f"index at {path} is locked by another writer (waited {timeout:g}s): "
+            "wait for it to finish or raise --lock-timeout"
+        )
+
+
+class IndexWriteError(SearchlibError):
+    """The index could not be written (read-only or full disk); the last commit is intact."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(
+            f"cannot write the index at {path}: {detail}; the last committed index is unchanged"
+        )
+
+
+class SourceNotFoundError(SearchlibError):
+    """A path given to index does not exist."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"no such file or folder: {path}")
+
+
+class QueryError(SearchlibError):
+    """The query cannot be searched (empty, or only stopwords)."""
+
+
+class DocumentNotFoundError(SearchlibError):
+    """No document has the given id."""
+
+    def __init__(self, doc_id: str) -> None:
+        self.doc_id = doc_id
+        super().__init__(
+            f"no document with id {doc_id!r}: `searchlib search` shows ids with --json"
+        )

@@ -1,0 +1,239 @@
+"""`Index`: the library's entry point for creating, filling and searching an index."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from whoosh.util.times import long_to_datetime
+
+from searchlib import store
+from searchlib.errors import IndexDamagedError
+from searchlib.indexing import ProgressCallback, remove_missing
+from searchlib.indexing import add as _add
+from searchlib.models import Article, IndexReport, Stats
+from searchlib.searching import Results, SortOrder, run, split_lines, weighting
+from searchlib.sources import DEFAULT_MAX_BYTES, check_paths
+
+_NO_DATE = 2**63
+
+Source = str | os.PathLike[str] | Mapping[str, Any]
+
+
+class Index:
+    """A searchlib index on disk.
+
+    Use `Index.create` or `Index.open`; close it (or use it as a context manager) to
+    release the searcher. Searches reuse one open searcher, refreshed when another
+    writer has committed.
+    """
+
+    def __init__(self, path: Path, ix: Any) -> None:
+        self.path = path
+        self._ix = ix
+        self._searcher: Any = None
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], overwrite: bool = False) -> Index:
+        """Create a new, empty index.
+
+        Raises:
+            IndexExistsError: an index is there already and `overwrite` is false.
+            IndexWriteError: the folder cannot be written.
+        """
+        target = Path(path)
+        return cls(target, store.create(target, overwrite=overwrite))
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Index:
+        """Open an existing index.
+
+        Raises:
+            IndexNotFoundError: no index at `path` (the message says how to make one).
+            IndexVersionError: the index has another schema version (rebuild it).
+            IndexDamagedError: the index files cannot be read.
+        """
+        target = Path(path)
+        return cls(target, store.open_index(target))
+
+    @classmethod
+    def open_or_create(cls, path: str | os.PathLike[str]) -> Index:
+        """Open the index at `path`, creating an empty one when there is none."""
+        target = Path(path)
+        if store.exists(target):
+            return cls.open(target)
+        return cls.create(target)
+
+    def close(self) -> None:
+        """Release the open searcher."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------
+
+    def add(
+        self,
+        sources: Iterable[Source] | Source,
+        *,
+        workers: int | None = None,
+        batch_size: int = 2000,
+        lock_timeout: float = 30.0,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        prune: bool = False,
+        replace_all: bool = False,
+        progress: ProgressCallback | None = None,
+        on_wait: Callable[[], None] | None = None,
+    ) -> IndexReport:
+        """Index files, folders (walked recursively) and dict records.
+
+        Unchanged inputs are left alone, changed ones replace their document. Batches of
+        `batch_size` documents are committed as they complete.
+
+        Args:
+            sources: paths and/or records (dicts with id, url, title, date, authors,
+                source, tags, and html or body/text).
+            workers: processes that clean documents (default: one per core).
+            lock_timeout: seconds to wait for another writer before giving up.
+            max_bytes: inputs larger than this are skipped with a reason.
+            prune: also remove documents whose source file under `sources` is gone.
+            replace_all: drop every existing document when the first batch commits.
+            progress: called after each document with a `Progress`.
+            on_wait: called once if the index is locked by another writer.
+        Returns:
+            Counts of added, updated, unchanged, removed and skipped inputs.
+        Raises:
+            SourceNotFoundError: a path does not exist (nothing is indexed).
+            IndexLockedError: another writer held the index beyond `lock_timeout`.
+            IndexWriteError: the disk refused a write; the last commit is intact.
+        """
+        items = [sources] if isinstance(sources, str | os.PathLike | Mapping) else list(sources)
+        check_paths(items)
+        report = _add(
+            self._ix,
+            self.path,
+            items,
+            workers=workers,
+            batch_size=batch_size,
+            lock_timeout=lock_timeout,
+            max_bytes=max_bytes,
+            progress=progress,
+            on_wait=on_wait,
+            clear=replace_all,
+        )
+        if prune:
+            roots = [Path(s) for s in items if not isinstance(s, Mapping)]
+            report.removed = remove_missing(self._ix, self.path, roots, lock_timeout)
+        return report
+
+    # -- reading -------------------------------------------------------------------
+
+    def _get_searcher(self) -> Any:
+        try:
+            if self._searcher is None:
+                self._searcher = self._ix.searcher(weighting=weighting())
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+        except (OSError, EOFError, ValueError, KeyError) as exc:
+            raise IndexDamagedError(str(self.path), f"{type(exc).__name__}: {exc}") from exc
+        return self._searcher
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: SortOrder = "relevance",
+    ) -> Results:
+        """Ranked search.
+
+        Args:
+            query: words (any may match; more matches rank higher), "phrases",
+                -excluded, OR, and field:value for title, author, source, tag.
+            limit, offset: the page of results.
+            since, until: publication-date bounds, inclusive.
+            sort: "relevance" (default), "date" (newest first) or "oldest".
+        Returns:
+            A sequence of Hit, with `.total` the number of matching documents.
+        Raises:
+            QueryError: the query holds nothing searchable, or bad arguments.
+        """
+        return run(
+            self._get_searcher(),
+            query,
+            limit=limit,
+            offset=offset,
+            since=since,
+            until=until,
+            sort=sort,
+        )
+
+    def get(self, doc_id: str) -> Article | None:
+        """Return the stored article with this id, or None."""
+        fields = self._get_searcher().document(id=doc_id)
+        if fields is None:
+            return None
+        return Article(
+            title=fields.get("title", ""),
+            body=fields.get("body", ""),
+            date=fields.get("date"),
+            authors=split_lines(fields.get("authors")),
+            url=fields.get("url") or None,
+            site=fields.get("source") or None,
+            tags=split_lines(fields.get("tags")),
+            language=fields.get("language") or None,
+        )
+
+    def __len__(self) -> int:
+        return int(self._get_searcher().doc_count())
+
+    def stats(self) -> Stats:
+        """Documents, date range, top sources and size on disk."""
+        searcher = self._get_searcher()
+        reader = searcher.reader()
+        sources: dict[str, int] = {}
+        first = last = None
+        if reader.doc_count_all():
+            keys = reader.column_reader("source_key")
+            # Raw longs: a missing date is stored as the column's all-ones default.
+            dates = reader.column_reader("date", translate=False)
+            lowest, highest = None, None
+            for docnum in reader.all_doc_ids():
+                key = keys[docnum]
+                if key:
+                    sources[key] = sources.get(key, 0) + 1
+                value = dates[docnum]
+                if isinstance(value, int) and value < _NO_DATE:
+                    lowest = value if lowest is None or value < lowest else lowest
+                    highest = value if highest is None or value > highest else highest
+            first = long_to_datetime(lowest) if lowest is not None else None
+            last = long_to_datetime(highest) if highest is not None else None
+        top = tuple(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
+        return Stats(
+            documents=searcher.doc_count(),
+            first_date=first,
+            last_date=last,
+            sources=top,
+            size_bytes=store.size_on_disk(self.path),
+            segments=len(self._ix._segments()),
+            path=str(self.path),
+        )

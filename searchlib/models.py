@@ -1,0 +1,129 @@
+"""Plain data that leaves the library: articles, hits and reports (no Whoosh objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned news article."""
+
+    title: str = ""
+    body: str = ""
+    date: datetime | None = None
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+    site: str | None = None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the article as JSON-ready data (the date as ISO 8601)."""
+        return {
+            "title": self.title,
+            "body": self.body,
+            "date": self.date.isoformat() if self.date else None,
+            "authors": list(self.authors),
+            "url": self.url,
+            "site": self.site,
+            "tags": list(self.tags),
+            "language": self.language,
+        }
+
+    def to_text(self) -> str:
+        """Render the article in the scraped-text form that `clean_text` reads back."""
+        parts = [self.title] if self.title else []
+        if self.tags:
+            parts.append(", ".join(self.tags))
+        if self.body:
+            parts.append(self.body)
+        return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result.
+
+    `highlights` are (start, end) offsets of the matched words inside `snippet`.
+    """
+
+    id: str
+    title: str
+    url: str | None
+    date: datetime | None
+    source: str | None
+    score: float
+    snippet: str
+    highlights: tuple[tuple[int, int], ...] = ()
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the hit as JSON-ready data."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "highlights": [list(span) for span in self.highlights],
+            "authors": list(self.authors),
+            "tags": list(self.tags),
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not indexed, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class IndexReport:
+    """What one call to `Index.add` did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Documents seen, whether or not they changed the index."""
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        """One line: the counts, then the skip reasons grouped."""
+        line = (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.skipped)} skipped"
+        )
+        if self.removed:
+            line += f", {self.removed} removed"
+        if self.skipped:
+            reasons: dict[str, int] = {}
+            for item in self.skipped:
+                key = item.reason.split(":", 1)[0]
+                reasons[key] = reasons.get(key, 0) + 1
+            line += " (" + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())) + ")"
+        return line
+
+
+@dataclass(frozen=True)
+class Stats:
+    """A summary of an index."""
+
+    documents: int
+    first_date: datetime | None
+    last_date: datetime | None
+    sources: tuple[tuple[str, int], ...]
+    size_bytes: int
+    segments: int
+    path: str

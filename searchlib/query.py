@@ -1,0 +1,207 @@
+"""The query language: plain words (ranked, any may match), "phrases", -exclusions,
+OR, AND, NOT and field:value. Parsing never fails on user input; a query with nothing
+searchable in it raises QueryError with a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+from whoosh import query as wq
+
+from searchlib.errors import QueryError
+from searchlib.schema import QUERY_FIELDS, TEXT_FIELDS, name_analyzer, text_analyzer
+
+Modifier = Literal["", "+", "-"]
+
+
+@dataclass
+class Clause:
+    """One element of a query: a word, a phrase, or a field test."""
+
+    text: str
+    phrase: bool = False
+    field: str | None = None
+    modifier: Modifier = ""
+
+
+@dataclass
+class ParsedQuery:
+    """A user query turned into a Whoosh query, with the words to highlight."""
+
+    query: Any
+    terms: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...] = ()
+    text_clauses: list[Clause] = field(default_factory=list)
+
+
+@lru_cache(maxsize=4)
+def _analyzer(kind: str) -> Any:
+    return text_analyzer() if kind == "text" else name_analyzer()
+
+
+def analyze(text: str, kind: str = "text") -> list[str]:
+    """The index terms of `text` under the text or name analysis chain."""
+    return [token.text for token in _analyzer(kind)(text, mode="query")]
+
+
+def tokenize(raw: str) -> list[Clause | str]:
+    """Split a query into clauses and the operators OR / AND / NOT (as strings)."""
+    out: list[Clause | str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if ch.isspace() or ch in "()":
+            i += 1
+            continue
+        modifier: Modifier = ""
+        if ch in "+-" and i + 1 < n and not raw[i + 1].isspace():
+            modifier = "+" if ch == "+" else "-"
+            i += 1
+            ch = raw[i]
+        if ch == '"':
+            end = raw.find('"', i + 1)
+            if end == -1:  # unbalanced quote: read the rest as plain words
+                for word in raw[i + 1 :].split():
+                    out.append(Clause(word, modifier=modifier))
+                break
+            out.append(Clause(raw[i + 1 : end], phrase=True, modifier=modifier))
+            i = end + 1
+            continue
+        j = i
+        while j < n and not raw[j].isspace() and raw[j] not in '()"':
+            j += 1
+        word = raw[i:j]
+        i = j
+        if not modifier and word in ("OR", "AND", "NOT", "||", "&&"):
+            out.append({"||": "OR", "&&": "AND"}.get(word, word))
+            continue
+        name, sep, value = word.partition(":")
+        if sep and name.lower() in QUERY_FIELDS:
+            target = QUERY_FIELDS[name.lower()]
+            if not value and i < n and raw[i] == '"':
+                end = raw.find('"', i + 1)
+                value = raw[i + 1 : end] if end != -1 else raw[i + 1 :]
+                i = end + 1 if end != -1 else n
+            if value.strip():
+                out.append(Clause(value, field=target, modifier=modifier))
+                continue
+        # Not a field test: a stray colon is just punctuation between words.
+        out.append(Clause(word.replace(":", " "), modifier=modifier))
+    return out
+
+
+def _text_query(terms: list[str], phrase: bool) -> Any:
+    """Match `terms` in any of the text fields, weighted per field (BM25F-style sum)."""
+    if len(terms) == 1 or not phrase:
+        subs = [wq.Or([wq.Term(f, t, boost=w) for f, w in TEXT_FIELDS.items()]) for t in terms]
+        return subs[0] if len(subs) == 1 else wq.And(subs)
+    return wq.Or([wq.Phrase(f, terms, boost=w) for f, w in TEXT_FIELDS.items()])
+
+
+def _field_query(clause: Clause) -> Any | None:
+    assert clause.field is not None
+    target = clause.field
+    if target in ("id", "url"):
+        return wq.Term(target, clause.text.strip())
+    if target == "language":
+        return wq.Term(target, clause.text.strip().lower())
+    kind = "text" if target in TEXT_FIELDS else "name"
+    terms = analyze(clause.text, kind)
+    if not terms:
+        return None
+    if len(terms) == 1:
+        return wq.Term(target, terms[0])
+    return wq.Phrase(target, terms)
+
+
+def parse(raw: str) -> ParsedQuery:
+    """Turn a user's query string into a Whoosh query.
+
+    Plain words are optional (a document holding more of them scores higher); phrases,
+    field tests and +words are required; -clauses exclude; `a OR b` joins its
+    neighbours into one alternative; `a AND b` makes both required.
+
+    Raises:
+        QueryError: nothing in the query can be searched (empty, or only stopwords).
+    """
+    if not raw or not raw.strip():
+        raise QueryError("empty query: give one or more words to search for")
+    items = tokenize(raw[:2000])
+    groups: list[list[Clause]] = []
+    required_groups: set[int] = set()
+    pending_or = pending_and = pending_not = False
+    for item in items:
+        if isinstance(item, str):
+            if item == "OR":
+                pending_or = bool(groups)
+            elif item == "AND":
+                pending_and = bool(groups)
+            else:
+                pending_not = True
+            continue
+        if pending_not:
+            item.modifier = "-"
+            pending_not = False
+        if pending_or and groups and item.modifier != "-":
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+        if pending_and:
+            required_groups.update({len(groups) - 2, len(groups) - 1})
+        pending_or = pending_and = False
+
+    required: list[Any] = []
+    optional: list[Any] = []
+    excluded: list[Any] = []
+    terms: set[str] = set()
+    phrases: list[tuple[str, ...]] = []
+    text_clauses: list[Clause] = []
+    for index, group in enumerate(groups):
+        subqueries: list[Any] = []
+        must = index in required_groups
+        for clause in group:
+            if clause.field is not None:
+                sub = _field_query(clause)
+                must = must or clause.modifier != "-"
+            else:
+                words = analyze(clause.text)
+                sub = _text_query(words, phrase=clause.phrase or len(words) > 1) if words else None
+                if sub is not None and clause.modifier != "-":
+                    terms.update(words)
+                    text_clauses.append(clause)
+                    if len(words) > 1 and clause.phrase:
+                        phrases.append(tuple(words))
+                must = must or clause.phrase or clause.modifier == "+"
+            if sub is None:
+                continue
+            if clause.modifier == "-":
+                excluded.append(sub)
+            else:
+                subqueries.append(sub)
+        if not subqueries:
+            continue
+        combined = subqueries[0] if len(subqueries) == 1 else wq.Or(subqueries)
+        (required if must else optional).append(combined)
+
+    if not required and not optional:
+        if excluded:
+            positive: Any = wq.Every()
+        else:
+            raise QueryError(
+                f"nothing to search for in {raw.strip()[:80]!r}: the query holds only "
+                "stopwords or punctuation; add a distinctive word"
+            )
+    elif required:
+        must_q = required[0] if len(required) == 1 else wq.And(required)
+        positive = wq.AndMaybe(must_q, _or(optional)) if optional else must_q
+    else:
+        positive = _or(optional)
+    final = wq.AndNot(positive, _or(excluded)) if excluded else positive
+    return ParsedQuery(final, frozenset(terms), tuple(phrases), text_clauses)
+
+
+def _or(queries: list[Any]) -> Any:
+    return queries[0] if len(queries) == 1 else wq.Or(queries)

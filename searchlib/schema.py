@@ -1,0 +1,128 @@
+"""The index schema and the analysis chain shared by indexing, querying and snippets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+#: Bumped whenever the schema or the analysis changes in a way an old index cannot serve.
+SCHEMA_VERSION = 1
+
+#: Lucene's English stop set (as used by Anserini's BM25 baselines), plus the lone
+#: letters left by splitting contractions and possessives ("Putin's" -> putin, s).
+STOPWORDS: frozenset[str] = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "will",
+        "with",
+        "s",
+        "t",
+    ]
+)
+
+#: Words are runs of letters and digits, joined across inner dots ("U.S.", "3.5").
+TOKEN_PATTERN = r"\w+(?:\.\w+)*"
+
+
+def text_analyzer() -> Any:
+    """Tokenize, lower-case, fold accents (café = cafe), drop stopwords, Porter-stem.
+
+    Stopwords are removed with renumbered positions, so a phrase query such as
+    "Power of Siberia" matches the text "Power of Siberia".
+    """
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOPWORDS, minsize=1)
+        | StemFilter()
+    )
+
+
+def name_analyzer() -> Any:
+    """For names (authors, sources, tags): folded and lower-cased, not stemmed or stopped."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def build_schema() -> Schema:
+    """Return the schema of a searchlib index."""
+    analyzer = text_analyzer()
+    names = name_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        checksum=ID(sortable=True),
+        origin=ID(stored=True, sortable=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        authors=TEXT(analyzer=names, stored=True, phrase=True),
+        source=TEXT(analyzer=names, stored=True, phrase=True),
+        source_key=ID(sortable=True),
+        tags=TEXT(analyzer=names, stored=True, phrase=True),
+        tag_keys=KEYWORD(commas=True, lowercase=True),
+        url=ID(stored=True),
+        language=ID(stored=True),
+        date=DATETIME(stored=True, sortable=True),
+        simhash=STORED(),
+    )
+
+
+#: Fields a user can name in a query ("author:smith"), mapped to schema fields.
+QUERY_FIELDS: dict[str, str] = {
+    "title": "title",
+    "headline": "title",
+    "body": "body",
+    "text": "body",
+    "author": "authors",
+    "authors": "authors",
+    "by": "authors",
+    "source": "source",
+    "site": "source",
+    "tag": "tags",
+    "tags": "tags",
+    "url": "url",
+    "id": "id",
+    "lang": "language",
+    "language": "language",
+}
+
+#: Fields searched by plain words, with their weight in the BM25F sum.
+TEXT_FIELDS: dict[str, float] = {"title": 2.0, "body": 1.0}

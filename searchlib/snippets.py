@@ -1,0 +1,84 @@
+"""Snippets: the passage of a document that best matches the query, with match offsets."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from searchlib.schema import text_analyzer
+
+#: How much of a body is scanned for the best passage: bounds the cost on huge documents.
+SCAN_CHARS = 60_000
+_SENTENCE_END = re.compile(r"[.!?…]\s+|\n+")
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> Any:
+    return text_analyzer()
+
+
+def matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of each word in `text` whose index term is in `terms`."""
+    if not terms:
+        return []
+    out = []
+    for token in _analyzer()(text, chars=True, mode="index"):
+        if token.text in terms:
+            out.append((token.startchar, token.endchar, token.text))
+    return out
+
+
+def _snap_start(text: str, start: int) -> int:
+    """Move `start` back to a sentence start nearby, else to a word boundary."""
+    if start <= 0:
+        return 0
+    window = text[max(0, start - 120) : start]
+    found = list(_SENTENCE_END.finditer(window))
+    if found:
+        return max(0, start - 120) + found[-1].end()
+    space = text.rfind(" ", 0, start)
+    return space + 1 if space != -1 else 0
+
+
+def _snap_end(text: str, end: int) -> int:
+    if end >= len(text):
+        return len(text)
+    space = text.find(" ", end)
+    return space if space != -1 else len(text)
+
+
+def make_snippet(
+    body: str, terms: frozenset[str], width: int = 240
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Return the best `width`-character passage of `body` and the highlight offsets in it.
+
+    The best passage holds the most distinct query terms, then the most matches; ties
+    go to the earliest. Without a match the snippet is the opening of the body.
+    """
+    text = body[:SCAN_CHARS]
+    found = matches(text, terms)
+    if not found:
+        end = _snap_end(text, width)
+        snippet = text[:end].replace("\n", " ")
+        return (snippet + (" …" if end < len(body) else ""), ())
+    best = (-1, -1, 0)
+    best_index = 0
+    j = 0
+    for i, (start, _end, _term) in enumerate(found):
+        while j < len(found) and found[j][1] - start <= width:
+            j += 1
+        window = found[i:j]
+        key = (len({t for _, _, t in window}), len(window), -start)
+        if key > best:
+            best, best_index = key, i
+    first = found[best_index][0]
+    # Centre the matches: start a little before the first one, at a sentence if close.
+    start = _snap_start(text, max(0, first - width // 5))
+    end = _snap_end(text, start + width)
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(body) else ""
+    snippet = prefix + text[start:end].replace("\n", " ") + suffix
+    shift = len(prefix) - start
+    spans = tuple((s + shift, e + shift) for s, e, _ in found if s >= start and e <= end)
+    return snippet, spans

@@ -1,0 +1,257 @@
+"""Read inputs: files, folders and records, one item at a time (never a whole corpus).
+
+Readers yield `RawItem`s (not yet cleaned) and `Skipped` notes; cleaning happens in
+`searchlib.documents`, possibly in worker processes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from searchlib.errors import SourceNotFoundError
+from searchlib.models import Skipped
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["html", "text", "record"]
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+RECORD_SUFFIXES = frozenset({".jsonl", ".json", ".ndjson"})
+
+#: Inputs larger than this are skipped (a user can raise it); bounds time and memory.
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One document to index, read but not cleaned.
+
+    `origin` is where it came from (absolute path, plus "#line" for records); `payload`
+    is the file's bytes or the record's dict.
+    """
+
+    doc_id: str
+    origin: str
+    kind: Kind
+    payload: bytes | dict[str, Any]
+    checksum: str
+
+
+def _checksum(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def kind_of(path: Path) -> tuple[Kind | None, bool]:
+    """Return the input kind for a file name, and whether it is gzip-compressed."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    if gz:
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    if last in HTML_SUFFIXES:
+        return "html", gz
+    if last in TEXT_SUFFIXES:
+        return "text", gz
+    if last in RECORD_SUFFIXES:
+        return "record", gz
+    return None, gz
+
+
+def read_bytes(path: Path, gz: bool, max_bytes: int) -> bytes:
+    """Read a file (decompressing gzip), refusing more than `max_bytes` of content."""
+    if not gz:
+        if path.stat().st_size > max_bytes:
+            raise TooLargeError(path.stat().st_size)
+        return path.read_bytes()
+    with gzip.open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise TooLargeError(len(data))
+    return data
+
+
+class TooLargeError(Exception):
+    """An input is over the size limit."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+def walk(
+    paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None
+) -> Iterator[tuple[Path, str]]:
+    """Yield (file, id) for every file under `paths`, in a stable order.
+
+    The id is the path relative to the folder given (the file name for a file given
+    directly). Hidden files and folders are passed over, as is `exclude` (the index
+    itself); symlink loops are followed once.
+    """
+    excluded = exclude.resolve() if exclude else None
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists():
+            raise SourceNotFoundError(str(raw))
+        if root.is_file():
+            yield root, root.name
+            continue
+        seen: set[tuple[int, int]] = set()
+        for folder, dirs, files in os.walk(root, followlinks=True):
+            here = Path(folder)
+            try:
+                st = here.stat()
+            except OSError:
+                dirs[:] = []
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen or (excluded is not None and here.resolve() == excluded):
+                dirs[:] = []
+                continue
+            seen.add(key)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if not name.startswith("."):
+                    path = here / name
+                    yield path, path.relative_to(root).as_posix()
+
+
+def _text_field(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def record_item(
+    record: Mapping[str, Any], origin: str, fallback_id: str, raw: bytes | None = None
+) -> RawItem | Skipped:
+    """Validate one record (a dict) and wrap it as a RawItem."""
+    if not isinstance(record, Mapping):
+        return Skipped(origin, "malformed record: not a JSON object")
+    content = record.get("html") or record.get("body") or record.get("text")
+    has_title = isinstance(record.get("title"), str) and record["title"].strip()
+    if (not isinstance(content, str) or not content.strip()) and not has_title:
+        return Skipped(origin, "empty record: no html, body, text or title")
+    doc_id = _text_field(record.get("id")) or _text_field(record.get("url")) or fallback_id
+    if raw is None:
+        raw = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
+    return RawItem(doc_id.strip(), origin, "record", dict(record), _checksum(raw))
+
+
+def _records(path: Path, data: bytes, rel: str) -> Iterator[RawItem | Skipped]:
+    from searchlib.clean.encoding import decode
+
+    text = decode(data)
+    stripped = text.lstrip()
+    origin = str(path.resolve())
+    if path.name.lower().removesuffix(".gz").endswith(".json") and stripped[:1] in ("[", "{"):
+        try:
+            loaded = json.loads(text)
+        except ValueError as exc:
+            if stripped[:1] == "[":
+                yield Skipped(str(path), f"malformed JSON: {exc}")
+                return
+            loaded = None  # maybe JSON lines in a .json file
+        if loaded is not None:
+            items = loaded if isinstance(loaded, list) else [loaded]
+            for number, record in enumerate(items, 1):
+                if not isinstance(record, dict):
+                    yield Skipped(f"{path}#{number}", "malformed record: not a JSON object")
+                    continue
+                yield record_item(record, f"{origin}#{number}", f"{rel}#{number}")
+            return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            yield Skipped(
+                f"{path}:{number}", f"malformed JSON line {number}: {exc.args[0].split(':')[0]}"
+            )
+            continue
+        if not isinstance(record, dict):
+            yield Skipped(f"{path}:{number}", f"malformed JSON line {number}: not an object")
+            continue
+        yield record_item(record, f"{origin}#{number}", f"{rel}#{number}", line.encode("utf-8"))
+
+
+def read_file(
+    path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[RawItem | Skipped]:
+    """Read one file into raw items, or a Skipped note saying why it cannot be read."""
+    from searchlib.clean.encoding import is_binary
+
+    kind, gz = kind_of(path)
+    if kind is None:
+        yield Skipped(str(path), "unsupported file type")
+        return
+    try:
+        data = read_bytes(path, gz, max_bytes)
+    except TooLargeError as exc:
+        yield Skipped(str(path), f"too large: {exc.size} bytes over the {max_bytes}-byte limit")
+        return
+    except PermissionError:
+        yield Skipped(str(path), "unreadable: permission denied")
+        return
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = "corrupt gzip" if gz else "unreadable"
+        yield Skipped(
+            str(path),
+            f"{reason}: {exc.strerror or exc}" if isinstance(exc, OSError) else f"{reason}: {exc}",
+        )
+        return
+    if not data.strip():
+        yield Skipped(str(path), "empty file")
+        return
+    if is_binary(data):
+        yield Skipped(str(path), "binary file")
+        return
+    if kind == "record":
+        yield from _records(path, data, rel)
+        return
+    yield RawItem(rel, str(path.resolve()), kind, data, _checksum(data))
+
+
+def read_sources(
+    sources: Iterable[str | os.PathLike[str] | Mapping[str, Any]]
+    | str
+    | os.PathLike[str]
+    | Mapping[str, Any],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    exclude: Path | None = None,
+) -> Iterator[RawItem | Skipped]:
+    """Yield raw items from paths (files or folders) and dict records, in order.
+
+    Raises:
+        SourceNotFoundError: a path does not exist (raised before anything is read
+            from that path).
+    """
+    if isinstance(sources, str | os.PathLike | Mapping):
+        sources = [sources]
+    for number, source in enumerate(sources, 1):
+        if isinstance(source, Mapping):
+            yield record_item(source, f"record#{number}", f"record-{number}")
+            continue
+        for path, rel in walk([source], exclude=exclude):
+            yield from read_file(path, rel, max_bytes)
+
+
+def check_paths(paths: Iterable[str | os.PathLike[str] | Mapping[str, Any]]) -> None:
+    """Raise SourceNotFoundError for the first path that does not exist."""
+    for source in paths:
+        if not isinstance(source, Mapping) and not Path(source).exists():
+            raise SourceNotFoundError(str(source))

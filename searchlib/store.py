@@ -1,0 +1,168 @@
+"""Open, create and lock the on-disk index; the only module that touches its files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
+
+from searchlib.errors import (
+    IndexDamagedError,
+    IndexExistsError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    IndexWriteError,
+)
+from searchlib.schema import SCHEMA_VERSION, build_schema
+
+log = logging.getLogger(__name__)
+
+META_FILE = "searchlib.json"
+INDEX_NAME = "MAIN"
+
+
+def exists(path: Path) -> bool:
+    """True when `path` holds a searchlib index (of any version)."""
+    return (path / META_FILE).is_file() or windex.exists_in(str(path), INDEX_NAME)
+
+
+def create(path: Path, overwrite: bool = False) -> Any:
+    """Create an empty index at `path` and return the Whoosh index.
+
+    Raises:
+        IndexExistsError: one exists and `overwrite` is false.
+        IndexWriteError: the folder cannot be written.
+    """
+    if exists(path) and not overwrite:
+        raise IndexExistsError(str(path))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if overwrite:
+            _clear(path)
+        ix = windex.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+        meta = {"schema_version": SCHEMA_VERSION, "created": datetime.now(UTC).isoformat()}
+        tmp = path / (META_FILE + ".tmp")
+        tmp.write_text(json.dumps(meta), encoding="utf-8")
+        tmp.replace(path / META_FILE)
+    except OSError as exc:
+        raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+    return ix
+
+
+def _clear(path: Path) -> None:
+    """Remove the index files in `path`, keeping anything else (a README, say)."""
+    for child in path.iterdir():
+        name = child.name
+        if name.startswith(("_" + INDEX_NAME, INDEX_NAME + "_", META_FILE)) or name.endswith(
+            (".seg", ".toc", ".tmp")
+        ):
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """Read the index's own metadata file, checking the schema version."""
+    meta_path = path / META_FILE
+    if not path.is_dir() or not exists(path):
+        raise IndexNotFoundError(str(path))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexVersionError(str(path), "unknown", SCHEMA_VERSION) from None
+    except (OSError, ValueError) as exc:
+        raise IndexDamagedError(str(path), f"unreadable {META_FILE} ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise IndexDamagedError(str(path), f"unreadable {META_FILE}")
+    version = meta.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise IndexVersionError(str(path), version, SCHEMA_VERSION)
+    return meta
+
+
+def open_index(path: Path) -> Any:
+    """Open the Whoosh index at `path` after checking its version.
+
+    Raises:
+        IndexNotFoundError, IndexVersionError, IndexDamagedError.
+    """
+    read_meta(path)
+    try:
+        return windex.open_dir(str(path), indexname=INDEX_NAME)
+    except windex.EmptyIndexError as exc:
+        raise IndexNotFoundError(str(path)) from exc
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, ImportError) as exc:
+        raise IndexDamagedError(str(path), f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # unpickling a corrupt TOC can raise nearly anything
+        raise IndexDamagedError(str(path), f"{type(exc).__name__}: {exc}") from exc
+
+
+def acquire_writer(
+    ix: Any,
+    path: Path,
+    timeout: float,
+    on_wait: Callable[[], None] | None = None,
+    **options: Any,
+) -> Any:
+    """Return a Whoosh writer, waiting up to `timeout` seconds for another writer.
+
+    The lock is an flock on a file in the index folder: the kernel releases it when
+    its holder dies, so a killed process never leaves a lock behind.
+
+    Raises:
+        IndexLockedError: the lock was not free within `timeout`.
+    """
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            return ix.writer(timeout=0.0, **options)
+        except windex.LockError:
+            pass
+        except OSError as exc:
+            raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+        if not told:
+            told = True
+            log.info("index at %s is locked by another writer; waiting up to %gs", path, timeout)
+            if on_wait is not None:
+                on_wait()
+        if time.monotonic() >= deadline:
+            raise IndexLockedError(str(path), timeout)
+        time.sleep(0.1)
+
+
+def size_on_disk(path: Path) -> int:
+    """Bytes used by the index files."""
+    total = 0
+    for child in path.iterdir():
+        try:
+            if child.is_file():
+                total += child.stat().st_size
+        except OSError:
+            continue
+    return total
+
+
+def fsync_dir(storage: FileStorage) -> None:
+    """Flush the folder's entries so a committed rename survives power loss."""
+    try:
+        fd = os.open(storage.folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

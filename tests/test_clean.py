@@ -1,0 +1,225 @@
+"""The cleaner: golden pages, the seed article, and properties that hold for any input."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchlib import clean_html, clean_text
+from searchlib.clean import clean_body
+
+from .conftest import FIXTURES, SEED
+
+PAGES = FIXTURES / "pages"
+
+# (page, must contain, must not contain, title, date, authors)
+GOLDEN = [
+    (
+        "wordpress-festival.html",
+        [
+            "More than eight thousand people camped on the river meadows",
+            "the whole field sang along",
+            "the lower car park was closed on Saturday morning as a precaution.",
+        ],
+        [
+            "Please enter your comment",
+            "Please enter your name here",
+            "Leave a Reply",
+            "Share this",
+            "cookies",
+            "Jazz weekend announces line-up",
+            "Sunday ceilidh",
+            "plays the cello badly",
+            "Council backs new cycle lanes",
+            "weekly newsletter",
+            "Proudly powered by WordPress",
+            "Previous post",
+        ],
+        "Folk festival returns to the river meadows after four years",
+        datetime(2022, 7, 9, 16, 0),
+        ("Priya Natarajan",),
+    ),
+    (
+        "portal-disqus.html",
+        [
+            "Ab dem kommenden Frühjahr dürfen Autos die Altstadt",
+            "Mit 31 zu 14 Stimmen hat der Stadtrat",
+            "rund 4,2 Millionen Euro.",
+        ],
+        [
+            "Cookies",
+            "Kredit vergleichen",
+            "Newsletter",
+            "Teilen",
+            "Meistgelesen",
+            "Brand in Lagerhalle",
+            "Endlich! Das war überfällig",
+            "Sturm erwartet",
+            "Impressum",
+            "Startseite",
+        ],
+        "Stadtrat beschließt autofreie Innenstadt",
+        datetime(2023, 9, 21),
+        ("Katrin Vogel",),
+    ),
+    (
+        "table-layout-latin1.html",
+        [
+            "Marie-Thérèse Bouvier, who opened the Petit Phare café",
+            "“It’s flour, eggs, butter and patience,” Mrs Bouvier said.",
+            "walkers on the coastal path.",
+        ],
+        ["Lifeboat called out twice", "Business", "All rights reserved", "Letters"],
+        "Café owner wins award for “best crêpes” on the coast",
+        datetime(2002, 10, 12),
+        ("Hélène Dubois",),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "keep", "drop", "title", "date", "authors"), GOLDEN)
+def test_golden_pages(
+    name: str,
+    keep: list[str],
+    drop: list[str],
+    title: str,
+    date: datetime,
+    authors: tuple[str, ...],
+) -> None:
+    article = clean_html((PAGES / name).read_bytes())
+    for text in keep:
+        assert text in article.body, f"{name}: lost {text!r}"
+    for text in drop:
+        assert text not in article.body, f"{name}: kept boilerplate {text!r}"
+    assert article.title == title
+    assert article.date == date
+    assert article.authors == authors
+
+
+def test_golden_page_metadata() -> None:
+    article = clean_html((PAGES / "wordpress-festival.html").read_bytes())
+    assert article.site == "Riverside Echo"
+    assert article.language == "en"
+    assert article.tags == ("music", "festivals")
+
+
+def test_seed_article_is_clean() -> None:
+    article = clean_text(SEED.read_text(encoding="utf-8"))
+    assert article.title == "Xi Jinping- Putin summit is a bold display of unity"
+    assert article.tags == ("Xi Jinping", "Vladimir Putin")
+    assert article.body.startswith("In a high-stakes meeting in Beijing")
+    assert article.body.endswith("signaling a new era of strategic competition and cooperation.")
+    assert "Please enter" not in article.body
+
+
+def test_text_trailer_is_cut() -> None:
+    text = (
+        "Headline here\n\nFirst paragraph of the story.\n\nSecond paragraph.\n\n"
+        "Share this article\nFacebook Twitter Email\nRelated articles\nAnother story\n"
+    )
+    article = clean_text(text)
+    assert article.body == "First paragraph of the story.\n\nSecond paragraph."
+
+
+def test_clean_body_keeps_everything_but_furniture() -> None:
+    body = (
+        "Tags: first line stays as given?\n\nA paragraph.\n\nPlease enter your comment!\nShare this"
+    )
+    assert clean_body(body) == "A paragraph."
+
+
+def test_latin1_declared_page_with_cp1252_quotes() -> None:
+    html = '<html><head><meta charset="iso-8859-1"><title>T</title></head><body><p>'
+    html += "It’s a “quoted” café – with déjà vu, repeated until it is long enough. " * 3
+    html += "</p></body></html>"
+    article = clean_html(html.encode("cp1252"))
+    assert "It’s a “quoted” café – with déjà vu" in article.body
+
+
+def test_utf8_page_without_declaration() -> None:
+    html = (
+        "<html><body><article><p>"
+        + "Zürich café naïve résumé. " * 20
+        + "</p></article></body></html>"
+    )
+    assert "Zürich café naïve" in clean_html(html.encode("utf-8")).body
+
+
+def test_deeply_nested_page_does_not_raise() -> None:
+    html = "<div>" * 100_000 + "<p>deep text</p>" + "</div>" * 100_000
+    article = clean_html(html)
+    assert "<" not in article.body
+
+
+def test_script_and_style_never_reach_the_body() -> None:
+    html = (
+        "<html><head><style>p { color: red }</style></head><body><article>"
+        "<script>var secret = 1;</script><p>" + "Visible words of the story. " * 10 + "</p>"
+        "<noscript>Enable JavaScript</noscript></article></body></html>"
+    )
+    body = clean_html(html).body
+    assert "secret" not in body and "color" not in body and "Enable JavaScript" not in body
+
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="<>&"), max_size=80
+)
+_TAGS = st.sampled_from(
+    ["p", "div", "span", "article", "section", "a", "li", "ul", "h2", "td", "b"]
+)
+
+
+@st.composite
+def html_pages(draw: st.DrawFn) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 12))):
+        tag = draw(_TAGS)
+        cls = draw(st.sampled_from(["", ' class="comment"', ' class="content"', ' id="share"']))
+        parts.append(f"<{tag}{cls}>{draw(_TEXT)}</{tag}>")
+    return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(html_pages(), st.text(max_size=300)))
+def test_cleaner_never_raises_and_never_returns_markup(page: str) -> None:
+    article = clean_html(page)
+    assert not re.search(r"</?(p|div|span|article|section|a|li|ul|h2|td|b)\b[^>]*>", article.body)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=400))
+def test_cleaner_accepts_any_bytes(data: bytes) -> None:
+    article = clean_html(data)
+    assert isinstance(article.body, str)
+
+
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=60).map(str.strip)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_WORDS.filter(lambda w: len(w) > 3), min_size=2, max_size=6))
+def test_cleaning_clean_text_changes_nothing(paragraphs: list[str]) -> None:
+    text = "\n\n".join(p.capitalize() + "." for p in paragraphs)
+    once = clean_text(text)
+    twice = clean_text(once.to_text())
+    assert (twice.title, twice.body, twice.tags) == (once.title, once.body, once.tags)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=500))
+def test_clean_text_never_raises(text: str) -> None:
+    clean_text(text)
+
+
+def test_sample_pages_lose_their_boilerplate() -> None:
+    sample = Path(SEED).parent
+    for page in sample.glob("*.html"):
+        body = clean_html(page.read_bytes()).body
+        assert body, page.name
+        for junk in ("Please enter your comment", "cookies", "Most read", "All rights reserved"):
+            assert junk not in body, (page.name, junk)

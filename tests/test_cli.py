@@ -1,0 +1,201 @@
+"""The command line, through click's CliRunner: output, exit codes and error lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib import __version__
+from searchlib.cli import EXIT_ERROR, EXIT_NO_HITS, EXIT_OK, cli
+
+from .conftest import SEED
+
+
+def run(*args: str, **env: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env or None)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version_and_help() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and __version__ in out
+    for command in ("index", "search", "show", "stats"):
+        code, out, _ = run(command, "--help")
+        assert code == 0 and "--index" in out
+    code, out, _ = run("clean", "--help")
+    assert code == 0 and "cleaner" in out
+
+
+def test_index_sample_then_search_seed() -> None:
+    code, out, _ = run("index")
+    assert code == EXIT_OK
+    assert "added" in out and "0 skipped" in out
+    code, out, _ = run("search", "Power of Siberia")
+    assert code == EXIT_OK
+    first = out.split("\n\n")[0]
+    assert "Xi Jinping- Putin summit" in first
+    assert "[Power] [of] [Siberia]" in out or "[Power] of [Siberia]" in out
+    assert "Please enter" not in out
+    code, _, err = run("search", "Please enter your comment")
+    assert code == EXIT_NO_HITS
+    assert "no results" in err
+
+
+def test_search_json_lines(news: Path) -> None:
+    run("index", str(news))
+    code, out, _ = run("search", "mountain passes", "--json")
+    assert code == EXIT_OK
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert hits[0]["id"] == "wire-2"
+    assert set(hits[0]) >= {
+        "id",
+        "title",
+        "url",
+        "date",
+        "source",
+        "score",
+        "snippet",
+        "highlights",
+    }
+    start, end = hits[0]["highlights"][0]
+    assert hits[0]["snippet"][start:end].lower() in {"mountain", "passes"}
+
+
+def test_index_is_incremental(news: Path) -> None:
+    run("index", str(news))
+    code, out, _ = run("index", str(news))
+    assert code == EXIT_OK
+    assert out.startswith("0 added, 0 updated, 6 unchanged, 0 skipped")
+
+
+def test_since_until_and_paging(news: Path) -> None:
+    run("index", str(news))
+    code, out, _ = run("search", "bank OR snow OR festival", "--since", "2022-01-01", "--json")
+    assert {json.loads(line)["id"] for line in out.splitlines()} == {
+        "wire-1",
+        "wordpress-festival.html",
+    }
+    code, out, _ = run(
+        "search", "bank OR snow OR festival", "--limit", "1", "--offset", "1", "--json"
+    )
+    assert code == EXIT_OK and len(out.splitlines()) == 1
+
+
+def test_show_stats_clean(news: Path) -> None:
+    run("index", str(news))
+    code, out, _ = run("show", "wire-1")
+    assert code == EXIT_OK and out.startswith("Central bank holds interest rates steady")
+    code, out, _ = run("show", "wire-1", "--json")
+    assert json.loads(out)["authors"] == ["Ana Lima"]
+    code, out, _ = run("stats")
+    assert code == EXIT_OK and "documents  6" in out
+    code, out, _ = run("stats", "--json")
+    assert json.loads(out)["documents"] == 6
+    code, out, _ = run("clean", str(SEED))
+    assert code == EXIT_OK and "Please enter" not in out and out.startswith("Xi Jinping")
+    code, out, _ = run("clean", str(news / "wordpress-festival.html"), "--json")
+    assert json.loads(out)["title"] == "Folk festival returns to the river meadows after four years"
+
+
+def test_color_only_when_asked(news: Path) -> None:
+    run("index", str(news))
+    _, out, _ = run("search", "mountain")
+    assert "\x1b[" not in out  # not a terminal: plain brackets
+    _, out, _ = run("search", "mountain", "--no-color")
+    assert "\x1b[" not in out and "[mountain]" in out.lower()
+
+
+def test_index_option_and_env(tmp_path: Path, news: Path) -> None:
+    elsewhere = tmp_path / "other-index"
+    code, _, _ = run("index", str(news), "--index", str(elsewhere))
+    assert code == EXIT_OK and (elsewhere / "searchlib.json").exists()
+    code, _, _ = run("--index", str(elsewhere), "search", "mountain")
+    assert code == EXIT_OK
+    code, _, _ = run("search", "mountain", SEARCHLIB_INDEX=str(elsewhere))
+    assert code == EXIT_OK
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["index", "does/not/exist"], "no such file or folder: does/not/exist"),
+        (["search", "anything"], "no index at index: run `searchlib index` first"),
+        (["show", "x"], "no index at index: run `searchlib index` first"),
+        (["stats"], "no index at index: run `searchlib index` first"),
+    ],
+)
+def test_errors_without_index(args: list[str], message: str, tmp_path: Path) -> None:
+    code, out, err = run(*args, SEARCHLIB_INDEX="index")
+    assert code == EXIT_ERROR
+    assert err.strip() == f"Error: {message}"
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["search", ""], "empty query"),
+        (["search", "the of and"], "nothing to search for"),
+        (["search", "x", "--since", "2024-13-01"], "is not a date: use YYYY-MM-DD"),
+        (["search", "x", "--since", "2024-02-01", "--until", "2023-01-01"], "is after --until"),
+        (["show", "missing-id"], "no document with id 'missing-id'"),
+        (["search", "x", "--limit", "0"], "--limit"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: list[str], fragment: str) -> None:
+    run("index")
+    code, out, err = run(*args)
+    assert code == EXIT_ERROR
+    assert fragment in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in out + err
+
+
+def test_locked_index_fails_cleanly(index_dir: Path) -> None:
+    from whoosh import index as windex
+
+    run("index")
+    holder = windex.open_dir(str(index_dir), indexname="MAIN").writer()
+    try:
+        code, _, err = run("index", str(SEED), "--lock-timeout", "0.2")
+    finally:
+        holder.cancel()
+    assert code == EXIT_ERROR
+    assert "waiting up to 0.2s" in err
+    assert "locked by another writer" in err
+
+
+def test_rebuild(news: Path) -> None:
+    run("index", str(news))
+    code, out, _ = run("index", "--rebuild", str(SEED))
+    assert code == EXIT_OK
+    _, out, _ = run("stats", "--json")
+    assert json.loads(out)["documents"] == 1
+
+
+def test_index_reports_skips(tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(
+        '{"id": "1", "title": "T", "body": "b"}\n{oops\n', encoding="utf-8"
+    )
+    code, out, err = run("index", str(folder), "--show-skipped")
+    assert code == EXIT_OK
+    assert "1 added" in out and "1 skipped" in out and "malformed JSON line 2" in out
+    assert "a.jsonl:2" in err
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "searchlib", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and __version__ in result.stdout

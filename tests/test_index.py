@@ -1,0 +1,287 @@
+"""The library API: creating, filling, updating and searching an index."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from searchlib import (
+    Article,
+    Hit,
+    Index,
+    IndexExistsError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    QueryError,
+    SourceNotFoundError,
+)
+from searchlib.store import META_FILE
+
+from .conftest import SEED, write_jsonl
+
+
+def test_create_and_open(index_dir: Path) -> None:
+    with Index.create(index_dir) as ix:
+        assert len(ix) == 0
+    with pytest.raises(IndexExistsError):
+        Index.create(index_dir)
+    Index.create(index_dir, overwrite=True).close()
+    Index.open(index_dir).close()
+
+
+def test_open_missing_index_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="run `searchlib index` first"):
+        Index.open(tmp_path / "nowhere")
+
+
+def test_other_schema_version_is_refused(index_dir: Path) -> None:
+    Index.create(index_dir).close()
+    meta = json.loads((index_dir / META_FILE).read_text())
+    meta["schema_version"] = 999
+    (index_dir / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(IndexVersionError, match="--rebuild"):
+        Index.open(index_dir)
+
+
+def test_seed_article_found_first_and_comment_prompts_not_indexed(index_dir: Path) -> None:
+    with Index.create(index_dir) as ix:
+        report = ix.add(SEED)
+        assert report.added == 1
+        hits = ix.search("Power of Siberia")
+        assert hits[0].id == SEED.name
+        assert isinstance(hits[0], Hit)
+        assert "Siberia" in hits[0].snippet
+        assert len(ix.search("Please enter your comment")) == 0
+        assert len(ix.search('"Please enter your name here"')) == 0
+
+
+def test_add_folder_counts_and_reindex_changes_nothing(index_dir: Path, news: Path) -> None:
+    with Index.create(index_dir) as ix:
+        first = ix.add(news)
+        assert (first.added, first.updated, first.unchanged, len(first.skipped)) == (6, 0, 0, 0)
+        again = ix.add(news)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 6)
+        assert len(ix) == 6
+
+
+def test_changed_file_replaces_its_document(index_dir: Path, news: Path) -> None:
+    with Index.create(index_dir) as ix:
+        ix.add(news)
+        page = news / "seed.txt"
+        page.write_text(
+            "Pipeline talks stall\n\nNegotiators left without a gas deal.", encoding="utf-8"
+        )
+        report = ix.add(news)
+        assert (report.added, report.updated, report.unchanged) == (0, 1, 5)
+        assert len(ix) == 6
+        assert ix.search("negotiators")[0].id == "seed.txt"
+        assert len(ix.search('"Power of Siberia"')) == 0
+
+
+def test_record_ids_and_given_fields_are_kept(index_dir: Path, news: Path) -> None:
+    with Index.create(index_dir) as ix:
+        ix.add(news)
+        article = ix.get("wire-1")
+        assert isinstance(article, Article)
+        assert article.title == "Central bank holds interest rates steady"
+        assert article.date == datetime(2023, 5, 4)
+        assert article.authors == ("Ana Lima",)
+        assert article.tags == ("economy", "banks")
+        assert article.site == "Example Wire"
+        assert "Share this article" not in article.body
+        assert ix.get("no-such-id") is None
+
+
+def test_dict_records_and_document_ids(index_dir: Path) -> None:
+    records = [
+        {"id": "a", "title": "Alpha story", "body": "Quantum widgets ship."},
+        {"url": "https://x.example/b", "title": "Beta story", "body": "Widgets again."},
+    ]
+    with Index.create(index_dir) as ix:
+        report = ix.add(records)
+        assert report.added == 2
+        assert {h.id for h in ix.search("widgets")} == {"a", "https://x.example/b"}
+
+
+def test_gzip_inputs(index_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "gz"
+    folder.mkdir()
+    with gzip.open(folder / "story.txt.gz", "wt", encoding="utf-8") as handle:
+        handle.write("Compressed headline\n\nThe zeppelin hangar reopened today.")
+    with gzip.open(folder / "records.jsonl.gz", "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "r1", "title": "Rec", "body": "A zeppelin landed."}) + "\n")
+    with Index.create(index_dir) as ix:
+        assert ix.add(folder).added == 2
+        assert len(ix.search("zeppelin")) == 2
+
+
+def test_bad_files_are_skipped_with_reasons(index_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text(
+        "Good headline\n\nA perfectly fine llama story.", encoding="utf-8"
+    )
+    (folder / "empty.html").write_bytes(b"")
+    (folder / "binary.html").write_bytes(bytes(range(256)) * 10)
+    (folder / "broken.txt.gz").write_bytes(b"\x1f\x8bnot really gzip")
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0")
+    (folder / "records.jsonl").write_text(
+        json.dumps({"id": "ok", "title": "Fine", "body": "llama"}) + "\n{not json\n[1, 2]\n",
+        encoding="utf-8",
+    )
+    locked = folder / "locked.txt"
+    locked.write_text("Secret\n\nllama", encoding="utf-8")
+    locked.chmod(0)
+    try:
+        with Index.create(index_dir) as ix:
+            report = ix.add(folder)
+    finally:
+        locked.chmod(0o644)
+    reasons = {Path(s.source.split(":")[0]).name: s.reason for s in report.skipped}
+    assert report.added == 2 + (1 if os.geteuid() == 0 else 0)  # root can read mode-0 files
+    assert reasons["empty.html"] == "empty file"
+    assert reasons["binary.html"] == "binary file"
+    assert reasons["broken.txt.gz"].startswith("corrupt gzip")
+    assert reasons["photo.jpg"] == "unsupported file type"
+    line_reasons = sorted(s.reason for s in report.skipped if "records.jsonl" in s.source)
+    assert line_reasons[0].startswith("malformed JSON line 2")
+    assert line_reasons[1].startswith("malformed JSON line 3")
+    if os.geteuid() != 0:
+        assert reasons["locked.txt"].startswith("unreadable")
+
+
+def test_missing_path_raises_before_indexing(index_dir: Path, tmp_path: Path) -> None:
+    with Index.create(index_dir) as ix:
+        with pytest.raises(SourceNotFoundError, match="nope"):
+            ix.add([SEED, tmp_path / "nope"])
+        assert len(ix) == 0
+
+
+def test_latin1_text_and_page_are_decoded(index_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "latin"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(
+        "Crêpes à la carte\n\nLa café servait des crêpes.".encode("latin-1")
+    )
+    with Index.create(index_dir) as ix:
+        ix.add(folder)
+        article = ix.get("a.txt")
+        assert article is not None
+        assert article.title == "Crêpes à la carte"
+        assert len(ix.search("cafe")) == 1
+
+
+def test_parallel_cleaning_matches_serial(index_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(80):
+        (folder / f"{i:03d}.html").write_text(
+            f"<html><head><title>Story {i}</title></head><body><article><p>"
+            + f"Report number {i} about the marmot census in valley {i % 7}. " * 5
+            + "</p></article></body></html>",
+            encoding="utf-8",
+        )
+    serial_dir = tmp_path / "serial"
+    with Index.create(index_dir) as ix, Index.create(serial_dir) as serial:
+        assert ix.add(folder, workers=2).added == 80
+        assert serial.add(folder, workers=1).added == 80
+        ours = [h.id for h in ix.search("marmot valley 3", limit=20)]
+        theirs = [h.id for h in serial.search("marmot valley 3", limit=20)]
+        assert ours == theirs
+
+
+def test_interrupt_keeps_last_commit(index_dir: Path, tmp_path: Path) -> None:
+    records = [
+        {"id": f"n{i}", "title": f"Note {i}", "body": f"ocelot number {i}"} for i in range(50)
+    ]
+    path = write_jsonl(tmp_path / "notes.jsonl", records)
+
+    def interrupt(progress: object) -> None:
+        if getattr(progress, "done", 0) == 25:
+            raise KeyboardInterrupt
+
+    with Index.create(index_dir) as ix, pytest.raises(KeyboardInterrupt):
+        ix.add(path, batch_size=10, workers=1, progress=interrupt)
+    with Index.open(index_dir) as ix:
+        assert len(ix) == 20  # two whole batches committed; the third was cancelled
+        assert len(ix.search("ocelot", limit=100)) == 20
+        report = ix.add(path)
+        assert (report.added, report.unchanged) == (30, 20)
+        assert len(ix) == 50
+
+
+def test_second_writer_times_out(index_dir: Path) -> None:
+    from whoosh import index as windex
+
+    with Index.create(index_dir) as ix:
+        holder = windex.open_dir(str(index_dir), indexname="MAIN").writer()
+        waited: list[bool] = []
+        try:
+            with pytest.raises(IndexLockedError, match="locked by another writer"):
+                ix.add(SEED, lock_timeout=0.3, on_wait=lambda: waited.append(True))
+        finally:
+            holder.cancel()
+        assert waited == [True]
+        assert ix.add(SEED).added == 1
+
+
+def test_date_filters_and_sorting(index_dir: Path, news: Path) -> None:
+    with Index.create(index_dir) as ix:
+        ix.add(news)
+        assert [h.id for h in ix.search("central bank OR snow", since=datetime(2023, 1, 1))] == [
+            "wire-1"
+        ]
+        assert [h.id for h in ix.search("central bank OR snow", until=datetime(2021, 11, 20))] == [
+            "wire-2"
+        ]
+        newest = ix.search(
+            "the OR snow OR bank OR festival OR stadtrat OR cafe", sort="date", limit=10
+        )
+        dates = [h.date for h in newest if h.date]
+        assert dates == sorted(dates, reverse=True)
+        with pytest.raises(QueryError):
+            ix.search("bank", since=datetime(2024, 1, 1), until=datetime(2020, 1, 1))
+
+
+def test_paging_never_repeats(index_dir: Path, tmp_path: Path) -> None:
+    records = [{"id": f"p{i}", "title": "Same", "body": "identical words here"} for i in range(25)]
+    with Index.create(index_dir) as ix:
+        ix.add(write_jsonl(tmp_path / "p.jsonl", records))
+        pages = [ix.search("identical", limit=10, offset=o) for o in (0, 10, 20)]
+        ids = [h.id for page in pages for h in page]
+        assert len(ids) == len(set(ids)) == 25
+        assert pages[0].total == 25
+
+
+def test_stats(index_dir: Path, news: Path) -> None:
+    with Index.create(index_dir) as ix:
+        ix.add(news)
+        stats = ix.stats()
+        assert stats.documents == 6
+        assert stats.first_date == datetime(2002, 10, 12)
+        assert stats.last_date == datetime(2023, 9, 21)
+        assert ("Example Wire", 1) in stats.sources
+        assert stats.size_bytes > 0
+
+
+def test_prune_removes_deleted_files(index_dir: Path, news: Path) -> None:
+    with Index.create(index_dir) as ix:
+        ix.add(news)
+        (news / "seed.txt").unlink()
+        report = ix.add(news, prune=True)
+        assert report.removed == 1
+        assert ix.get("seed.txt") is None
+        assert len(ix) == 5
+
+
+def test_replace_all_drops_old_documents(index_dir: Path, news: Path) -> None:
+    with Index.create(index_dir) as ix:
+        ix.add(news)
+        ix.add(SEED, replace_all=True)
+        assert len(ix) == 1

@@ -1,0 +1,161 @@
+"""The query language: what each construct matches, and that no input crashes it."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchlib import Index, QueryError
+from searchlib.query import parse
+
+from .conftest import write_jsonl
+
+DOCS = [
+    {
+        "id": "d1",
+        "title": "Wind farm approved",
+        "body": "The council approved the wind farm.",
+        "authors": ["Maren Ellis"],
+        "source": "Coastal Courier",
+        "tags": ["energy"],
+    },
+    {
+        "id": "d2",
+        "title": "Farm prices fall",
+        "body": "Prices for farm land fell; wind was not a factor.",
+        "authors": ["Tom Reyes"],
+        "source": "Rural Times",
+        "tags": ["agriculture"],
+    },
+    {
+        "id": "d3",
+        "title": "Solar park opens",
+        "body": "A solar park opened near the farm.",
+        "authors": ["Maren Ellis"],
+        "source": "Rural Times",
+        "tags": ["energy", "solar"],
+    },
+    {
+        "id": "d4",
+        "title": "Café culture in Zürich",
+        "body": "Coffee houses thrive.",
+        "source": "Alpine Post",
+    },
+]
+
+
+@pytest.fixture
+def ix(index_dir: Path, tmp_path: Path) -> Index:
+    index = Index.create(index_dir)
+    index.add(write_jsonl(tmp_path / "q.jsonl", DOCS))
+    return index
+
+
+def ids(ix: Index, query: str) -> list[str]:
+    return [h.id for h in ix.search(query, limit=50)]
+
+
+def test_more_matching_words_rank_higher(ix: Index) -> None:
+    found = ids(ix, "wind farm council")
+    assert found[0] == "d1"
+    assert set(found) == {"d1", "d2", "d3"}
+
+
+def test_long_question_still_finds_results(ix: Index) -> None:
+    assert (
+        ids(ix, "what did the council decide about the proposed wind farm near the coast")[0]
+        == "d1"
+    )
+
+
+def test_phrase_is_required_and_exact(ix: Index) -> None:
+    assert ids(ix, '"wind farm"') == ["d1"]
+    assert ids(ix, '"farm wind"') == []
+
+
+def test_exclusion(ix: Index) -> None:
+    assert "d2" not in ids(ix, "farm -prices")
+    assert set(ids(ix, "farm -prices")) == {"d1", "d3"}
+
+
+def test_or_and_and(ix: Index) -> None:
+    assert set(ids(ix, "solar OR council")) == {"d1", "d3"}
+    assert ids(ix, "solar AND farm") == ["d3"]
+
+
+def test_fields(ix: Index) -> None:
+    assert set(ids(ix, "author:ellis")) == {"d1", "d3"}
+    assert set(ids(ix, 'author:"maren ellis" farm')) == {"d1", "d3"}
+    assert set(ids(ix, "source:rural")) == {"d2", "d3"}
+    assert set(ids(ix, "tag:energy")) == {"d1", "d3"}
+    assert ids(ix, "title:solar") == ["d3"]
+    assert set(ids(ix, "farm tag:energy -title:solar")) == {"d1"}
+
+
+def test_accents_and_case_fold(ix: Index) -> None:
+    assert ids(ix, "cafe zurich") == ["d4"]
+    assert ids(ix, "CAFÉ") == ["d4"]
+
+
+def test_stemming(ix: Index) -> None:
+    assert "d1" in ids(ix, "approving")
+
+
+def test_phrase_with_stopwords(index_dir: Path, tmp_path: Path) -> None:
+    with Index.create(tmp_path / "ix2") as ix:
+        ix.add([{"id": "s", "title": "Gas", "body": "The Power of Siberia pipeline was delayed."}])
+        assert [h.id for h in ix.search('"Power of Siberia"')] == ["s"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced quote',
+        "stray: colon",
+        "author:",
+        ":",
+        "((",
+        "-",
+        "OR",
+        "AND farm",
+        'tag:"energy',
+        "wind OR",
+        "NOT",
+    ],
+)
+def test_odd_queries_still_search(ix: Index, query: str) -> None:
+    try:
+        ix.search(query)
+    except QueryError as exc:
+        assert "nothing to search for" in str(exc) or "empty query" in str(exc)
+
+
+def test_unbalanced_quote_searches_the_words(ix: Index) -> None:
+    assert ids(ix, '"solar park')[0] == "d3"
+
+
+@pytest.mark.parametrize("query", ["", "   ", "the of and", '""', "!!!"])
+def test_empty_or_stopword_queries_raise(query: str) -> None:
+    with pytest.raises(QueryError):
+        parse(query)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_parser_never_raises_anything_but_query_error(text: str) -> None:
+    with contextlib.suppress(QueryError):
+        parse(text)
+
+
+def test_search_only_exclusions(ix: Index) -> None:
+    assert set(ids(ix, "-farm")) == {"d4"}
+
+
+def test_snippet_highlights_point_at_words(ix: Index) -> None:
+    hit = ix.search("approved council")[0]
+    words = {hit.snippet[s:e].lower() for s, e in hit.highlights}
+    assert words == {"approved", "council"}
