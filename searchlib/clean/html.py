@@ -13,11 +13,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from searchlib.clean import rules
 from searchlib.clean.metadata import read_meta, squash, strip_site_name
+from searchlib.clean.tree import _SKIP, PageTree, walk
 from searchlib.models import Article
 
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
@@ -26,7 +28,6 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _COMMENT_TOKENS = frozenset({"comment", "comments", "commentlist", "respond", "disqus",
                              "wpdiscuz", "commentform", "replies", "discussion"})  # fmt: skip
 _PROTECTED_TAGS = frozenset({"html", "body", "article", "main"})
-_NON_TEXT = (Comment,)
 
 
 @dataclass
@@ -75,57 +76,71 @@ def boilerplate_kind(tag: Tag) -> str | None:
 
 
 def _is_hidden(tag: Tag) -> bool:
-    if tag.has_attr("hidden") or tag.get("aria-hidden") == "true":
+    attrs = tag.attrs
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return True
-    style = tag.get("style")
+    style = attrs.get("style")
     return isinstance(style, str) and bool(_HIDDEN_STYLE.search(style))
 
 
-def _holds_article(tag: Tag) -> bool:
-    if tag.find(["article", "main", "h1"]) is not None:
-        return True
-    return any(tag.find(attrs={k: v}) is not None for k, v in rules.ARTICLE_HINTS[:2])
+class _Pruned:
+    """The page after boilerplate removal: dropped subtrees are remembered, not deleted."""
+
+    def __init__(self, tree: PageTree) -> None:
+        self.tree = tree
+        self.dropped: set[int] = set()
+        self.kept: list[Tag] = []
+        body = tree.body
+        total = max(tree.stat(body).text, 1)
+        stack: list[Tag] = [c for c in reversed(body.contents) if isinstance(c, Tag)]
+        self.kept.append(body)
+        while stack:
+            tag = stack.pop()
+            if tag.name in _SKIP:
+                continue
+            if self._should_drop(tag, total):
+                self._drop(tag)
+                continue
+            self.kept.append(tag)
+            stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
+
+    def _should_drop(self, tag: Tag, total: int) -> bool:
+        name = tag.name
+        if name in _PROTECTED_TAGS:
+            return False
+        stat = self.tree.stat(tag)
+        if _is_hidden(tag):
+            return not stat.marker
+        kind = boilerplate_kind(tag) if tag.attrs else None
+        if kind is None and name not in rules.WEAK_DROP_TAGS:
+            return False
+        if stat.marker:
+            return False
+        # A wrapper of most of the page with an unlucky class name is not boilerplate.
+        return kind == "comment" or stat.text <= 0.6 * total
+
+    def _drop(self, tag: Tag) -> None:
+        self.dropped.add(id(tag))
+        gone = self.tree.stat(tag)
+        parent = tag.parent
+        inline = tag.name not in rules.BLOCK_TAGS
+        while parent is not None:
+            up = self.tree.stats.get(id(parent))
+            if up is None:
+                break
+            up.text -= gone.text
+            up.links -= gone.links
+            if inline:
+                up.inline -= gone.inline
+                up.commas -= gone.commas
+                inline = parent.name not in rules.BLOCK_TAGS
+            parent = parent.parent
+
+    def skip(self, tag: Tag) -> bool:
+        return tag.name in _SKIP or id(tag) in self.dropped
 
 
-def _text_len(tag: Tag) -> int:
-    return sum(len(s) for s in tag.find_all(string=True) if not isinstance(s, _NON_TEXT))
-
-
-def _prune(soup: BeautifulSoup) -> None:
-    """Remove everything that is boilerplate by tag, visibility or vocabulary."""
-    for node in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        node.extract()
-    for tag in soup.find_all(rules.DROP_TAGS):
-        tag.decompose()
-    body = soup.body or soup
-    total = max(_text_len(body), 1)
-    # Walk top-down with an explicit stack (pages can nest deeper than Python's
-    # recursion limit) and never descend into a subtree that is removed.
-    stack: list[Tag] = [child for child in reversed(body.contents) if isinstance(child, Tag)]
-    while stack:
-        tag = stack.pop()
-        if _should_drop(tag, total):
-            tag.decompose()
-            continue
-        stack.extend(child for child in reversed(tag.contents) if isinstance(child, Tag))
-
-
-def _should_drop(tag: Tag, total: int) -> bool:
-    name = tag.name
-    if name in _PROTECTED_TAGS:
-        return False
-    if _is_hidden(tag):
-        return not _holds_article(tag)
-    kind = boilerplate_kind(tag)
-    if kind is None and name not in rules.WEAK_DROP_TAGS:
-        return False
-    if _holds_article(tag):
-        return False
-    # A wrapper of most of the page with an unlucky class name is not boilerplate.
-    return kind == "comment" or _text_len(tag) <= 0.6 * total
-
-
-def _blocks(root: Tag) -> Iterator[_Block]:
+def _blocks(root: Tag, pruned: _Pruned) -> Iterator[_Block]:
     """Serialise `root` into text blocks, one per block-level element, iteratively."""
     parts: list[str] = []
     link_chars = 0
@@ -134,17 +149,20 @@ def _blocks(root: Tag) -> Iterator[_Block]:
     link_depth = 0
     while stack:
         node, entering = stack.pop()
-        if isinstance(node, NavigableString):
-            if isinstance(node, _NON_TEXT):
-                continue
-            text = str(node)
-            parts.append(text)
-            if link_depth:
-                link_chars += len(text.strip())
+        if not isinstance(node, Tag):
+            if type(node) is NavigableString:
+                text = str(node)
+                parts.append(text)
+                if link_depth:
+                    link_chars += len(text.strip())
             continue
         name = node.name
         block = name in rules.BLOCK_TAGS
         if entering:
+            if pruned.skip(node):
+                if block and parts:
+                    parts.append(" ")
+                continue
             if block and parts:
                 text = squash("".join(parts))
                 if text:
@@ -188,106 +206,70 @@ _TAG_WEIGHT = {"article": 10.0, "main": 5.0, "div": 5.0, "section": 3.0, "pre": 
                "dd": -3.0, "dt": -3.0, "address": -3.0, "th": -5.0}  # fmt: skip
 
 
-def _link_density(tag: Tag, text_len: int) -> float:
-    links = sum(len(a.get_text()) for a in tag.find_all("a"))
-    return links / max(text_len, 1)
+def _density(pruned: _Pruned, tag: Tag) -> float:
+    stat = pruned.tree.stat(tag)
+    return max(stat.links, 0) / max(stat.text, 1)
 
 
-def _own_text_len(tag: Tag) -> int:
-    """Length of the text directly in `tag` and its inline children (not nested blocks)."""
-    total = 0
-    stack = list(tag.contents)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, NavigableString):
-            if not isinstance(node, _NON_TEXT):
-                total += len(node.strip())
-        elif isinstance(node, Tag) and node.name not in rules.BLOCK_TAGS:
-            stack.extend(node.contents)
-    return total
-
-
-def _find_container(body: Tag) -> Tag:
-    """Return the element that holds the article, by Readability-style scoring."""
-    for attr, value in rules.ARTICLE_HINTS:
-        hinted = body.find_all(attrs={attr: value})
-        if hinted:
-            best = max(hinted, key=_text_len)
-            if _text_len(best) >= 250:
-                return best
-    scores: dict[int, float] = {}
-    nodes: dict[int, Tag] = {}
-    for tag in body.find_all(rules.SCORED_TAGS):
-        own = _own_text_len(tag)
-        if own < 25:
+def _score_candidates(pruned: _Pruned) -> dict[int, tuple[Tag, float]]:
+    """Readability's content score for every ancestor of a paragraph-like block."""
+    tree = pruned.tree
+    scores: dict[int, list[Any]] = {}
+    for tag in pruned.kept:
+        if tag.name not in rules.SCORED_TAGS:
             continue
-        text = tag.get_text()
-        score = 1.0 + text.count(",") + text.count("،") + text.count("，") + min(own / 100, 3.0)
+        stat = tree.stat(tag)
+        if stat.inline < 25:
+            continue
+        score = 1.0 + stat.commas + min(stat.inline / 100, 3.0)
         ancestor = tag.parent
         for level in range(3):
             if not isinstance(ancestor, Tag):
                 break
-            key = id(ancestor)
-            if key not in nodes:
-                nodes[key] = ancestor
-                scores[key] = _TAG_WEIGHT.get(ancestor.name, 0.0) + _class_weight(ancestor)
-            scores[key] += score / (1, 2, 3)[level]
+            entry = scores.get(id(ancestor))
+            if entry is None:
+                base = _TAG_WEIGHT.get(ancestor.name, 0.0) + _class_weight(ancestor)
+                entry = scores[id(ancestor)] = [ancestor, base]
+            entry[1] += score / (1, 2, 3)[level]
             ancestor = ancestor.parent
-    if not scores:
-        return body
-    best_key = None
-    best_score = float("-inf")
-    for key, score in scores.items():
-        node = nodes[key]
-        final = score * (1 - _link_density(node, max(_text_len(node), 1)))
-        if final > best_score:
-            best_key, best_score = key, final
-    assert best_key is not None
-    top = nodes[best_key]
-    # Climb while the parent holds the same article text split across siblings.
-    while top.parent is not None and top.name not in ("body", "html"):
-        parent = top.parent
-        if not isinstance(parent, Tag):
-            break
-        inner, outer = _text_len(top), _text_len(parent)
-        if outer and inner / outer < 0.5 and key_score(scores, parent) >= 0.8 * best_score:
-            top = parent
-            continue
-        break
-    return top
+    return {
+        key: (tag, score * (1 - _density(pruned, tag))) for key, (tag, score) in scores.items()
+    }
 
 
-def key_score(scores: dict[int, float], tag: Tag) -> float:
-    """The content score recorded for `tag` (0 when it holds no scored paragraphs)."""
-    return scores.get(id(tag), 0.0)
-
-
-def _sibling_blocks(top: Tag) -> list[Tag]:
-    """The container plus siblings that continue the article (body split by boxes)."""
+def _find_container(pruned: _Pruned) -> list[Tag]:
+    """The element(s) holding the article: a marked-up body, or the best-scored block
+    with the siblings that continue it (an article split by ads or boxes)."""
+    tree = pruned.tree
+    hinted = [t for t in tree.hinted if id(t) not in pruned.dropped]
+    if hinted:
+        best = max(hinted, key=lambda t: tree.stat(t).text)
+        if tree.stat(best).text >= 250:
+            return [best]
+    scored = _score_candidates(pruned)
+    if not scored:
+        return [tree.body]
+    top, top_score = max(scored.values(), key=lambda entry: entry[1])
     parent = top.parent
-    if not isinstance(parent, Tag) or top.name in ("body", "html"):
+    if not isinstance(parent, Tag) or top is tree.body:
         return [top]
+    threshold = max(10.0, top_score * 0.2)
     out: list[Tag] = []
     for sibling in parent.children:
         if sibling is top:
             out.append(top)
             continue
-        if not isinstance(sibling, Tag) or sibling.name not in (
-            "p",
-            "div",
-            "section",
-            "blockquote",
-            "ul",
-            "ol",
-            "pre",
-            "table",
-        ):
+        if not isinstance(sibling, Tag) or pruned.skip(sibling):
             continue
-        length = _text_len(sibling)
-        if length < 80:
-            continue
-        if _link_density(sibling, length) < 0.25 and sibling.name in ("p", "blockquote", "pre"):
+        entry = scored.get(id(sibling))
+        if entry is not None and entry[1] >= threshold:
             out.append(sibling)
+            continue
+        stat = tree.stat(sibling)
+        density = _density(pruned, sibling)
+        if sibling.name in ("p", "blockquote", "pre", "ul", "ol", "h2", "h3", "h4", "table", "div", "section"):
+            if (stat.text > 80 and density < 0.25) or (0 < stat.text <= 80 and density == 0 and sibling.get_text().rstrip().endswith((".", "!", "?", ":"))):
+                out.append(sibling)
     return out
 
 
@@ -390,15 +372,12 @@ def _choose_title(meta_title: str, title_tag: str, h1s: list[str], site: str | N
 
 def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     """Extract the article from a parsed page."""
-    meta = read_meta(soup, url)
-    body = soup.body or soup
-    h1s = [squash(h.get_text(" ")) for h in body.find_all("h1", limit=5)]
-    h1s = [h for h in h1s if h]
-    title = _choose_title(meta.title, meta.title_tag, h1s, meta.site)
-    _prune(soup)
-    body = soup.body or soup
-    container = _find_container(body)
-    blocks = [b for tag in _sibling_blocks(container) for b in _blocks(tag)]
+    tree = walk(soup)
+    meta = read_meta(tree, url)
+    h1s = [squash(h.get_text(" ")) for h in tree.h1s[:5]]
+    title = _choose_title(meta.title, meta.title_tag, [h for h in h1s if h], meta.site)
+    pruned = _Pruned(tree)
+    blocks = [b for tag in _find_container(pruned) for b in _blocks(tag, pruned)]
     text, header = _body_text(blocks, title)
     return Article(
         title=title,

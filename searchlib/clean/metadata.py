@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from searchlib.clean import rules
 from searchlib.clean.dates import date_from_url, parse_date
+from searchlib.clean.tree import PageTree
 
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -51,13 +52,10 @@ def squash(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _meta_index(soup: BeautifulSoup) -> dict[str, list[str]]:
+def _meta_index(tree: PageTree) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for tag in soup.find_all("meta"):
-        key = tag.get("property") or tag.get("name") or tag.get("itemprop") or tag.get("http-equiv")
-        content = tag.get("content")
-        if isinstance(key, str) and isinstance(content, str) and content.strip():
-            found.setdefault(key.strip().lower(), []).append(squash(content))
+    for key, content in tree.metas:
+        found.setdefault(key, []).append(squash(content))
     return found
 
 
@@ -97,14 +95,11 @@ def _names(value: Any) -> list[str]:
     return []
 
 
-def _jsonld(soup: BeautifulSoup) -> dict[str, Any]:
+def _jsonld(tree: PageTree) -> dict[str, Any]:
     """Return the fields of the page's article object, the most specific type first."""
     best: dict[str, Any] = {}
     best_rank = -1
-    for script in soup.find_all("script", type=re.compile("ld\\+json", re.I)):
-        raw = script.string or script.get_text()
-        if not raw or len(raw) > 2_000_000:
-            continue
+    for raw in tree.jsonld:
         try:
             data = json.loads(raw.strip().rstrip(";"))
         except ValueError:
@@ -170,52 +165,43 @@ def strip_site_name(title: str, site: str | None) -> str:
     return title
 
 
-def _language(soup: BeautifulSoup, meta: dict[str, list[str]], ld: dict[str, Any]) -> str | None:
-    html = soup.find("html")
-    candidates: list[Any] = [html.get("lang") if isinstance(html, Tag) else None]
-    candidates += [html.get("xml:lang") if isinstance(html, Tag) else None]
-    candidates += [ld.get("inLanguage"), _first(meta, rules.META_LANGUAGE)]
-    for value in candidates:
+def _language(tree: PageTree, meta: dict[str, list[str]], ld: dict[str, Any]) -> str | None:
+    for value in (tree.lang, ld.get("inLanguage"), _first(meta, rules.META_LANGUAGE)):
         if isinstance(value, str) and re.match(r"^[a-zA-Z]{2,3}\b", value.strip()):
             return value.strip()[:3].split("-")[0].split("_")[0].lower()
     return None
 
 
-def _time_elements(soup: BeautifulSoup) -> datetime | None:
-    for attrs in (
-        {"itemprop": "datePublished"},
-        {"pubdate": True},
-        {"class": re.compile("publish|date", re.I)},
-        {},
-    ):
-        for tag in soup.find_all("time", attrs=attrs, limit=5):
-            value = tag.get("datetime") or tag.get("content") or tag.get_text(" ")
-            parsed = parse_date(value if isinstance(value, str) else None)
-            if parsed:
-                return parsed
-    for tag in soup.find_all(attrs={"itemprop": "datePublished"}, limit=3):
-        value = tag.get("content") or tag.get("datetime") or tag.get_text(" ")
-        parsed = parse_date(value if isinstance(value, str) else None)
+def _tag_date(tag: Tag) -> datetime | None:
+    value = tag.get("datetime") or tag.get("content") or tag.get_text(" ")
+    return parse_date(value if isinstance(value, str) else None)
+
+
+def _time_elements(tree: PageTree) -> datetime | None:
+    for tag in tree.date_tags[:3]:
+        parsed = _tag_date(tag)
+        if parsed:
+            return parsed
+    preferred = [t for t in tree.times if t.has_attr("pubdate") or "publish" in str(t.get("class", ""))]
+    for tag in [*preferred, *tree.times][:6]:
+        parsed = _tag_date(tag)
         if parsed:
             return parsed
     return None
 
 
-def _byline_authors(soup: BeautifulSoup) -> list[str]:
+def _byline_authors(tree: PageTree) -> list[str]:
     found: list[str] = []
-    for tag in soup.find_all(attrs={"rel": "author"}, limit=5):
-        found += clean_author(tag.get_text(" "))
-    if found:
-        return found
-    for tag in soup.find_all(attrs={"itemprop": "author"}, limit=5):
-        name = tag.find(attrs={"itemprop": "name"})
-        text = name.get("content") or name.get_text(" ") if isinstance(name, Tag) else None
-        found += clean_author(text if isinstance(text, str) else tag.get_text(" "))
-    if found:
-        return found
-    pattern = re.compile("|".join(rules.AUTHOR_HINTS), re.I)
-    for tag in soup.find_all(class_=pattern, limit=10):
-        text = squash(tag.get_text(" "))
+    for tag in tree.author_tags[:12]:
+        if tag.get("itemprop") == "author":
+            name = tag.find(attrs={"itemprop": "name"})
+            text = (name.get("content") or name.get_text(" ")) if isinstance(name, Tag) else None
+            text = text if isinstance(text, str) else tag.get("content") or tag.get_text(" ")
+        else:
+            text = tag.get("content") or tag.get_text(" ")
+        if not isinstance(text, str):
+            continue
+        text = squash(text)
         if not text or len(text) > 120:
             continue
         match = rules.BYLINE_RE.match(text)
@@ -225,21 +211,16 @@ def _byline_authors(soup: BeautifulSoup) -> list[str]:
     return found
 
 
-def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
+def read_meta(tree: PageTree, url: str | None) -> PageMeta:
     """Collect metadata candidates from the page head and well-known markup."""
-    meta = _meta_index(soup)
-    ld = _jsonld(soup)
+    meta = _meta_index(tree)
+    ld = _jsonld(tree)
     out = PageMeta()
-
-    title_tag = soup.find("title")
-    out.title_tag = squash(title_tag.get_text(" ")) if isinstance(title_tag, Tag) else ""
+    out.title_tag = squash(tree.title)
 
     publisher = ld.get("publisher")
     site = _first(meta, rules.META_SITE) or next(iter(_names(publisher)), None)
-    canonical = None
-    link = soup.find("link", rel="canonical")
-    if isinstance(link, Tag) and isinstance(link.get("href"), str):
-        canonical = str(link["href"]).strip()
+    canonical = tree.canonical
     og_url = _first(meta, ("og:url",))
     for candidate in (url, canonical, og_url):
         if candidate and urlsplit(candidate).scheme in ("http", "https"):
@@ -261,7 +242,7 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
     out.date = (
         parse_date(date_value if isinstance(date_value, str) else None)
         or parse_date(_first(meta, rules.META_DATE[:-4]))
-        or _time_elements(soup)
+        or _time_elements(tree)
         or parse_date(_first(meta, rules.META_DATE[-4:]))
         or date_from_url(out.url)
     )
@@ -272,7 +253,7 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
             a for key in rules.META_AUTHOR for v in meta.get(key, []) for a in clean_author(v)
         ]
     if not authors:
-        authors = _byline_authors(soup)
+        authors = _byline_authors(tree)
     out.authors = _dedupe(authors, 10)
 
     tags = _split_keywords(ld.get("keywords"))
@@ -280,5 +261,5 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
         for value in meta.get(key, []):
             tags += _split_keywords(value)
     out.tags = _dedupe([t for t in tags if 1 < len(t) <= 60], 30)
-    out.language = _language(soup, meta, ld)
+    out.language = _language(tree, meta, ld)
     return out

@@ -1,0 +1,162 @@
+"""One walk over a parsed page that gathers what the cleaner needs.
+
+BeautifulSoup's find_all is slow when called again and again, so the cleaner walks the
+tree once, without recursion (pages can nest deeper than Python's stack), and keeps
+per-element text statistics and the metadata-bearing elements in plain lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from searchlib.clean import rules
+
+#: Element names under which text is never article text and metadata is read apart.
+_SKIP = rules.DROP_TAGS - {"head"}
+
+
+@dataclass(slots=True)
+class Stat:
+    """Text statistics of one element's subtree (dropped subtrees excluded)."""
+
+    text: int = 0  # characters of text
+    links: int = 0  # characters of text inside <a>
+    inline: int = 0  # characters not inside nested block elements (the element's "own" text)
+    commas: int = 0  # commas in the own text
+    marker: bool = False  # holds <article>, <main>, <h1> or an articleBody
+
+
+@dataclass
+class PageTree:
+    """The parsed page and what one walk over it found."""
+
+    soup: BeautifulSoup
+    body: Tag
+    stats: dict[int, Stat]
+    metas: list[tuple[str, str]] = field(default_factory=list)
+    title: str = ""
+    canonical: str | None = None
+    lang: str | None = None
+    jsonld: list[str] = field(default_factory=list)
+    times: list[Tag] = field(default_factory=list)
+    author_tags: list[Tag] = field(default_factory=list)
+    date_tags: list[Tag] = field(default_factory=list)
+    h1s: list[Tag] = field(default_factory=list)
+    hinted: list[Tag] = field(default_factory=list)  # itemprop=articleBody and the like
+
+    def stat(self, tag: Tag) -> Stat:
+        """Statistics of `tag` (zeros for an element that was skipped)."""
+        return self.stats.get(id(tag)) or Stat()
+
+
+_ARTICLE_HINTS = frozenset(v.lower() for _, v in rules.ARTICLE_HINTS)
+
+
+def _attr(tag: Tag, name: str) -> str:
+    value = tag.attrs.get(name)
+    if isinstance(value, list):
+        return " ".join(value)
+    return value if isinstance(value, str) else ""
+
+
+def walk(soup: BeautifulSoup) -> PageTree:
+    """Walk the page once: element statistics bottom-up, metadata elements on the way."""
+    body = soup.body if isinstance(soup.body, Tag) else soup
+    tree = PageTree(soup=soup, body=body, stats={})
+    order: list[Tag] = []
+    stack: list[Tag] = [soup]
+    author_hints = rules.AUTHOR_HINTS
+    while stack:
+        tag = stack.pop()
+        order.append(tag)
+        name = tag.name
+        attrs = tag.attrs
+        if attrs:
+            itemprop = _attr(tag, "itemprop").lower()
+            if itemprop in _ARTICLE_HINTS or _attr(tag, "property").lower() == "articlebody":
+                tree.hinted.append(tag)
+            if itemprop == "author" or "author" in _attr(tag, "rel").lower():
+                tree.author_tags.append(tag)
+            elif itemprop == "datepublished":
+                tree.date_tags.append(tag)
+            else:
+                marks = (_attr(tag, "class") + " " + _attr(tag, "id")).lower()
+                if marks.strip() and any(h in marks for h in author_hints):
+                    tree.author_tags.append(tag)
+        if name == "h1":
+            tree.h1s.append(tag)
+        elif name == "time":
+            tree.times.append(tag)
+        elif name == "title" and not tree.title:
+            tree.title = tag.get_text(" ")
+        elif name == "html":
+            tree.lang = _attr(tag, "lang") or _attr(tag, "xml:lang") or None
+        for child in reversed(tag.contents):
+            if not isinstance(child, Tag):
+                continue
+            child_name = child.name
+            if child_name in _SKIP:
+                _note_skipped(tree, child)
+                continue
+            stack.append(child)
+
+    stats = tree.stats
+    block_tags = rules.BLOCK_TAGS
+    hinted = {id(tag) for tag in tree.hinted}
+    for tag in reversed(order):
+        stat = stats.get(id(tag))
+        if stat is None:
+            stat = stats[id(tag)] = Stat()
+        for child in tag.contents:
+            if type(child) is NavigableString:
+                text = child.strip()
+                if text:
+                    stat.text += len(text)
+                    stat.inline += len(text)
+                    stat.commas += text.count(",")
+        name = tag.name
+        if name == "a":
+            stat.links = stat.text
+        elif name in ("article", "main", "h1"):
+            stat.marker = True
+        if id(tag) in hinted:
+            stat.marker = True
+        parent = tag.parent
+        if parent is None or name == "head":
+            continue
+        up = stats.get(id(parent))
+        if up is None:
+            up = stats[id(parent)] = Stat()
+        up.text += stat.text
+        up.links += stat.links
+        up.marker = up.marker or stat.marker
+        if name not in block_tags:
+            up.inline += stat.inline
+            up.commas += stat.commas
+    return tree
+
+
+def _note_skipped(tree: PageTree, tag: Tag) -> None:
+    """Read metadata from elements whose text is skipped (meta, link, script)."""
+    name = tag.name
+    if name == "meta":
+        key = _attr(tag, "property") or _attr(tag, "name") or _attr(tag, "itemprop") or _attr(tag, "http-equiv")
+        content = _attr(tag, "content")
+        if key and content.strip():
+            tree.metas.append((key.strip().lower(), content))
+    elif name == "link":
+        if "canonical" in _attr(tag, "rel").lower() and not tree.canonical:
+            tree.canonical = _attr(tag, "href").strip() or None
+    elif name == "script":
+        if "ld+json" in _attr(tag, "type").lower():
+            text = tag.string if tag.string is not None else tag.get_text()
+            if text and len(text) < 2_000_000:
+                tree.jsonld.append(str(text))
+    else:
+        # head-less pages put <meta> deep inside other skipped elements rarely; look inside
+        # <noscript>/<template> only for meta tags.
+        for child in tag.find_all(["meta", "link"], limit=20) if name in ("noscript",) else ():
+            if isinstance(child, Tag):
+                _note_skipped(tree, child)
