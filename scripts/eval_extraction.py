@@ -52,9 +52,7 @@ def trafilatura_extractor() -> Extractor | None:
         return None
 
     def run(html: bytes, url: str) -> Extracted:
-        doc = trafilatura.bare_extraction(
-            html, url=url, include_comments=False, with_metadata=True
-        )
+        doc = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True)
         if doc is None:
             return Extracted("")
         get = doc.get if isinstance(doc, dict) else lambda k: getattr(doc, k, None)
@@ -97,7 +95,7 @@ def _time(extract: Extractor, html: bytes, url: str, tally: Tally) -> Extracted:
     start = time.perf_counter()
     try:
         result = extract(html, url)
-    except Exception as exc:  # noqa: BLE001 - a crashing extractor scores zero on the page
+    except Exception as exc:
         print(f"  error on {url}: {exc}", file=sys.stderr)
         result = Extracted("")
     tally.seconds += time.perf_counter() - start
@@ -105,7 +103,9 @@ def _time(extract: Extractor, html: bytes, url: str, tally: Tally) -> Extracted:
     return result
 
 
-def trafilatura_eval(folder: Path, extractors: dict[str, Extractor], limit: int | None, show: int) -> dict[str, Tally]:
+def trafilatura_eval(
+    folder: Path, extractors: dict[str, Extractor], limit: int | None, show: int
+) -> dict[str, Tally]:
     data = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
     tallies = {name: Tally() for name in extractors}
     items = list(data.items())[:limit]
@@ -163,7 +163,9 @@ def _leaks(body: str, labelled: str) -> bool:
     return False
 
 
-def l3s_eval(folder: Path, extractors: dict[str, Extractor], limit: int | None, show: int) -> dict[str, Tally]:
+def l3s_eval(
+    folder: Path, extractors: dict[str, Extractor], limit: int | None, show: int
+) -> dict[str, Tally]:
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     tallies = {name: Tally() for name in extractors}
     for uuid, case in list(truth.items())[:limit]:
@@ -192,13 +194,17 @@ def l3s_eval(folder: Path, extractors: dict[str, Extractor], limit: int | None, 
                     tally.leaks["related"] += 1
             if case.get("headline"):
                 tally.meta_total["title"] += 1
-                tally.meta["title"] += norm(got.title).casefold() == norm(case["headline"]).casefold().replace("?", "?")
+                tally.meta["title"] += norm(got.title).casefold() == norm(
+                    case["headline"]
+                ).casefold().replace("?", "?")
     return tallies
 
 
 def report(name_of_set: str, tallies: dict[str, Tally]) -> None:
     print(f"\n{name_of_set}")
-    header = f"{'extractor':<12} {'pages':>5} {'precision':>9} {'recall':>7} {'F1':>6} {'pages/s':>8}"
+    header = (
+        f"{'extractor':<12} {'pages':>5} {'precision':>9} {'recall':>7} {'F1':>6} {'pages/s':>8}"
+    )
     keys = sorted({k for t in tallies.values() for k in t.meta_total})
     header += "".join(f" {k:>9}" for k in keys)
     print(header)
@@ -221,11 +227,15 @@ def report(name_of_set: str, tallies: dict[str, Tally]) -> None:
             f"speed {(a.pages / max(a.seconds, 1e-9)) / max(b.pages / max(b.seconds, 1e-9), 1e-9):.2f}x"
         )
     if any(k in ("comments", "related") for k in keys):
-        print("(comments, related: pages where labelled text leaked into the body / pages that have it)")
+        print(
+            "(comments, related: pages where labelled text leaked into the body / pages that have it)"
+        )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("folder", type=Path, help="trafilatura-eval or l3s-gn1 folder")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--no-baseline", action="store_true", help="skip trafilatura")
@@ -236,7 +246,10 @@ def main() -> int:
     if baseline is not None:
         extractors["trafilatura"] = baseline
     elif not args.no_baseline:
-        print("trafilatura is not installed (pip install '.[eval]'): scoring searchlib alone", file=sys.stderr)
+        print(
+            "trafilatura is not installed (pip install '.[eval]'): scoring searchlib alone",
+            file=sys.stderr,
+        )
     if (args.folder / "evaldata.json").exists():
         tallies = trafilatura_eval(args.folder, extractors, args.limit, args.show_misses)
         report(f"trafilatura-eval ({args.folder})", tallies)
@@ -244,7 +257,10 @@ def main() -> int:
         tallies = l3s_eval(args.folder, extractors, args.limit, args.show_misses)
         report(f"L3S-GN1 ({args.folder})", tallies)
     else:
-        print(f"error: {args.folder} holds neither evaldata.json nor ground-truth.json", file=sys.stderr)
+        print(
+            f"error: {args.folder} holds neither evaldata.json nor ground-truth.json",
+            file=sys.stderr,
+        )
         return 2
     for name, tally in tallies.items():
         for line in tally.misses:

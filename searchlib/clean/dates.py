@@ -27,9 +27,9 @@ def _plausible(value: datetime) -> datetime | None:
 
 
 def _to_naive_utc(value: datetime) -> datetime:
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
+    # Keep the wall-clock time the page wrote: a story published at 00:30 in Berlin is a
+    # story of that day there, and readers filter by the day they see on the page.
+    return value.replace(tzinfo=None) if value.tzinfo is not None else value
 
 
 def parse_date(text: str | None) -> datetime | None:
@@ -71,10 +71,22 @@ def _iso_form(match: re.Match[str]) -> str:
 
 
 def _parse_loose(text: str) -> datetime | None:
+    import warnings
+
     from dateutil import parser as dateparser
 
+    found = find_date(text)
+    if found is not None:
+        return found
+    # "04.02.2022" and "04-02-2022" are day-first nearly everywhere they are written;
+    # slashes stay month-first ("02/04/2022" is an American February 4).
+    dayfirst = bool(re.search(r"\d{1,2}[.-]\d{1,2}[.-]\d{2,4}", text))
     try:
-        value = dateparser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown zone names ("CEST") are not errors here
+            value = dateparser.parse(
+                text, fuzzy=True, dayfirst=dayfirst, default=datetime(1900, 1, 1)
+            )
     except (ValueError, OverflowError, TypeError, dateparser.ParserError):
         return None
     if value is None or value.year == 1900:
@@ -93,3 +105,71 @@ def date_from_url(url: str | None) -> datetime | None:
         return _plausible(datetime(int(match["y"]), int(match["m"]), int(match["d"])))
     except ValueError:
         return None
+
+
+#: Month names in the languages of most news archives (first three letters suffice for
+#: most; full forms listed where the stem differs).
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    [
+        "jan january januar janvier enero gennaio janeiro januari stycznia styczeń jänner",
+        "feb february februar février fevrier febrero febbraio fevereiro februari lutego luty",
+        "mar march märz maerz mars marzo março maart marca marzec",
+        "apr april avril abril aprile kwietnia kwiecień",
+        "may mai mayo maggio maio mei maja maj",
+        "jun june juni juin junio giugno junho czerwca czerwiec",
+        "jul july juli juillet julio luglio julho lipca lipiec",
+        "aug august août aout agosto augustus sierpnia sierpień",
+        "sep sept september septembre septiembre settembre setembro września wrzesień",
+        "oct october oktober octobre octubre ottobre outubro października październik okt",
+        "nov november novembre noviembre novembro listopada listopad",
+        "dec december dezember décembre decembre diciembre dicembre dezembro grudnia grudzień dez",
+    ],
+    1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+
+_MONTH_WORD = r"(?P<mon>[^\W\d_]{3,12})\.?"
+_DAY_MONTH_YEAR = re.compile(
+    r"\b(?P<d>[0-3]?\d)(?:\.|st|nd|rd|th)?\s+(?:de\s+)?"
+    + _MONTH_WORD
+    + r",?\s+(?:de\s+)?(?P<y>(?:19|20)\d\d)\b",
+    re.I,
+)
+_MONTH_DAY_YEAR = re.compile(
+    r"\b" + _MONTH_WORD + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I
+)
+_NUMERIC_DMY = re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|20)\d\d)\b")
+
+
+def _month(word: str) -> int | None:
+    word = word.lower()
+    return _MONTHS.get(word) or _MONTHS.get(word[:3])
+
+
+def find_date(text: str) -> datetime | None:
+    """Find the first written-out date in running text ("14. Januar 2020", "May 3, 2009",
+    "03.05.2009", "2009-05-03"), in any of the common news languages."""
+    candidates: list[tuple[int, datetime]] = []
+    for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+        for match in pattern.finditer(text):
+            month = _month(match["mon"])
+            if month is None:
+                continue
+            try:
+                value = datetime(int(match["y"]), month, int(match["d"]))
+            except ValueError:
+                continue
+            candidates.append((match.start(), value))
+            break
+    for pattern in (_NUMERIC_DMY, _ISO_RE):
+        numeric = pattern.search(text)
+        if numeric:
+            try:
+                value = datetime(int(numeric["y"]), int(numeric["m"]), int(numeric["d"]))
+            except ValueError:
+                continue
+            candidates.append((numeric.start(), value))
+    plausible = [(pos, v) for pos, v in candidates if _plausible(v)]
+    return min(plausible)[1] if plausible else None

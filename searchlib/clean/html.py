@@ -65,7 +65,7 @@ def boilerplate_kind(tag: Tag) -> str | None:
     if not raw:
         return None
     tokens = _tokens(raw)
-    if tokens & _COMMENT_TOKENS:
+    if tokens & _COMMENT_TOKENS or rules.COMMENT_ATTR_RE.search(raw.lower()):
         return "comment"
     if tokens & rules.BOILERPLATE_TOKENS:
         return "other"
@@ -83,17 +83,39 @@ def _is_hidden(tag: Tag) -> bool:
     return isinstance(style, str) and bool(_HIDDEN_STYLE.search(style))
 
 
+def _all_tags(tree: PageTree) -> list[Tag]:
+    """Every element under the body that is not skipped outright (script, style...)."""
+    out: list[Tag] = []
+    stack: list[Tag] = [tree.body]
+    while stack:
+        tag = stack.pop()
+        out.append(tag)
+        stack.extend(
+            c for c in reversed(tag.contents) if isinstance(c, Tag) and c.name not in _SKIP
+        )
+    return out
+
+
 class _Pruned:
     """The page after boilerplate removal: dropped subtrees are remembered, not deleted."""
 
     def __init__(self, tree: PageTree) -> None:
         self.tree = tree
         self.dropped: set[int] = set()
-        self.kept: list[Tag] = []
+        self.kept: list[Tag] = _all_tags(tree)
         body = tree.body
         total = max(tree.stat(body).text, 1)
+        # The best content block before pruning, and its ancestors, are never pruned for
+        # their vocabulary: layout wrappers carry names like "has-sidebar" or "with-ads".
+        self.protected: set[int] = set()
+        scored = _score_candidates(self)
+        if scored:
+            node: Tag | None = max(scored.values(), key=lambda entry: entry[1])[0]
+            while isinstance(node, Tag):
+                self.protected.add(id(node))
+                node = node.parent
         stack: list[Tag] = [c for c in reversed(body.contents) if isinstance(c, Tag)]
-        self.kept.append(body)
+        self.kept = [body]
         while stack:
             tag = stack.pop()
             if tag.name in _SKIP:
@@ -111,13 +133,21 @@ class _Pruned:
         stat = self.tree.stat(tag)
         if _is_hidden(tag):
             return not stat.marker
-        kind = boilerplate_kind(tag) if tag.attrs else None
-        if kind is None and name not in rules.WEAK_DROP_TAGS:
-            return False
-        if stat.marker:
+        kind = boilerplate_kind(tag) if tag.attrs and name not in rules.CLASS_EXEMPT_TAGS else None
+        if kind == "comment":
+            return not stat.marker or id(tag) not in self.protected
+        if stat.marker or id(tag) in self.protected:
             return False
         # A wrapper of most of the page with an unlucky class name is not boilerplate.
-        return kind == "comment" or stat.text <= 0.6 * total
+        if stat.text > 0.6 * total:
+            return False
+        if kind is not None:
+            return True
+        if name in rules.WEAK_DROP_TAGS:
+            # Page headers, footers and sidebars are link furniture; an article's own
+            # header (headline, standfirst) or a pull-quote aside is prose.
+            return stat.links > 0.25 * stat.text or stat.text < 25
+        return False
 
     def _drop(self, tag: Tag) -> None:
         self.dropped.add(id(tag))
@@ -232,9 +262,71 @@ def _score_candidates(pruned: _Pruned) -> dict[int, tuple[Tag, float]]:
                 entry = scores[id(ancestor)] = [ancestor, base]
             entry[1] += score / (1, 2, 3)[level]
             ancestor = ancestor.parent
-    return {
-        key: (tag, score * (1 - _density(pruned, tag))) for key, (tag, score) in scores.items()
-    }
+    return {key: (tag, score * (1 - _density(pruned, tag))) for key, (tag, score) in scores.items()}
+
+
+def _paragraph_mass(pruned: _Pruned) -> dict[int, int]:
+    """For each element, the characters of prose paragraphs (not link lists) beneath it."""
+    tree = pruned.tree
+    mass: dict[int, int] = {}
+    for tag in pruned.kept:
+        if tag.name not in rules.SCORED_TAGS:
+            continue
+        stat = tree.stat(tag)
+        if stat.inline < 25 or stat.links > 0.3 * max(stat.text, 1):
+            continue
+        node = tag
+        for _ in range(40):  # bounded: pathological pages nest thousands deep
+            mass[id(node)] = mass.get(id(node), 0) + stat.inline
+            parent = node.parent
+            if not isinstance(parent, Tag):
+                break
+            node = parent
+    return mass
+
+
+def _climb(pruned: _Pruned, top: Tag) -> Tag:
+    """Move up from the best block while its parent holds much more prose: an article
+    split into several sections scores each section on its own."""
+    mass = _paragraph_mass(pruned)
+    here = mass.get(id(top), 0)
+    while top is not pruned.tree.body:
+        parent = top.parent
+        if not isinstance(parent, Tag):
+            break
+        there = mass.get(id(parent), 0)
+        if there < 1.25 * here or _density(pruned, parent) > 0.35:
+            break
+        top, here = parent, there
+    return top
+
+
+#: How much a character of non-prose text (links, menus, short labels) costs against a
+#: character of prose when choosing the article container.
+NON_PROSE_COST = 1.0
+
+
+def _densest(pruned: _Pruned, fallback: Tag) -> Tag:
+    """The element that best trades prose held against other text held.
+
+    Articles built from many small components (a div per paragraph) defeat per-block
+    scoring; counting all prose beneath an element, minus what else it holds, finds the
+    component's common ancestor without taking in the sidebars.
+    """
+    mass = _paragraph_mass(pruned)
+    if not mass:
+        return fallback
+    tree = pruned.tree
+    best, best_value = fallback, float("-inf")
+    for tag in pruned.kept:
+        prose = mass.get(id(tag), 0)
+        if not prose:
+            continue
+        other = max(tree.stat(tag).text - prose, 0)
+        value = prose - NON_PROSE_COST * other
+        if value > best_value:
+            best, best_value = tag, value
+    return best
 
 
 def _find_container(pruned: _Pruned) -> list[Tag]:
@@ -250,6 +342,7 @@ def _find_container(pruned: _Pruned) -> list[Tag]:
     if not scored:
         return [tree.body]
     top, top_score = max(scored.values(), key=lambda entry: entry[1])
+    top = _densest(pruned, top)
     parent = top.parent
     if not isinstance(parent, Tag) or top is tree.body:
         return [top]
@@ -267,10 +360,35 @@ def _find_container(pruned: _Pruned) -> list[Tag]:
             continue
         stat = tree.stat(sibling)
         density = _density(pruned, sibling)
-        if sibling.name in ("p", "blockquote", "pre", "ul", "ol", "h2", "h3", "h4", "table", "div", "section"):
-            if (stat.text > 80 and density < 0.25) or (0 < stat.text <= 80 and density == 0 and sibling.get_text().rstrip().endswith((".", "!", "?", ":"))):
-                out.append(sibling)
+        if sibling.name in (
+            "p",
+            "blockquote",
+            "pre",
+            "ul",
+            "ol",
+            "h2",
+            "h3",
+            "h4",
+            "table",
+            "div",
+            "section",
+        ) and (
+            (stat.text > 80 and density < 0.25)
+            or (
+                0 < stat.text <= 80
+                and density == 0
+                and sibling.get_text().rstrip().endswith((".", "!", "?", ":"))
+            )
+        ):
+            out.append(sibling)
     return out
+
+
+def _is_label(text: str) -> bool:
+    """A few words without sentence punctuation: a heading or a caption-like label."""
+    return len(text.split()) <= 8 and not text.rstrip().endswith(
+        (".", "!", "?", "”", '"', "»", "«")
+    )
 
 
 def _keep_block(block: _Block) -> bool:
@@ -334,8 +452,14 @@ def _take_header(kept: list[str]) -> tuple[list[str], _Header]:
 def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
     kept: list[str] = []
     seen: set[str] = set()
-    for block in blocks:
-        if not _keep_block(block):
+    # A short label directly followed by dropped furniture (or ending the page) heads
+    # that furniture: "More on this topic:", "Latest news", "Tags".
+    keep = [_keep_block(block) for block in blocks]
+    for i, block in enumerate(blocks):
+        if not keep[i]:
+            continue
+        following_dropped = i + 1 >= len(blocks) or not keep[i + 1]
+        if following_dropped and _is_label(block.text) and i > 0:
             continue
         if block.text in seen and len(block.text) < 200:
             continue  # repeated labels and captions
@@ -344,11 +468,19 @@ def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
     if kept and title and squash(kept[0]).casefold() == title.casefold():
         kept = kept[1:]
     kept, header = _take_header(kept)
-    # Cut the trailing furniture that starts with "Related articles", "Leave a reply"...
+    # Cut the trailing furniture that starts with "Related articles", "Leave a reply",
+    # a comment count or a commenter's signature.
     total = sum(len(k) for k in kept)
     running = 0
     for i, text in enumerate(kept):
-        if running > 0.5 * total and rules.TRAILER_START_RE.match(text) and len(text) < 120:
+        if (
+            running > 0.4 * total
+            and len(text) < 300
+            and (
+                (rules.TRAILER_START_RE.match(text) and len(text) < 120)
+                or rules.COMMENT_START_RE.match(text)
+            )
+        ):
             kept = kept[:i]
             break
         running += len(text)
@@ -370,6 +502,23 @@ def _choose_title(meta_title: str, title_tag: str, h1s: list[str], site: str | N
     return stripped
 
 
+def _visible_date(tree: PageTree, pruned: _Pruned) -> datetime | None:
+    """A date written near the headline (bylines without markup), else early in the page."""
+    from searchlib.clean.dates import find_date
+
+    start = tree.h1s[0] if tree.h1s else tree.body
+    texts: list[str] = []
+    size = 0
+    for block in _blocks(
+        start.parent if isinstance(start.parent, Tag) and start is not tree.body else start, pruned
+    ):
+        texts.append(block.text)
+        size += len(block.text)
+        if size > 1500:
+            break
+    return find_date(" \n ".join(texts))
+
+
 def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     """Extract the article from a parsed page."""
     tree = walk(soup)
@@ -379,10 +528,11 @@ def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     pruned = _Pruned(tree)
     blocks = [b for tag in _find_container(pruned) for b in _blocks(tag, pruned)]
     text, header = _body_text(blocks, title)
+    date = meta.date or header.date or _visible_date(tree, pruned)
     return Article(
         title=title,
         body=text,
-        date=meta.date or header.date,
+        date=date,
         authors=tuple(meta.authors or header.authors),
         url=meta.url,
         site=meta.site,

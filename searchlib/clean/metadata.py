@@ -182,7 +182,9 @@ def _time_elements(tree: PageTree) -> datetime | None:
         parsed = _tag_date(tag)
         if parsed:
             return parsed
-    preferred = [t for t in tree.times if t.has_attr("pubdate") or "publish" in str(t.get("class", ""))]
+    preferred = [
+        t for t in tree.times if t.has_attr("pubdate") or "publish" in str(t.get("class", ""))
+    ]
     for tag in [*preferred, *tree.times][:6]:
         parsed = _tag_date(tag)
         if parsed:

@@ -13,13 +13,19 @@ DROP_TAGS: frozenset[str] = frozenset(
     {
         "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
         "canvas", "map", "button", "input", "select", "textarea", "option", "label",
-        "form", "nav", "menu", "menuitem", "dialog", "head", "meta", "link", "audio",
+        "nav", "menu", "menuitem", "dialog", "head", "meta", "link", "audio",
         "video", "source", "track", "picture", "img", "area", "frame", "frameset",
     }
 )  # fmt: skip
 
 #: Elements that are boilerplate unless they are (or hold) the article itself.
-WEAK_DROP_TAGS: frozenset[str] = frozenset({"aside", "footer", "header"})
+WEAK_DROP_TAGS: frozenset[str] = frozenset({"aside", "footer", "header", "form"})
+
+#: Elements never dropped for their class or id alone: boilerplate lives in containers,
+#: and a paragraph or heading with an odd class ("nav_anchor_3") is usually the article.
+CLASS_EXEMPT_TAGS: frozenset[str] = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+)
 
 #: Block-level elements: each starts a new paragraph in the output.
 BLOCK_TAGS: frozenset[str] = frozenset(
@@ -46,19 +52,18 @@ BOILERPLATE_TOKENS: frozenset[str] = frozenset(
         "jetpack", "wpdiscuz", "commentform", "replies",
         # share / like / follow widgets
         "share", "sharing", "sharedaddy", "social", "socials", "sociable", "addthis",
-        "shariff", "likes", "like", "follow", "tweet", "facebook", "twitter", "whatsapp",
-        "pinterest", "linkedin", "print", "email", "bookmark",
+        "shariff", "likes", "like", "follow", "print", "email", "bookmark",
         # consent, cookies, newsletter, paywall
         "cookie", "cookies", "consent", "gdpr", "newsletter", "subscribe", "subscription",
         "signup", "paywall", "optin", "popup", "modal", "overlay", "banner", "login",
         "register", "registration",
         # navigation and page furniture
         "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "pagination",
-        "pager", "footer", "masthead", "sidebar", "widget", "widgets", "toolbar",
-        "skip", "skiplink", "topbar", "dropdown", "offcanvas", "hidden", "sr",
+        "pager", "footer", "masthead", "sidebar", "toolbar",
+        "skip", "skiplink", "topbar", "dropdown", "offcanvas", "sr",
         # related, most-read, trending, recommendations
         "related", "relatedposts", "recommended", "recommendation", "recommendations",
-        "popular", "mostread", "most", "trending", "teaser", "teasers", "more",
+        "popular", "mostread", "trending",
         "readmore", "outbrain", "taboola", "promo", "promotion", "sponsored", "sponsor",
         "partner", "partners",
         # ads
@@ -148,6 +153,28 @@ BOILERPLATE_LINE_PATTERNS: tuple[str, ...] = (
     r"(image|photo|picture) (credit|source):.*",
     r"(show|hide|load) (more )?comments.*",
     r"(report|reply|quote)( this)?( comment)?",
+    r"tagged( with)?:?.*",
+    r"(posted|filed) in:?.*",
+    r"(you|that) (may|might) also (like|enjoy|be interested in).*",
+    r"(more|read) on this( topic)?:?",
+    r"(continue|keep) reading.*",
+    r"(was this|is this|did you find this) (article|page|post|story) (useful|helpful).*",
+    r"(photo|image|picture|foto|bild|quelle|source|credit)s?:.{0,80}",
+    # The same furniture in the other languages common in news archives.
+    r"(ähnliche|verwandte|weitere) (beiträge|artikel|themen|nachrichten).*",
+    r"(auch|ebenfalls) interessant:?.*",
+    r"(das|dieses thema|diese themen|folgendes) (könnte|dürfte) (dich|sie) auch interessieren:?.*",
+    r"(mehr|weiter)(lesen| zum thema:?)|weiterlesen|mehr dazu:?|zum artikel",
+    r"(schlagworte|schlagwörter|stichworte|themen):?.*",
+    r"(kommentare?|kommentieren|kommentar schreiben)( schreiben)?:?.*",
+    r"(teilen|drucken|empfehlen|twittern)( sie)?( diesen artikel| auf \w+)?:?",
+    r"(newsletter|jetzt) (abonnieren|bestellen|anmelden).*",
+    r"(lade|laden) (weitere|mehr) (inhalte|artikel|beiträge).*",
+    r"anzeige|werbung|- ?anzeige ?-",
+    r"(en savoir plus|lire (aussi|la suite|plus)|à lire aussi|partager|voir aussi).*",
+    r"(leer|ver) (más|también).*|compartir|artículos relacionados.*|noticias relacionadas.*",
+    r"(leggi|vedi) anche.*|articoli correlati.*|condividi",
+    r"(czytaj|zobacz) (też|także|więcej).*|udostępnij",
 )
 
 BOILERPLATE_LINE_RE = re.compile(
@@ -160,7 +187,37 @@ BOILERPLATE_LINE_RE = re.compile(
 TRAILER_START_RE = re.compile(
     r"^\s*(?:leave a (?:reply|comment)|(?:\d+\s+)?comments?\s*$|related (?:articles|posts|"
     r"stories)|you (?:may|might) also like|more from|recommended for you|"
-    r"please enter your comment)",
+    r"please enter your comment|(?:ähnliche|verwandte|weitere) (?:beiträge|artikel)|"
+    r"(?:das|dieses thema) könnte (?:dich|sie) auch interessieren|auch interessant|"
+    r"(?:\d+\s+)?kommentare\s*$|à lire aussi|articles similaires|artículos relacionados|"
+    r"noticias relacionadas|articoli correlati)",
+    re.IGNORECASE,
+)
+
+#: Attribute text (class and id, lower-cased) that marks a comment section in any of the
+#: common languages, including run-together names ("articoloCommento", "usercomments").
+COMMENT_ATTR_RE = re.compile(
+    r"comment(?!ary)|komment|comentario|commento|commentaire|disqus|wpdiscuz|"
+    r"talkback|reader-?(?:comment|response)|user-?(?:comment|response)|discussion-?(?:thread|list)"
+)
+
+#: A comment signature or a comment-section notice: once one appears in the second half of
+#: an article, the rest is the comment section.
+COMMENT_START_RE = re.compile(
+    r"^\s*(?:(?:\d+\s+)?(?:reader\s+)?comments?(?:\s*\(\d+\))?\s*(?:so far)?[.:!]*\s*$|"
+    r"(?:\d+\s+)?(?:responses?|replies|thoughts) (?:to|on) .{0,120}$|"
+    r"(?:post|add|leave|write|submit|read|view|show)(?:ing)? (?:a |your |all |the )?(?:new )?"
+    r"comments?\b.{0,200}$|"
+    r"(?:have your say|join the (?:discussion|conversation|debate)|what do you think\??|"
+    r"reader (?:comments|reactions|responses)|your (?:comments|views|reaction)s?:?)\s*.{0,120}$|"
+    r"(?:the )?comments? (?:above|below) .{0,250}$|thanks for your comments?.{0,200}$|"
+    r"(?:note:\s*)?(?:you (?:will be asked|must|need) to|please) (?:sign in|log ?in|register)"
+    r".{0,200}$|"
+    r"(?:note:\s*)?please (?:post|keep|read) (?:your )?comments?.{0,250}$|"
+    r"want comments .{0,200}$|"
+    r"\(?(?:please )?note:? .{0,80}comment.{0,200}$|"
+    r".{0,80}\b(?:have your say|comment (?:moderation|policy|guidelines))\b.{0,200}$|"
+    r"(?:posted|submitted|written) by:?\s.{1,80}(?:\||\bon\b|\bat\b).{0,40}\d.{0,40}$)",
     re.IGNORECASE,
 )
 

@@ -142,7 +142,12 @@ def _note_skipped(tree: PageTree, tag: Tag) -> None:
     """Read metadata from elements whose text is skipped (meta, link, script)."""
     name = tag.name
     if name == "meta":
-        key = _attr(tag, "property") or _attr(tag, "name") or _attr(tag, "itemprop") or _attr(tag, "http-equiv")
+        key = (
+            _attr(tag, "property")
+            or _attr(tag, "name")
+            or _attr(tag, "itemprop")
+            or _attr(tag, "http-equiv")
+        )
         content = _attr(tag, "content")
         if key and content.strip():
             tree.metas.append((key.strip().lower(), content))
