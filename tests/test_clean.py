@@ -79,6 +79,31 @@ GOLDEN = [
         datetime(2002, 10, 12),
         ("Hélène Dubois",),
     ),
+    (
+        "components-2008.html",
+        [
+            "A tidal lagoon that will generate electricity for 40,000 homes",
+            "sixteen turbines, producing power",
+            "a monitoring programme that will run for twenty years.",
+            'it will not be the last," said the project director',
+            "Construction is expected to start in the autumn and to take four years.",
+        ],
+        [
+            "Have your say",
+            "Posted by",
+            "About time too",
+            "wading birds",
+            "newsletter",
+            "© Estuary Times",
+            "Ferry fares",
+            "Advertise with us",
+            "Copyright",
+            "Published: 12 March 2008",
+        ],
+        "Tidal power plant gets green light",
+        datetime(2008, 3, 12),
+        (),
+    ),
 ]
 
 
@@ -99,6 +124,23 @@ def test_golden_pages(
     assert article.title == title
     assert article.date == date
     assert article.authors == authors
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Veröffentlicht am 14. Januar 2020 um 10:00", datetime(2020, 1, 14)),
+        ("Posted on May 3, 2009 by admin", datetime(2009, 5, 3)),
+        ("Stand: 04.02.2022", datetime(2022, 2, 4)),
+        ("12 de mayo de 2022", datetime(2022, 5, 12)),
+        ("le 3 juillet 2021", datetime(2021, 7, 3)),
+        ("no date here, just 42 words", None),
+    ],
+)
+def test_dates_written_in_text(text: str, expected: datetime | None) -> None:
+    from searchlib.clean.dates import find_date
+
+    assert find_date(text) == expected
 
 
 def test_golden_page_metadata() -> None:

@@ -15,6 +15,7 @@ DROP_TAGS: frozenset[str] = frozenset(
         "canvas", "map", "button", "input", "select", "textarea", "option", "label",
         "nav", "menu", "menuitem", "dialog", "head", "meta", "link", "audio",
         "video", "source", "track", "picture", "img", "area", "frame", "frameset",
+        "figcaption",
     }
 )  # fmt: skip
 
@@ -159,7 +160,15 @@ BOILERPLATE_LINE_PATTERNS: tuple[str, ...] = (
     r"(more|read) on this( topic)?:?",
     r"(continue|keep) reading.*",
     r"(was this|is this|did you find this) (article|page|post|story) (useful|helpful).*",
-    r"(photo|image|picture|foto|bild|quelle|source|credit)s?:.{0,80}",
+    r"[(\[]?(photo|image|picture|foto|bild|quelle|source|credit|abbildung|fotos?)s?:.{0,80}",
+    r".{0,150}(©|\(c\)) ?[\w .,&/-]{2,60}",
+    r"follow (us|@?[\w.]+( [\w.]+){0,3}) on (twitter|facebook|instagram|x|linkedin|tiktok|youtube).*",
+    r".{0,200}\b(sign up|subscribe|register) (now |today |here )?(for|to) (our|the|a) .{0,40}"
+    r"(newsletter|edition|briefing|digest|updates|emails?|alerts?)\b.*",
+    r".{0,150}\b(newsletter|posteingang|inbox)\b.{0,150}",
+    r".{0,60}\b(affiliate links?|sponsored (post|content)|paid (post|partnership))\b.{0,120}",
+    r"(inhaltsverzeichnis|table of contents|contents)",
+    r"(latest|top|more) (on|from|in)( \w+){0,3}:?",
     # The same furniture in the other languages common in news archives.
     r"(ähnliche|verwandte|weitere) (beiträge|artikel|themen|nachrichten).*",
     r"(auch|ebenfalls) interessant:?.*",
