@@ -117,6 +117,8 @@ def fields_for(item: RawItem, article: Article) -> dict[str, Any]:
         "origin": item.origin,
         "title": title,
         "body": body,
+        # A gap between headline and body keeps phrases from matching across them.
+        "content": f"{title}\n\n{body}",
         "authors": "\n".join(article.authors),
         "source": site or "",
         "source_key": site or "",

@@ -163,6 +163,8 @@ class Index:
         since: datetime | None = None,
         until: datetime | None = None,
         sort: SortOrder = "relevance",
+        expand: bool = False,
+        snippets: bool = True,
     ) -> Results:
         """Ranked search.
 
@@ -172,6 +174,9 @@ class Index:
             limit, offset: the page of results.
             since, until: publication-date bounds, inclusive.
             sort: "relevance" (default), "date" (newest first) or "oldest".
+            expand: add words from the top documents to the query and search again
+                (RM3 pseudo-relevance feedback): better recall for short queries.
+            snippets: build a snippet per hit (skip for ranking-only use).
         Returns:
             A sequence of Hit, with `.total` the number of matching documents.
         Raises:
@@ -185,6 +190,8 @@ class Index:
             since=since,
             until=until,
             sort=sort,
+            expand=expand,
+            snippets=snippets,
         )
 
     def get(self, doc_id: str) -> Article | None:

@@ -5,6 +5,7 @@ searchable in it raises QueryError with a hint.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -35,6 +36,8 @@ class ParsedQuery:
     terms: frozenset[str]
     phrases: tuple[tuple[str, ...], ...] = ()
     text_clauses: list[Clause] = field(default_factory=list)
+    term_list: tuple[str, ...] = ()  # the searched words in order, repeats kept
+    optional_only: bool = False  # only plain optional words: no phrase, filter or exclusion
 
 
 @lru_cache(maxsize=4)
@@ -93,10 +96,12 @@ def tokenize(raw: str) -> list[Clause | str]:
     return out
 
 
-def _text_query(terms: list[str], phrase: bool) -> Any:
+def _text_query(terms: list[str], phrase: bool, weight: float = 1.0) -> Any:
     """Match `terms` in any of the text fields, weighted per field (BM25F-style sum)."""
     if len(terms) == 1 or not phrase:
-        subs = [wq.Or([wq.Term(f, t, boost=w) for f, w in TEXT_FIELDS.items()]) for t in terms]
+        subs = [
+            wq.Or([wq.Term(f, t, boost=w * weight) for f, w in TEXT_FIELDS.items()]) for t in terms
+        ]
         return subs[0] if len(subs) == 1 else wq.And(subs)
     return wq.Or([wq.Phrase(f, terms, boost=w) for f, w in TEXT_FIELDS.items()])
 
@@ -157,11 +162,23 @@ def parse(raw: str) -> ParsedQuery:
     optional: list[Any] = []
     excluded: list[Any] = []
     terms: set[str] = set()
+    term_list: list[str] = []
     phrases: list[tuple[str, ...]] = []
     text_clauses: list[Clause] = []
+    # Plain optional words are counted, not repeated: Whoosh folds duplicate clauses
+    # into one, and a word a query repeats should weigh more (BM25's query tf).
+    loose: Counter[str] = Counter()
     for index, group in enumerate(groups):
         subqueries: list[Any] = []
         must = index in required_groups
+        if len(group) == 1 and not must and _is_loose(group[0]):
+            words = analyze(group[0].text)
+            if len(words) == 1:
+                loose[words[0]] += 1
+                terms.add(words[0])
+                term_list.append(words[0])
+                text_clauses.append(group[0])
+                continue
         for clause in group:
             if clause.field is not None:
                 sub = _field_query(clause)
@@ -171,6 +188,7 @@ def parse(raw: str) -> ParsedQuery:
                 sub = _text_query(words, phrase=clause.phrase or len(words) > 1) if words else None
                 if sub is not None and clause.modifier != "-":
                     terms.update(words)
+                    term_list.extend(words)
                     text_clauses.append(clause)
                     if len(words) > 1 and clause.phrase:
                         phrases.append(tuple(words))
@@ -186,6 +204,7 @@ def parse(raw: str) -> ParsedQuery:
         combined = subqueries[0] if len(subqueries) == 1 else wq.Or(subqueries)
         (required if must else optional).append(combined)
 
+    optional.extend(_text_query([term], False, float(count)) for term, count in loose.items())
     if not required and not optional:
         if excluded:
             positive: Any = wq.Every()
@@ -200,7 +219,14 @@ def parse(raw: str) -> ParsedQuery:
     else:
         positive = _or(optional)
     final = wq.AndNot(positive, _or(excluded)) if excluded else positive
-    return ParsedQuery(final, frozenset(terms), tuple(phrases), text_clauses)
+    optional_only = not required and not excluded
+    return ParsedQuery(
+        final, frozenset(terms), tuple(phrases), text_clauses, tuple(term_list), optional_only
+    )
+
+
+def _is_loose(clause: Clause) -> bool:
+    return clause.field is None and not clause.phrase and clause.modifier == ""
 
 
 def _or(queries: list[Any]) -> Any:

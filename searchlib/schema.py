@@ -15,7 +15,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 #: Bumped whenever the schema or the analysis changes in a way an old index cannot serve.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Lucene's English stop set (as used by Anserini's BM25 baselines), plus the lone
 #: letters left by splitting contractions and possessives ("Putin's" -> putin, s).
@@ -92,7 +92,8 @@ def build_schema() -> Schema:
         checksum=ID(sortable=True),
         origin=ID(stored=True, sortable=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        body=STORED(),
+        content=TEXT(analyzer=analyzer, phrase=True),
         authors=TEXT(analyzer=names, stored=True, phrase=True),
         source=TEXT(analyzer=names, stored=True, phrase=True),
         source_key=ID(sortable=True),
@@ -109,8 +110,8 @@ def build_schema() -> Schema:
 QUERY_FIELDS: dict[str, str] = {
     "title": "title",
     "headline": "title",
-    "body": "body",
-    "text": "body",
+    "body": "content",
+    "text": "content",
     "author": "authors",
     "authors": "authors",
     "by": "authors",
@@ -124,5 +125,9 @@ QUERY_FIELDS: dict[str, str] = {
     "language": "language",
 }
 
-#: Fields searched by plain words, with their weight in the BM25F sum.
-TEXT_FIELDS: dict[str, float] = {"title": 2.0, "body": 1.0}
+#: Fields searched by plain words, with their weight in the BM25F sum. `content` holds
+#: headline and body together (one length normalisation for the whole story, as
+#: Lucene-style engines index it); the headline field adds a quarter again for words in
+#: the headline. Measured on CACM, CRAN and CISI: content plus headline beats either
+#: field alone and the two fields summed equally (see scripts/eval_ranking.py).
+TEXT_FIELDS: dict[str, float] = {"content": 1.0, "title": 0.25}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,9 +24,24 @@ K1 = 0.9
 B = 0.4
 
 
+class _BM25(scoring.BM25F):  # type: ignore[misc]
+    """Whoosh's BM25F with the BM25 (Robertson/Lucene) inverse document frequency.
+
+    Whoosh's default idf, log(N / (df + 1)) + 1, keeps common words heavy: a word in a
+    third of the documents still weighs a quarter of the rarest one. Long
+    natural-language queries are full of such words, and ranking suffers.
+    """
+
+    def idf(self, searcher: Any, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        df = parent.doc_frequency(fieldname, text)
+        n = parent.doc_count_all()
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
 def weighting() -> Any:
     """The scoring model: BM25 per field, summed with the field weights of the query."""
-    return scoring.BM25F(B=B, K1=K1)
+    return _BM25(B=B, K1=K1)
 
 
 @dataclass(frozen=True)
@@ -58,10 +74,12 @@ def split_lines(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value.split("\n") if v)
 
 
-def make_hit(fields: dict[str, Any], score: float, parsed: ParsedQuery | None) -> Hit:
+def make_hit(
+    fields: dict[str, Any], score: float, parsed: ParsedQuery | None, snippet: bool = True
+) -> Hit:
     """Build a Hit from stored fields, with a snippet for the parsed query."""
     terms = parsed.terms if parsed else frozenset()
-    snippet, spans = make_snippet(fields.get("body", ""), terms)
+    text, spans = make_snippet(fields.get("body", ""), terms) if snippet else ("", ())
     return Hit(
         id=fields["id"],
         title=fields.get("title", ""),
@@ -69,7 +87,7 @@ def make_hit(fields: dict[str, Any], score: float, parsed: ParsedQuery | None) -
         date=fields.get("date"),
         source=fields.get("source") or None,
         score=float(score),
-        snippet=snippet,
+        snippet=text,
         highlights=spans,
         authors=split_lines(fields.get("authors")),
         tags=split_lines(fields.get("tags")),
@@ -96,8 +114,11 @@ def run(
     since: datetime | None = None,
     until: datetime | None = None,
     sort: SortOrder = "relevance",
+    expand: bool = False,
+    snippets: bool = True,
 ) -> Results:
-    """Search and return one page of hits.
+    """Search and return one page of hits (`expand`: RM3 pseudo-relevance feedback;
+    `snippets=False` skips building snippets, for callers that only need the ranking).
 
     Raises:
         QueryError: the query has nothing searchable, or the arguments are invalid.
@@ -116,7 +137,19 @@ def run(
     if sort != "relevance":
         options["sortedby"] = "date"
         options["reverse"] = sort == "date"
-    results = searcher.search(parsed.query, **options)
+    query = parsed.query
+    if expand:
+        from searchlib.feedback import FEEDBACK_DOCS, expanded_query
+
+        first = searcher.search(query, limit=FEEDBACK_DOCS, filter=options.get("filter"))
+        documents = [(dict(hit.fields()), float(hit.score or 0.0)) for hit in first]
+        total = max(searcher.doc_count_all(), 1)
+
+        def doc_share(term: str) -> float:
+            return float(searcher.doc_frequency("content", term)) / total
+
+        query = expanded_query(parsed, documents, doc_share)
+    results = searcher.search(query, **options)
     page = results[offset : offset + limit]
-    hits = tuple(make_hit(dict(hit.fields()), hit.score or 0.0, parsed) for hit in page)
+    hits = tuple(make_hit(dict(hit.fields()), hit.score or 0.0, parsed, snippets) for hit in page)
     return Results(hits=hits, total=len(results), offset=offset, query=text)

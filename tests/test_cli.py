@@ -68,7 +68,7 @@ def test_index_is_incremental(news: Path) -> None:
     run("index", str(news))
     code, out, _ = run("index", str(news))
     assert code == EXIT_OK
-    assert out.startswith("0 added, 0 updated, 6 unchanged, 0 skipped")
+    assert out.startswith("0 added, 0 updated, 7 unchanged, 0 skipped")
 
 
 def test_since_until_and_paging(news: Path) -> None:
@@ -91,9 +91,9 @@ def test_show_stats_clean(news: Path) -> None:
     code, out, _ = run("show", "wire-1", "--json")
     assert json.loads(out)["authors"] == ["Ana Lima"]
     code, out, _ = run("stats")
-    assert code == EXIT_OK and "documents  6" in out
+    assert code == EXIT_OK and "documents  7" in out
     code, out, _ = run("stats", "--json")
-    assert json.loads(out)["documents"] == 6
+    assert json.loads(out)["documents"] == 7
     code, out, _ = run("clean", str(SEED))
     assert code == EXIT_OK and "Please enter" not in out and out.startswith("Xi Jinping")
     code, out, _ = run("clean", str(news / "wordpress-festival.html"), "--json")

@@ -64,10 +64,10 @@ def test_seed_article_found_first_and_comment_prompts_not_indexed(index_dir: Pat
 def test_add_folder_counts_and_reindex_changes_nothing(index_dir: Path, news: Path) -> None:
     with Index.create(index_dir) as ix:
         first = ix.add(news)
-        assert (first.added, first.updated, first.unchanged, len(first.skipped)) == (6, 0, 0, 0)
+        assert (first.added, first.updated, first.unchanged, len(first.skipped)) == (7, 0, 0, 0)
         again = ix.add(news)
-        assert (again.added, again.updated, again.unchanged) == (0, 0, 6)
-        assert len(ix) == 6
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 7)
+        assert len(ix) == 7
 
 
 def test_changed_file_replaces_its_document(index_dir: Path, news: Path) -> None:
@@ -78,8 +78,8 @@ def test_changed_file_replaces_its_document(index_dir: Path, news: Path) -> None
             "Pipeline talks stall\n\nNegotiators left without a gas deal.", encoding="utf-8"
         )
         report = ix.add(news)
-        assert (report.added, report.updated, report.unchanged) == (0, 1, 5)
-        assert len(ix) == 6
+        assert (report.added, report.updated, report.unchanged) == (0, 1, 6)
+        assert len(ix) == 7
         assert ix.search("negotiators")[0].id == "seed.txt"
         assert len(ix.search('"Power of Siberia"')) == 0
 
@@ -263,7 +263,7 @@ def test_stats(index_dir: Path, news: Path) -> None:
     with Index.create(index_dir) as ix:
         ix.add(news)
         stats = ix.stats()
-        assert stats.documents == 6
+        assert stats.documents == 7
         assert stats.first_date == datetime(2002, 10, 12)
         assert stats.last_date == datetime(2023, 9, 21)
         assert ("Example Wire", 1) in stats.sources
@@ -277,7 +277,7 @@ def test_prune_removes_deleted_files(index_dir: Path, news: Path) -> None:
         report = ix.add(news, prune=True)
         assert report.removed == 1
         assert ix.get("seed.txt") is None
-        assert len(ix) == 5
+        assert len(ix) == 6
 
 
 def test_replace_all_drops_old_documents(index_dir: Path, news: Path) -> None:

@@ -1,0 +1,93 @@
+"""Pseudo-relevance feedback (RM3): expand a query with the words of its top documents.
+
+The feedback model follows RM3 as Anserini implements it: each of the top `docs`
+documents contributes its term distribution weighted by its retrieval score; the
+`terms` heaviest words form the feedback model, which is mixed with the original
+query (weight `original_weight`) and searched again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from whoosh import query as wq
+
+from searchlib.query import ParsedQuery, analyze
+from searchlib.schema import TEXT_FIELDS
+
+FEEDBACK_DOCS = 10
+FEEDBACK_TERMS = 10
+ORIGINAL_WEIGHT = 0.5
+
+
+def _normalise(weights: dict[str, float]) -> dict[str, float]:
+    total = sum(weights.values())
+    return {k: v / total for k, v in weights.items()} if total else {}
+
+
+#: Words in more than this share of the documents carry no topic and are not added.
+MAX_DOC_SHARE = 0.1
+
+
+def feedback_model(
+    documents: list[tuple[dict[str, Any], float]], terms: int, doc_share: Callable[[str], float]
+) -> dict[str, float]:
+    """The RM3 feedback distribution over index terms of the given (fields, score) pairs.
+
+    `doc_share(term)` is the share of the collection's documents holding the term.
+    """
+    model: Counter[str] = Counter()
+    for fields, score in documents:
+        counts = Counter(analyze(f"{fields.get('title', '')}\n{fields.get('body', '')}"[:100_000]))
+        # Each document contributes its own most frequent topical words (common words
+        # and numbers are not topics), as a distribution weighted by its score.
+        vector = Counter(
+            {
+                term: count
+                for term, count in counts.items()
+                if 1 < len(term) <= 20 and not term.isdigit() and doc_share(term) <= MAX_DOC_SHARE
+            }
+        ).most_common(terms)
+        norm = sum(count for _, count in vector)
+        if not norm:
+            continue
+        for term, count in vector:
+            model[term] += score * count / norm
+    return _normalise(dict(model.most_common(terms)))
+
+
+def expanded_query(
+    parsed: ParsedQuery,
+    documents: list[tuple[dict[str, Any], float]],
+    doc_share: Callable[[str], float],
+) -> Any:
+    """The original query mixed with the feedback model of `documents`."""
+    model = feedback_model(documents, FEEDBACK_TERMS, doc_share)
+    if not model:
+        return parsed.query
+    original = _normalise({t: float(n) for t, n in Counter(parsed.term_list).items()})
+    if parsed.optional_only:
+        mixed: dict[str, float] = {}
+        for term, weight in original.items():
+            mixed[term] = mixed.get(term, 0.0) + ORIGINAL_WEIGHT * weight
+        for term, weight in model.items():
+            mixed[term] = mixed.get(term, 0.0) + (1 - ORIGINAL_WEIGHT) * weight
+        return _weighted_or(mixed)
+    # Keep the user's phrases, filters and exclusions; the feedback words only re-rank.
+    return wq.AndMaybe(
+        parsed.query, _weighted_or({t: (1 - ORIGINAL_WEIGHT) * w for t, w in model.items()})
+    )
+
+
+def _weighted_or(weights: dict[str, float]) -> Any:
+    # Weights are rescaled so the heaviest term keeps boost 1: BM25 scores stay comparable.
+    top = max(weights.values())
+    return wq.Or(
+        [
+            wq.Term(field, term, boost=field_weight * weight / top)
+            for term, weight in weights.items()
+            for field, field_weight in TEXT_FIELDS.items()
+        ]
+    )
