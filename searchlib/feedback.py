@@ -38,7 +38,7 @@ def feedback_model(
 
     `doc_share(term)` is the share of the collection's documents holding the term.
     """
-    model: Counter[str] = Counter()
+    model: dict[str, float] = {}
     for fields, score in documents:
         counts = Counter(analyze(f"{fields.get('title', '')}\n{fields.get('body', '')}"[:100_000]))
         # Each document contributes its own most frequent topical words (common words
@@ -54,8 +54,9 @@ def feedback_model(
         if not norm:
             continue
         for term, count in vector:
-            model[term] += score * count / norm
-    return _normalise(dict(model.most_common(terms)))
+            model[term] = model.get(term, 0.0) + score * count / norm
+    heaviest = sorted(model.items(), key=lambda item: -item[1])[:terms]
+    return _normalise(dict(heaviest))
 
 
 def expanded_query(

@@ -143,10 +143,11 @@ def run(
 
         first = searcher.search(query, limit=FEEDBACK_DOCS, filter=options.get("filter"))
         documents = [(dict(hit.fields()), float(hit.score or 0.0)) for hit in first]
-        total = max(searcher.doc_count_all(), 1)
+        total = float(max(searcher.doc_count_all(), 1))
 
         def doc_share(term: str) -> float:
-            return float(searcher.doc_frequency("content", term)) / total
+            share: float = searcher.doc_frequency("content", term) / total
+            return share
 
         query = expanded_query(parsed, documents, doc_share)
     results = searcher.search(query, **options)
