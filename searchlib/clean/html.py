@@ -473,13 +473,11 @@ def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
     total = sum(len(k) for k in kept)
     running = 0
     for i, text in enumerate(kept):
-        if (
-            running > 0.4 * total
-            and len(text) < 300
-            and (
-                (rules.TRAILER_START_RE.match(text) and len(text) < 120)
-                or rules.COMMENT_START_RE.match(text)
-            )
+        # Comment notices are specific enough to trust early (a long comment thread can
+        # outweigh the article); generic "Related" labels only in the second half.
+        if len(text) < 400 and (
+            (running > 0.4 * total and rules.TRAILER_START_RE.match(text) and len(text) < 120)
+            or (running > max(300, 0.1 * total) and rules.COMMENT_START_RE.match(text))
         ):
             kept = kept[:i]
             break

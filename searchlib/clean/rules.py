@@ -222,9 +222,15 @@ COMMENT_START_RE = re.compile(
     r"(?:the )?comments? (?:above|below) .{0,250}$|thanks for your comments?.{0,200}$|"
     r"(?:note:\s*)?(?:you (?:will be asked|must|need) to|please) (?:sign in|log ?in|register)"
     r".{0,200}$|"
-    r"(?:note:\s*)?please (?:post|keep|read) (?:your )?comments?.{0,250}$|"
+    r"(?:note:\s*)?please (?:post|keep|read) (?:your )?comments?.{0,400}$|"
     r"want comments .{0,200}$|"
-    r"\(?(?:please )?note:? .{0,80}comment.{0,200}$|"
+    r"\(?(?:please )?note:? .{0,80}comment.{0,400}$|"
+    r"(?:do you have|any) comments? (?:on|about) this.{0,80}$|"
+    r"comments? (?:are|is|have|has)(?: now)?(?: been)? (?:closed|disabled).{0,80}$|"
+    r"(?:[\w'’]+\s+){0,3}comments?:?\s*$|"
+    r"your (?:name|e-?mail)\b.{0,100}$|"
+    r".{0,150}\b(?:post|leave|add|submit|write|read)(?:ing)? (?:a |your |their |all )?"
+    r"comments?\b.{0,400}$|"
     r".{0,80}\b(?:have your say|comment (?:moderation|policy|guidelines))\b.{0,200}$|"
     r"(?:posted|submitted|written) by:?\s.{1,80}(?:\||\bon\b|\bat\b).{0,40}\d.{0,40}$)",
     re.IGNORECASE,
