@@ -274,6 +274,24 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
     default="relevance",
     show_default=True,
 )
+@click.option("--source", help="Only stories from this source (words of its name).")
+@click.option("--author", help="Only stories by this author (words of the name).")
+@click.option("--tag", help="Only stories with this tag.")
+@click.option(
+    "--recent",
+    "half_life",
+    type=click.FloatRange(min=0.001),
+    default=None,
+    metavar="DAYS",
+    help="Blend in recency: a story's score halves every DAYS days of age.",
+)
+@click.option(
+    "--expand", is_flag=True, help="Add words from the top stories and search again (RM3)."
+)
+@click.option(
+    "--no-collapse", is_flag=True, help="Show near-identical copies of a story separately."
+)
+@click.option("--facets", is_flag=True, help="Also count matches by source, month and tag.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
 @click.pass_context
@@ -286,6 +304,13 @@ def search(
     since: datetime | None,
     until: datetime | None,
     sort: str,
+    source: str | None,
+    author: str | None,
+    tag: str | None,
+    half_life: float | None,
+    expand: bool,
+    no_collapse: bool,
+    facets: bool,
     as_json: bool,
     no_color: bool,
 ) -> None:
@@ -293,36 +318,82 @@ def search(
     from searchlib.index import Index
 
     with Index.open(_index_dir(ctx, index_dir)) as ix:
-        results = ix.search(query, limit=limit, offset=offset, since=since, until=until, sort=sort)  # type: ignore[arg-type]
+        results = ix.search(
+            query,
+            limit=limit,
+            offset=offset,
+            since=since,
+            until=until,
+            sort=sort,  # type: ignore[arg-type]
+            source=source,
+            author=author,
+            tag=tag,
+            half_life_days=half_life,
+            expand=expand,
+            collapse=not no_collapse,
+            facets=facets,
+        )
+    _print_results(results, query, offset, as_json, no_color)
+    ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
+
+
+@cli.command()
+@click.argument("doc_id")
+@_index_option
+@click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--no-collapse", is_flag=True, help="Show near-identical copies separately.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
+@click.pass_context
+def similar(
+    ctx: click.Context,
+    doc_id: str,
+    index_dir: Path | None,
+    limit: int,
+    no_collapse: bool,
+    as_json: bool,
+    no_color: bool,
+) -> None:
+    """Stories like the one with id DOC_ID (more like this)."""
+    from searchlib.index import Index
+
+    with Index.open(_index_dir(ctx, index_dir)) as ix:
+        results = ix.similar(doc_id, limit=limit, collapse=not no_collapse)
+    _print_results(results, f"stories like {doc_id}", 0, as_json, no_color)
+    ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
+
+
+def _print_results(results: Any, query: str, offset: int, as_json: bool, no_color: bool) -> None:
     if as_json:
         for hit in results:
             click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
-    else:
-        color = _use_color(no_color)
-        if not results:
-            click.echo(f"no results for {query!r}", err=True)
-        for rank, hit in enumerate(results, offset + 1):
-            title = (
-                click.style(hit.title or "(untitled)", bold=True)
-                if color
-                else (hit.title or "(untitled)")
-            )
-            click.echo(f"{rank}. {title}")
-            meta = [
-                hit.date.strftime("%Y-%m-%d") if hit.date else "undated",
-                hit.source or hit.url or "",
-                f"score {hit.score:.2f}",
-                f"id {hit.id}",
-            ]
-            click.echo("   " + " · ".join(m for m in meta if m))
-            if hit.snippet:
-                click.echo("   " + _highlight(hit.snippet, hit.highlights, color))
-            click.echo()
-        if results and results.total > offset + len(results):
-            click.echo(
-                f"{results.total} matches; next page: --offset {offset + len(results)}", err=True
-            )
-    ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
+        for name, counts in (results.facets or {}).items():
+            click.echo(json.dumps({"facet": name, "counts": dict(counts)}, ensure_ascii=False))
+        return
+    color = _use_color(no_color)
+    if not results:
+        click.echo(f"no results for {query!r}", err=True)
+    for rank, hit in enumerate(results, offset + 1):
+        title = hit.title or "(untitled)"
+        click.echo(f"{rank}. {click.style(title, bold=True) if color else title}")
+        meta = [
+            hit.date.strftime("%Y-%m-%d") if hit.date else "undated",
+            hit.source or hit.url or "",
+            f"score {hit.score:.2f}",
+            f"id {hit.id}",
+        ]
+        if hit.copies:
+            meta.append(f"+{len(hit.copies)} near-identical")
+        click.echo("   " + " · ".join(m for m in meta if m))
+        if hit.snippet:
+            click.echo("   " + _highlight(hit.snippet, hit.highlights, color))
+        click.echo()
+    if results and results.total > offset + len(results):
+        click.echo(
+            f"{results.total} matches; next page: --offset {offset + len(results)}", err=True
+        )
+    for name, counts in (results.facets or {}).items():
+        click.echo(f"{name}: " + (", ".join(f"{key} ({n})" for key, n in counts) or "none"))
 
 
 def _print_article(article: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:

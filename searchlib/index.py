@@ -12,11 +12,12 @@ from typing import Any
 from whoosh.util.times import long_to_datetime
 
 from searchlib import store
-from searchlib.errors import IndexDamagedError
+from searchlib.errors import DocumentNotFoundError, IndexDamagedError
 from searchlib.indexing import ProgressCallback, remove_missing
 from searchlib.indexing import add as _add
 from searchlib.models import Article, IndexReport, Stats
 from searchlib.searching import Results, SortOrder, run, split_lines, weighting
+from searchlib.searching import similar as similar_stories
 from searchlib.sources import DEFAULT_MAX_BYTES, check_paths
 
 _NO_DATE = 2**63
@@ -165,6 +166,12 @@ class Index:
         sort: SortOrder = "relevance",
         expand: bool = False,
         snippets: bool = True,
+        source: str | None = None,
+        author: str | None = None,
+        tag: str | None = None,
+        half_life_days: float | None = None,
+        collapse: bool = True,
+        facets: bool = False,
     ) -> Results:
         """Ranked search.
 
@@ -177,6 +184,14 @@ class Index:
             expand: add words from the top documents to the query and search again
                 (RM3 pseudo-relevance feedback): better recall for short queries.
             snippets: build a snippet per hit (skip for ranking-only use).
+            source, author, tag: only stories whose source, an author or a tag holds
+                these words ("reuters", "jane doe").
+            half_life_days: blend relevance with recency: a story's score halves for
+                every this many days of age.
+            collapse: show near-identical stories (syndicated copies, pages saved twice)
+                once; the hit lists the other ids in `copies`.
+            facets: also count the matching stories by source, month and tag
+                (`Results.facets`).
         Returns:
             A sequence of Hit, with `.total` the number of matching documents.
         Raises:
@@ -192,7 +207,24 @@ class Index:
             sort=sort,
             expand=expand,
             snippets=snippets,
+            source=source,
+            author=author,
+            tag=tag,
+            half_life_days=half_life_days,
+            collapse=collapse,
+            facets=facets,
         )
+
+    def similar(self, doc_id: str, limit: int = 10, collapse: bool = True) -> Results:
+        """Stories like the one with `doc_id` ("more like this").
+
+        Raises:
+            DocumentNotFoundError: no document has this id.
+        """
+        found = similar_stories(self._get_searcher(), doc_id, limit=limit, collapse=collapse)
+        if found is None:
+            raise DocumentNotFoundError(doc_id)
+        return found
 
     def get(self, doc_id: str) -> Article | None:
         """Return the stored article with this id, or None."""

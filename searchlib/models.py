@@ -59,6 +59,7 @@ class Hit:
     highlights: tuple[tuple[int, int], ...] = ()
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    copies: tuple[str, ...] = ()  # ids of near-identical stories folded into this hit
 
     def to_dict(self) -> dict[str, object]:
         """Return the hit as JSON-ready data."""
@@ -73,6 +74,7 @@ class Hit:
             "highlights": [list(span) for span in self.highlights],
             "authors": list(self.authors),
             "tags": list(self.tags),
+            "copies": list(self.copies),
         }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, overload
 
@@ -52,6 +52,7 @@ class Results(Sequence[Hit]):
     total: int
     offset: int
     query: str
+    facets: dict[str, tuple[tuple[str, int], ...]] | None = None
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...
@@ -105,6 +106,102 @@ def date_filter(since: datetime | None, until: datetime | None) -> Any | None:
     return wq.DateRange("date", since, until)
 
 
+def _name_filter(field: str, value: str) -> Any:
+    """Documents whose `field` (authors, source, tags) holds all the words of `value`."""
+    from searchlib.query import analyze
+
+    words = analyze(value, "name")
+    if not words:
+        raise QueryError(f"nothing to filter on in {value!r}: give a name or a word")
+    if len(words) == 1:
+        return wq.Term(field, words[0])
+    return wq.Phrase(field, words)
+
+
+def build_filter(
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None = None,
+    author: str | None = None,
+    tag: str | None = None,
+) -> Any | None:
+    """The filter query for dates and metadata (None when nothing is filtered)."""
+    parts = [q for q in (date_filter(since, until),) if q is not None]
+    for field, value in (("source", source), ("authors", author), ("tags", tag)):
+        if value:
+            parts.append(_name_filter(field, value))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+#: Near-duplicates differ in at most this many of their 64 SimHash bits (unrelated
+#: stories differ in about 32; a copy with a changed sentence or credit line in 2 to 5).
+DUPLICATE_BITS = 6
+
+
+def _collapse(
+    hits: list[tuple[Any, float, dict[str, Any]]],
+) -> list[tuple[Any, float, dict[str, Any], list[str]]]:
+    """Keep the first of each group of near-identical stories, noting the others' ids."""
+    kept: list[tuple[Any, float, dict[str, Any], list[str]]] = []
+    for hit, score, fields in hits:
+        fingerprint = fields.get("simhash")
+        if isinstance(fingerprint, int):
+            for other in kept:
+                theirs = other[2].get("simhash")
+                if isinstance(theirs, int) and (fingerprint ^ theirs).bit_count() <= DUPLICATE_BITS:
+                    other[3].append(fields["id"])
+                    break
+            else:
+                kept.append((hit, score, fields, []))
+        else:
+            kept.append((hit, score, fields, []))
+    return kept
+
+
+def _recency(score: float, date: Any, now: datetime, half_life_days: float) -> float:
+    """Halve a story's score every `half_life_days` of age (undated stories count as old)."""
+    if not isinstance(date, datetime):
+        return score * float(0.5 ** (3650 / half_life_days))
+    age = max((now - date).total_seconds() / 86400, 0.0)
+    return score * float(0.5 ** (age / half_life_days))
+
+
+def facet_counts(
+    searcher: Any, query: Any, flt: Any | None
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Counts by source, year-month and tag over every document the query matches."""
+    from whoosh.util.times import long_to_datetime
+
+    results = searcher.search(query, limit=None, filter=flt, scored=False)
+    reader = searcher.reader()
+    sources = reader.column_reader("source_key")
+    dates = reader.column_reader("date", translate=False)
+    by_source: dict[str, int] = {}
+    by_month: dict[str, int] = {}
+    by_tag: dict[str, int] = {}
+    for docnum in results.docs():
+        source = sources[docnum]
+        if source:
+            by_source[source] = by_source.get(source, 0) + 1
+        raw = dates[docnum]
+        if isinstance(raw, int) and raw < 2**63:
+            month = long_to_datetime(raw).strftime("%Y-%m")
+            by_month[month] = by_month.get(month, 0) + 1
+        stored = searcher.stored_fields(docnum).get("tags", "")
+        for name in split_lines(stored):
+            by_tag[name] = by_tag.get(name, 0) + 1
+
+    def top(counts: dict[str, int], by_key: bool = False) -> tuple[tuple[str, int], ...]:
+        order = sorted(
+            counts.items(), key=(lambda kv: kv[0]) if by_key else (lambda kv: (-kv[1], kv[0]))
+        )
+        return tuple(order[:20]) if not by_key else tuple(order)
+
+    return {"source": top(by_source), "month": top(by_month, by_key=True), "tag": top(by_tag)}
+
+
 def run(
     searcher: Any,
     text: str,
@@ -116,9 +213,14 @@ def run(
     sort: SortOrder = "relevance",
     expand: bool = False,
     snippets: bool = True,
+    source: str | None = None,
+    author: str | None = None,
+    tag: str | None = None,
+    half_life_days: float | None = None,
+    collapse: bool = True,
+    facets: bool = False,
 ) -> Results:
-    """Search and return one page of hits (`expand`: RM3 pseudo-relevance feedback;
-    `snippets=False` skips building snippets, for callers that only need the ranking).
+    """Search and return one page of hits; see `Index.search` for the arguments.
 
     Raises:
         QueryError: the query has nothing searchable, or the arguments are invalid.
@@ -129,19 +231,15 @@ def run(
         raise QueryError("offset cannot be negative")
     if sort not in ("relevance", "date", "oldest"):
         raise QueryError(f"unknown sort order {sort!r}: use relevance, date or oldest")
+    if half_life_days is not None and half_life_days <= 0:
+        raise QueryError("the recency half-life must be a positive number of days")
     parsed = parse(text)
-    options: dict[str, Any] = {"limit": offset + limit}
-    flt = date_filter(since, until)
-    if flt is not None:
-        options["filter"] = flt
-    if sort != "relevance":
-        options["sortedby"] = "date"
-        options["reverse"] = sort == "date"
+    flt = build_filter(since, until, source, author, tag)
     query = parsed.query
     if expand:
         from searchlib.feedback import FEEDBACK_DOCS, expanded_query
 
-        first = searcher.search(query, limit=FEEDBACK_DOCS, filter=options.get("filter"))
+        first = searcher.search(query, limit=FEEDBACK_DOCS, filter=flt)
         documents = [(dict(hit.fields()), float(hit.score or 0.0)) for hit in first]
         total = float(max(searcher.doc_count_all(), 1))
 
@@ -150,7 +248,57 @@ def run(
             return share
 
         query = expanded_query(parsed, documents, doc_share)
+    # Collapsing and recency re-rank a window deeper than the page, so that each page is
+    # cut from the same deterministic ordering (paging never repeats or skips).
+    reorder = collapse or (half_life_days is not None and sort == "relevance")
+    window = offset + limit
+    if reorder:
+        window = min(max(3 * window, window + 50), window + 1000)
+    options: dict[str, Any] = {"limit": window, "filter": flt}
+    if sort != "relevance":
+        options["sortedby"] = "date"
+        options["reverse"] = sort == "date"
     results = searcher.search(query, **options)
-    page = results[offset : offset + limit]
-    hits = tuple(make_hit(dict(hit.fields()), hit.score or 0.0, parsed, snippets) for hit in page)
-    return Results(hits=hits, total=len(results), offset=offset, query=text)
+    ranked = [(hit, float(hit.score or 0.0), dict(hit.fields())) for hit in results]
+    if half_life_days is not None and sort == "relevance":
+        now = datetime.now()
+        ranked = [(h, _recency(sc, f.get("date"), now, half_life_days), f) for h, sc, f in ranked]
+        ranked.sort(key=lambda item: (-item[1], item[0].docnum))
+    grouped = _collapse(ranked) if collapse else [(h, sc, f, []) for h, sc, f in ranked]
+    page = grouped[offset : offset + limit]
+    hits = tuple(
+        replace(make_hit(fields, score, parsed, snippets), copies=tuple(copies))
+        for _hit, score, fields, copies in page
+    )
+    counts = facet_counts(searcher, query, flt) if facets else None
+    return Results(hits=hits, total=len(results), offset=offset, query=text, facets=counts)
+
+
+def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) -> Results | None:
+    """Stories like the one with `doc_id` (None when there is no such document).
+
+    The key terms of the story (Bo1 divergence from the collection, as Whoosh's
+    more-like-this computes them) are searched; the story itself and, with `collapse`,
+    its near-identical copies are left out.
+    """
+    docnum = searcher.document_number(id=doc_id)
+    if docnum is None:
+        return None
+    fields = searcher.stored_fields(docnum)
+    text = f"{fields.get('title', '')}\n\n{fields.get('body', '')}"
+    found = searcher.more_like(docnum, "content", text=text, top=limit + 20, numterms=12)
+    own = fields.get("simhash")
+    ranked = []
+    for hit in found:
+        other = dict(hit.fields())
+        theirs = other.get("simhash")
+        copy = isinstance(own, int) and isinstance(theirs, int)
+        if collapse and copy and (own ^ theirs).bit_count() <= DUPLICATE_BITS:
+            continue  # a copy of the story itself
+        ranked.append((hit, float(hit.score or 0.0), other))
+    grouped = _collapse(ranked) if collapse else [(h, sc, f, []) for h, sc, f in ranked]
+    hits = tuple(
+        replace(make_hit(f, sc, None, True), copies=tuple(copies))
+        for _h, sc, f, copies in grouped[:limit]
+    )
+    return Results(hits=hits, total=len(hits), offset=0, query=f"similar:{doc_id}")

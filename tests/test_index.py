@@ -12,6 +12,7 @@ import pytest
 
 from searchlib import (
     Article,
+    DocumentNotFoundError,
     Hit,
     Index,
     IndexExistsError,
@@ -250,7 +251,14 @@ def test_date_filters_and_sorting(index_dir: Path, news: Path) -> None:
 
 
 def test_paging_never_repeats(index_dir: Path, tmp_path: Path) -> None:
-    records = [{"id": f"p{i}", "title": "Same", "body": "identical words here"} for i in range(25)]
+    records = [
+        {
+            "id": f"p{i}",
+            "title": "Same",
+            "body": f"identical words here, story {i}: " + " ".join(f"w{i}x{j}" for j in range(6)),
+        }
+        for i in range(25)
+    ]
     with Index.create(index_dir) as ix:
         ix.add(write_jsonl(tmp_path / "p.jsonl", records))
         pages = [ix.search("identical", limit=10, offset=o) for o in (0, 10, 20)]
@@ -285,3 +293,87 @@ def test_replace_all_drops_old_documents(index_dir: Path, news: Path) -> None:
         ix.add(news)
         ix.add(SEED, replace_all=True)
         assert len(ix) == 1
+
+
+def test_near_duplicates_collapse(index_dir: Path, tmp_path: Path) -> None:
+    story = (
+        "The harbour council approved the offshore wind farm on Wednesday night after a long fight."
+    )
+    records = [
+        {
+            "id": "orig",
+            "title": "Wind farm approved",
+            "source": "Courier",
+            "date": "2024-03-14",
+            "body": story,
+        },
+        {
+            "id": "copy",
+            "title": "Wind farm approved",
+            "source": "Gazette",
+            "date": "2024-03-14",
+            "body": story + " (Syndicated.)",
+        },
+        {
+            "id": "other",
+            "title": "Wind farm delayed",
+            "source": "Post",
+            "body": "A different wind farm story entirely, about delays and costs.",
+        },
+    ]
+    with Index.create(index_dir) as ix:
+        ix.add(write_jsonl(tmp_path / "d.jsonl", records))
+        folded = ix.search("wind farm")
+        assert len(folded) == 2
+        top = next(h for h in folded if h.id in ("orig", "copy"))
+        assert len(top.copies) == 1
+        assert {h.id for h in ix.search("wind farm", collapse=False)} == {"orig", "copy", "other"}
+
+
+def test_metadata_filters_recency_and_facets(index_dir: Path, news: Path) -> None:
+    with Index.create(index_dir) as ix:
+        ix.add(news)
+        assert [h.id for h in ix.search("the OR mountain OR bank", source="alpine post")] == [
+            "wire-2"
+        ]
+        assert [h.id for h in ix.search("interest OR snow", author="lima")] == ["wire-1"]
+        assert [h.id for h in ix.search("interest OR snow", tag="weather")] == ["wire-2"]
+        query = "bank OR snow"
+        plain = [h.id for h in ix.search(query)]
+        recent = [h.id for h in ix.search(query, half_life_days=30)]
+        assert recent[0] == "wire-1"  # 2023 beats 2021 once age counts
+        assert sorted(plain) == sorted(recent)
+        with pytest.raises(QueryError):
+            ix.search(query, half_life_days=0)
+        facets = ix.search("bank OR snow OR festival", facets=True).facets
+        assert facets is not None
+        assert dict(facets["source"]) == {"Example Wire": 1, "Alpine Post": 1, "Riverside Echo": 1}
+        assert dict(facets["month"]) == {"2021-11": 1, "2022-07": 1, "2023-05": 1}
+        assert dict(facets["tag"])["weather"] == 1
+
+
+def test_similar_stories(index_dir: Path, tmp_path: Path) -> None:
+    records = [
+        {
+            "id": "a",
+            "title": "Glacier melt",
+            "body": "The glacier lost ice; meltwater lakes and glacier retreat measured.",
+        },
+        {
+            "id": "b",
+            "title": "Ice loss",
+            "body": "Alpine glacier retreat continues as meltwater lakes grow each summer.",
+        },
+        {
+            "id": "c",
+            "title": "Bakery",
+            "body": "A new bakery opens on the high street selling sourdough.",
+        },
+    ]
+    with Index.create(index_dir) as ix:
+        ix.add(write_jsonl(tmp_path / "s.jsonl", records))
+        like = ix.similar("a")
+        assert [h.id for h in like][:1] == ["b"]
+        assert "a" not in {h.id for h in like}
+        with pytest.raises(DocumentNotFoundError):
+            ix.similar("nope")
