@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import sys
 import time
 from datetime import datetime
@@ -292,6 +293,7 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
     "--no-collapse", is_flag=True, help="Show near-identical copies of a story separately."
 )
 @click.option("--facets", is_flag=True, help="Also count matches by source, month and tag.")
+@click.option("--explain", is_flag=True, help="Show each hit's score per field and word.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
 @click.pass_context
@@ -311,6 +313,7 @@ def search(
     expand: bool,
     no_collapse: bool,
     facets: bool,
+    explain: bool,
     as_json: bool,
     no_color: bool,
 ) -> None:
@@ -332,6 +335,7 @@ def search(
             expand=expand,
             collapse=not no_collapse,
             facets=facets,
+            explain=explain,
         )
     _print_results(results, query, offset, as_json, no_color)
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
@@ -367,12 +371,21 @@ def _print_results(results: Any, query: str, offset: int, as_json: bool, no_colo
     if as_json:
         for hit in results:
             click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+        # stdout holds hits only; facets and suggestions go to stderr, also as JSON.
         for name, counts in (results.facets or {}).items():
-            click.echo(json.dumps({"facet": name, "counts": dict(counts)}, ensure_ascii=False))
+            click.echo(
+                json.dumps({"facet": name, "counts": dict(counts)}, ensure_ascii=False), err=True
+            )
+        if getattr(results, "suggestion", None):
+            click.echo(
+                json.dumps({"did_you_mean": results.suggestion}, ensure_ascii=False), err=True
+            )
         return
     color = _use_color(no_color)
     if not results:
         click.echo(f"no results for {query!r}", err=True)
+    if getattr(results, "suggestion", None):
+        click.echo(f"did you mean: searchlib search {shlex.quote(results.suggestion)}", err=True)
     for rank, hit in enumerate(results, offset + 1):
         title = hit.title or "(untitled)"
         click.echo(f"{rank}. {click.style(title, bold=True) if color else title}")
@@ -387,6 +400,11 @@ def _print_results(results: Any, query: str, offset: int, as_json: bool, no_colo
         click.echo("   " + " · ".join(m for m in meta if m))
         if hit.snippet:
             click.echo("   " + _highlight(hit.snippet, hit.highlights, color))
+        if hit.explanation:
+            parts = ", ".join(
+                f"{field}:{term} {score:.2f}" for field, term, score in hit.explanation
+            )
+            click.echo(f"   why: {parts}")
         click.echo()
     if results and results.total > offset + len(results):
         click.echo(

@@ -172,6 +172,7 @@ class Index:
         half_life_days: float | None = None,
         collapse: bool = True,
         facets: bool = False,
+        explain: bool = False,
     ) -> Results:
         """Ranked search.
 
@@ -192,6 +193,8 @@ class Index:
                 once; the hit lists the other ids in `copies`.
             facets: also count the matching stories by source, month and tag
                 (`Results.facets`).
+            explain: give each hit its score's parts, per field and word
+                (`Hit.explanation`).
         Returns:
             A sequence of Hit, with `.total` the number of matching documents.
         Raises:
@@ -213,6 +216,7 @@ class Index:
             half_life_days=half_life_days,
             collapse=collapse,
             facets=facets,
+            explain_scores=explain,
         )
 
     def similar(self, doc_id: str, limit: int = 10, collapse: bool = True) -> Results:

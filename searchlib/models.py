@@ -60,6 +60,7 @@ class Hit:
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     copies: tuple[str, ...] = ()  # ids of near-identical stories folded into this hit
+    explanation: tuple[tuple[str, str, float], ...] = ()  # (field, word, score) parts
 
     def to_dict(self) -> dict[str, object]:
         """Return the hit as JSON-ready data."""
@@ -75,6 +76,16 @@ class Hit:
             "authors": list(self.authors),
             "tags": list(self.tags),
             "copies": list(self.copies),
+            **(
+                {
+                    "explain": [
+                        {"field": f, "term": t, "score": round(v, 4)}
+                        for f, t, v in self.explanation
+                    ]
+                }
+                if self.explanation
+                else {}
+            ),
         }
 
 

@@ -53,6 +53,7 @@ class Results(Sequence[Hit]):
     offset: int
     query: str
     facets: dict[str, tuple[tuple[str, int], ...]] | None = None
+    suggestion: str | None = None  # a corrected query, when words were unknown and hits few
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...
@@ -66,6 +67,27 @@ class Results(Sequence[Hit]):
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
+
+
+def explain(searcher: Any, query: Any, docnum: int) -> tuple[tuple[str, str, float], ...]:
+    """Each query word's (or phrase's) score contribution to a document, per field.
+
+    Each leaf of the query (a term or phrase in one field, with its weight) is scored
+    against the document alone; for the sum-of-fields queries searchlib builds, the
+    contributions add up to the document's score.
+    """
+    parts: list[tuple[str, str, float]] = []
+    for leaf in query.leaves():
+        field = getattr(leaf, "fieldname", None)
+        if field is None:
+            continue
+        words = getattr(leaf, "words", None)
+        label = " ".join(words) if words else str(getattr(leaf, "text", leaf))
+        found = searcher.search(leaf, filter={docnum}, limit=1)
+        if found:
+            parts.append((field, label, float(found[0].score or 0.0)))
+    parts.sort(key=lambda part: -part[2])
+    return tuple(parts)
 
 
 def split_lines(value: Any) -> tuple[str, ...]:
@@ -134,6 +156,9 @@ def build_filter(
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
+
+#: "Did you mean" is offered when a query finds fewer stories than this.
+SUGGEST_BELOW = 3
 
 #: Near-duplicates differ in at most this many of their 64 SimHash bits (unrelated
 #: stories differ in about 32; a copy with a changed sentence or credit line in 2 to 5).
@@ -219,6 +244,7 @@ def run(
     half_life_days: float | None = None,
     collapse: bool = True,
     facets: bool = False,
+    explain_scores: bool = False,
 ) -> Results:
     """Search and return one page of hits; see `Index.search` for the arguments.
 
@@ -267,11 +293,27 @@ def run(
     grouped = _collapse(ranked) if collapse else [(h, sc, f, []) for h, sc, f in ranked]
     page = grouped[offset : offset + limit]
     hits = tuple(
-        replace(make_hit(fields, score, parsed, snippets), copies=tuple(copies))
-        for _hit, score, fields, copies in page
+        replace(
+            make_hit(fields, score, parsed, snippets),
+            copies=tuple(copies),
+            explanation=explain(searcher, query, hit.docnum) if explain_scores else (),
+        )
+        for hit, score, fields, copies in page
     )
     counts = facet_counts(searcher, query, flt) if facets else None
-    return Results(hits=hits, total=len(results), offset=offset, query=text, facets=counts)
+    suggestion = None
+    if len(results) < SUGGEST_BELOW:
+        from searchlib.spelling import suggest
+
+        suggestion = suggest(searcher, text)
+    return Results(
+        hits=hits,
+        total=len(results),
+        offset=offset,
+        query=text,
+        facets=counts,
+        suggestion=suggestion,
+    )
 
 
 def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) -> Results | None:

@@ -199,3 +199,13 @@ def test_python_dash_m(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_did_you_mean_and_explain_on_the_command_line() -> None:
+    run("index")
+    code, _, err = run("search", "siberai pipline")
+    assert "did you mean: searchlib search 'siberia pipeline'" in err
+    code, out, _ = run("search", "Power of Siberia", "--explain", "-n", "1")
+    assert code == EXIT_OK and "why: content:power" in out
+    code, out, err = run("search", "Power of Siberia", "--explain", "--json", "-n", "1")
+    assert json.loads(out)["explain"][0]["field"] in {"content", "title"}

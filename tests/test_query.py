@@ -159,3 +159,18 @@ def test_snippet_highlights_point_at_words(ix: Index) -> None:
     hit = ix.search("approved council")[0]
     words = {hit.snippet[s:e].lower() for s, e in hit.highlights}
     assert words == {"approved", "council"}
+
+
+def test_did_you_mean_corrects_from_the_index(ix: Index) -> None:
+    results = ix.search("solr prak")
+    assert results.suggestion == "solar park"
+    assert ix.search(results.suggestion)[0].id == "d3"
+    assert ix.search("solar park").suggestion is None  # known words: nothing to offer
+
+
+def test_explain_parts_add_up(ix: Index) -> None:
+    hit = ix.search("wind farm council", explain=True)[0]
+    assert hit.explanation
+    assert sum(score for _, _, score in hit.explanation) == pytest.approx(hit.score, rel=1e-3)
+    assert {field for field, _, _ in hit.explanation} <= {"content", "title"}
+    assert ix.search("wind farm")[0].explanation == ()
