@@ -7,18 +7,20 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh.util.times import long_to_datetime
 
 from searchlib import store
+from searchlib.columns import column_lookup
 from searchlib.errors import DocumentNotFoundError, IndexDamagedError
-from searchlib.indexing import ProgressCallback, remove_missing
-from searchlib.indexing import add as _add
 from searchlib.models import Article, IndexReport, Stats
 from searchlib.searching import Results, SortOrder, run, split_lines, weighting
 from searchlib.searching import similar as similar_stories
 from searchlib.sources import DEFAULT_MAX_BYTES, check_paths
+
+if TYPE_CHECKING:
+    from searchlib.indexing import ProgressCallback
 
 _NO_DATE = 2**63
 
@@ -125,6 +127,10 @@ class Index:
             IndexLockedError: another writer held the index beyond `lock_timeout`.
             IndexWriteError: the disk refused a write; the last commit is intact.
         """
+        # Imported here: searching never needs the indexing machinery (multiprocessing).
+        from searchlib.indexing import add as _add
+        from searchlib.indexing import remove_missing
+
         items = [sources] if isinstance(sources, str | os.PathLike | Mapping) else list(sources)
         check_paths(items)
         report = _add(
@@ -144,6 +150,25 @@ class Index:
             report.removed = remove_missing(self._ix, self.path, roots, lock_timeout)
         return report
 
+    def optimize(self, lock_timeout: float = 30.0) -> int:
+        """Merge all segments into one: slower to write, faster to search.
+
+        Returns:
+            The number of segments before merging.
+        Raises:
+            IndexLockedError: another writer held the index beyond `lock_timeout`.
+        """
+        before = len(self._ix._segments())
+        if before > 1:
+            writer = store.acquire_writer(self._ix, self.path, lock_timeout)
+            try:
+                writer.commit(optimize=True)
+            except BaseException:
+                writer.cancel()
+                raise
+            store.fsync_dir(self._ix.storage)
+        return before
+
     # -- reading -------------------------------------------------------------------
 
     def _get_searcher(self) -> Any:
@@ -151,7 +176,10 @@ class Index:
             if self._searcher is None:
                 self._searcher = self._ix.searcher(weighting=weighting())
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # A fresh searcher, not refresh(): refresh() reuses segment readers and
+                # after a merge counts the merged documents twice.
+                self._searcher.close()
+                self._searcher = self._ix.searcher(weighting=weighting())
         except (OSError, EOFError, ValueError, KeyError) as exc:
             raise IndexDamagedError(str(self.path), f"{type(exc).__name__}: {exc}") from exc
         return self._searcher
@@ -256,15 +284,15 @@ class Index:
         sources: dict[str, int] = {}
         first = last = None
         if reader.doc_count_all():
-            keys = reader.column_reader("source_key")
+            keys = column_lookup(reader, "source_key")
             # Raw longs: a missing date is stored as the column's all-ones default.
-            dates = reader.column_reader("date", translate=False)
+            dates = column_lookup(reader, "date", translate=False)
             lowest, highest = None, None
             for docnum in reader.all_doc_ids():
-                key = keys[docnum]
+                key = keys(docnum)
                 if key:
                     sources[key] = sources.get(key, 0) + 1
-                value = dates[docnum]
+                value = dates(docnum)
                 if isinstance(value, int) and value < _NO_DATE:
                     lowest = value if lowest is None or value < lowest else lowest
                     highest = value if highest is None or value > highest else highest

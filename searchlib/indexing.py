@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from searchlib import store
+from searchlib.columns import column_lookup
 from searchlib.documents import prepare
 from searchlib.models import IndexReport, Skipped
 from searchlib.sources import DEFAULT_MAX_BYTES, RawItem, read_sources, walk
@@ -49,10 +50,10 @@ def existing_checksums(ix: Any) -> dict[str, str]:
     with ix.reader() as reader:
         if reader.doc_count_all() == 0:
             return out
-        ids = reader.column_reader("id")
-        sums = reader.column_reader("checksum")
+        ids = column_lookup(reader, "id")
+        sums = column_lookup(reader, "checksum")
         for docnum in reader.all_doc_ids():
-            out[ids[docnum]] = sums[docnum]
+            out[ids(docnum)] = sums(docnum)
     return out
 
 
@@ -238,12 +239,12 @@ def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: flo
     gone: list[str] = []
     with ix.reader() as reader:
         if reader.doc_count_all():
-            origins = reader.column_reader("origin")
-            ids = reader.column_reader("id")
+            origins = column_lookup(reader, "origin")
+            ids = column_lookup(reader, "id")
             for docnum in reader.all_doc_ids():
-                origin = origins[docnum].split("#", 1)[0]
+                origin = str(origins(docnum) or "").split("#", 1)[0]
                 if origin.startswith(tuple(resolved)) and not Path(origin).exists():
-                    gone.append(ids[docnum])
+                    gone.append(ids(docnum))
     if not gone:
         return 0
     writer = store.acquire_writer(ix, path, lock_timeout)

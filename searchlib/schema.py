@@ -11,11 +11,12 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 #: Bumped whenever the schema or the analysis changes in a way an old index cannot serve.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Lucene's English stop set (as used by Anserini's BM25 baselines), plus the lone
 #: letters left by splitting contractions and possessives ("Putin's" -> putin, s).
@@ -102,7 +103,8 @@ def build_schema() -> Schema:
         url=ID(stored=True),
         language=ID(stored=True),
         date=DATETIME(stored=True, sortable=True),
-        simhash=STORED(),
+        # A column, not stored: collapsing reads fingerprints without loading documents.
+        simhash=COLUMN(NumericColumn("Q")),
     )
 
 

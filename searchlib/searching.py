@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, overload
@@ -11,6 +11,7 @@ from typing import Any, Literal, overload
 from whoosh import query as wq
 from whoosh import scoring
 
+from searchlib.columns import column_lookup
 from searchlib.errors import QueryError
 from searchlib.models import Hit
 from searchlib.query import ParsedQuery, parse
@@ -53,7 +54,8 @@ class Results(Sequence[Hit]):
     offset: int
     query: str
     facets: dict[str, tuple[tuple[str, int], ...]] | None = None
-    suggestion: str | None = None  # a corrected query, when words were unknown and hits few
+    suggestion: str | None = None
+    total_is_estimate: bool = False  # `total` is an upper bound, not an exact count  # a corrected query, when words were unknown and hits few
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...
@@ -166,22 +168,20 @@ DUPLICATE_BITS = 6
 
 
 def _collapse(
-    hits: list[tuple[Any, float, dict[str, Any]]],
-) -> list[tuple[Any, float, dict[str, Any], list[str]]]:
-    """Keep the first of each group of near-identical stories, noting the others' ids."""
-    kept: list[tuple[Any, float, dict[str, Any], list[str]]] = []
-    for hit, score, fields in hits:
-        fingerprint = fields.get("simhash")
-        if isinstance(fingerprint, int):
-            for other in kept:
-                theirs = other[2].get("simhash")
-                if isinstance(theirs, int) and (fingerprint ^ theirs).bit_count() <= DUPLICATE_BITS:
-                    other[3].append(fields["id"])
-                    break
-            else:
-                kept.append((hit, score, fields, []))
+    ranked: list[tuple[int, float]], fingerprints: Callable[[int], Any]
+) -> list[tuple[int, float, list[int]]]:
+    """Keep the first of each group of near-identical stories, noting the others."""
+    kept: list[tuple[int, float, list[int]]] = []
+    prints: list[int] = []
+    for docnum, score in ranked:
+        mine = fingerprints(docnum) or 0
+        for index, theirs in enumerate(prints):
+            if (mine ^ theirs).bit_count() <= DUPLICATE_BITS:
+                kept[index][2].append(docnum)
+                break
         else:
-            kept.append((hit, score, fields, []))
+            kept.append((docnum, score, []))
+            prints.append(mine)
     return kept
 
 
@@ -201,16 +201,16 @@ def facet_counts(
 
     results = searcher.search(query, limit=None, filter=flt, scored=False)
     reader = searcher.reader()
-    sources = reader.column_reader("source_key")
-    dates = reader.column_reader("date", translate=False)
+    sources = column_lookup(reader, "source_key")
+    dates = column_lookup(reader, "date", translate=False)
     by_source: dict[str, int] = {}
     by_month: dict[str, int] = {}
     by_tag: dict[str, int] = {}
     for docnum in results.docs():
-        source = sources[docnum]
+        source = sources(docnum)
         if source:
             by_source[source] = by_source.get(source, 0) + 1
-        raw = dates[docnum]
+        raw = dates(docnum)
         if isinstance(raw, int) and raw < 2**63:
             month = long_to_datetime(raw).strftime("%Y-%m")
             by_month[month] = by_month.get(month, 0) + 1
@@ -285,24 +285,47 @@ def run(
         options["sortedby"] = "date"
         options["reverse"] = sort == "date"
     results = searcher.search(query, **options)
-    ranked = [(hit, float(hit.score or 0.0), dict(hit.fields())) for hit in results]
+    # Re-ranking reads columns only; stored documents are loaded for the page alone.
+    reader = searcher.reader()
+    ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
     if half_life_days is not None and sort == "relevance":
+        from whoosh.util.times import long_to_datetime
+
+        dates = column_lookup(reader, "date", translate=False)
         now = datetime.now()
-        ranked = [(h, _recency(sc, f.get("date"), now, half_life_days), f) for h, sc, f in ranked]
-        ranked.sort(key=lambda item: (-item[1], item[0].docnum))
-    grouped = _collapse(ranked) if collapse else [(h, sc, f, []) for h, sc, f in ranked]
-    page = grouped[offset : offset + limit]
+
+        def day(docnum: int) -> datetime | None:
+            raw = dates(docnum)
+            return long_to_datetime(raw) if isinstance(raw, int) and raw < 2**63 else None
+
+        ranked = [(d, _recency(sc, day(d), now, half_life_days)) for d, sc in ranked]
+        ranked.sort(key=lambda item: (-item[1], item[0]))
+    if collapse:
+        grouped = _collapse(ranked, column_lookup(reader, "simhash"))
+    else:
+        grouped = [(d, sc, []) for d, sc in ranked]
+    ids = column_lookup(reader, "id")
     hits = tuple(
         replace(
-            make_hit(fields, score, parsed, snippets),
-            copies=tuple(copies),
-            explanation=explain(searcher, query, hit.docnum) if explain_scores else (),
+            make_hit(dict(searcher.stored_fields(docnum)), score, parsed, snippets),
+            copies=tuple(ids(c) for c in copies),
+            explanation=explain(searcher, query, docnum) if explain_scores else (),
         )
-        for hit, score, fields, copies in page
+        for docnum, score, copies in grouped[offset : offset + limit]
     )
     counts = facet_counts(searcher, query, flt) if facets else None
+    # Counting every match exactly would cost a second pass over the postings (the
+    # collector skips blocks that cannot reach the top); when fewer hits than the window
+    # were collected nothing was skipped and the count is exact, else it is estimated.
+    scored = results.scored_length()
+    exact = scored < window or results.has_exact_length()
+    total = (
+        (len(results) if results.has_exact_length() else scored)
+        if exact
+        else min(results.estimated_length(), searcher.doc_count())
+    )
     suggestion = None
-    if len(results) < SUGGEST_BELOW:
+    if scored < SUGGEST_BELOW:
         from searchlib.spelling import suggest
 
         suggestion = suggest(searcher, text)
@@ -329,18 +352,22 @@ def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) 
     fields = searcher.stored_fields(docnum)
     text = f"{fields.get('title', '')}\n\n{fields.get('body', '')}"
     found = searcher.more_like(docnum, "content", text=text, top=limit + 20, numterms=12)
-    own = fields.get("simhash")
-    ranked = []
-    for hit in found:
-        other = dict(hit.fields())
-        theirs = other.get("simhash")
-        copy = isinstance(own, int) and isinstance(theirs, int)
-        if collapse and copy and (own ^ theirs).bit_count() <= DUPLICATE_BITS:
-            continue  # a copy of the story itself
-        ranked.append((hit, float(hit.score or 0.0), other))
-    grouped = _collapse(ranked) if collapse else [(h, sc, f, []) for h, sc, f in ranked]
+    reader = searcher.reader()
+    prints = column_lookup(reader, "simhash")
+    own = prints(docnum)
+    ranked = [
+        (hit.docnum, float(hit.score or 0.0))
+        for hit in found
+        # Leave out copies of the story itself.
+        if not collapse or (own ^ prints(hit.docnum)).bit_count() > DUPLICATE_BITS
+    ]
+    grouped = _collapse(ranked, prints) if collapse else [(d, sc, []) for d, sc in ranked]
+    ids = column_lookup(reader, "id")
     hits = tuple(
-        replace(make_hit(f, sc, None, True), copies=tuple(copies))
-        for _h, sc, f, copies in grouped[:limit]
+        replace(
+            make_hit(dict(searcher.stored_fields(d)), sc, None, True),
+            copies=tuple(ids(c) for c in copies),
+        )
+        for d, sc, copies in grouped[:limit]
     )
     return Results(hits=hits, total=len(hits), offset=0, query=f"similar:{doc_id}")

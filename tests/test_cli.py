@@ -209,3 +209,26 @@ def test_did_you_mean_and_explain_on_the_command_line() -> None:
     assert code == EXIT_OK and "why: content:power" in out
     code, out, err = run("search", "Power of Siberia", "--explain", "--json", "-n", "1")
     assert json.loads(out)["explain"][0]["field"] in {"content", "title"}
+
+
+def test_search_path_does_not_load_the_html_stack(index_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    run("index")
+    code = (
+        "import sys; from click.testing import CliRunner; from searchlib.cli import cli; "
+        f"r = CliRunner().invoke(cli, ['--index', {str(index_dir)!r}, 'search', 'pipeline']); "
+        "assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('bs4', 'lxml', 'dateutil', 'multiprocessing.pool') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_optimize_command() -> None:
+    run("index")
+    code, out, _ = run("optimize")
+    assert code == EXIT_OK and out.startswith("merged ")

@@ -377,3 +377,16 @@ def test_similar_stories(index_dir: Path, tmp_path: Path) -> None:
         assert "a" not in {h.id for h in like}
         with pytest.raises(DocumentNotFoundError):
             ix.similar("nope")
+
+
+def test_optimize_merges_segments_and_keeps_documents(index_dir: Path, tmp_path: Path) -> None:
+    records = [
+        {"id": f"o{i}", "title": f"Story {i}", "body": f"otter census {i}"} for i in range(30)
+    ]
+    with Index.create(index_dir) as ix:
+        ix.add(write_jsonl(tmp_path / "o.jsonl", records), batch_size=10)
+        assert ix.stats().segments > 1
+        ix.optimize()
+        assert ix.stats().segments == 1
+        assert len(ix) == 30
+        assert len(ix.search("otter", limit=50, collapse=False)) == 30

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Benchmark ingest and search side by side, in one run on the same corpus and machine.
+
+    python scripts/import_reuters.py ../shared/data/corpora/reuters21578 reuters.jsonl
+    python scripts/bench.py reuters.jsonl
+    python scripts/bench.py reuters.jsonl --repeat 3 --queries 300
+
+Prints, with medians over --repeat runs: ingest docs/s for searchlib, for raw
+single-process Whoosh with the same schema on the same records, and for SQLite FTS5;
+query p50/p95 over one fixed set of 2-3-word OR queries for searchlib (library, warm
+searcher) and FTS5 (bm25 order); `searchlib search` wall time from the shell; index
+sizes; peak memory (max RSS) of each ingest; and the ratios. Each ingest runs in a
+subprocess so its memory and imports are its own. The machine is shared and noisy:
+compare the ratios, which are measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _records(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def ingest_searchlib(corpus: Path, target: Path) -> dict[str, Any]:
+    from searchlib import Index
+
+    start = time.perf_counter()
+    with Index.create(target) as ix:
+        report = ix.add(corpus)
+    return {"seconds": time.perf_counter() - start, "docs": report.added}
+
+
+def ingest_whoosh(corpus: Path, target: Path) -> dict[str, Any]:
+    """A default single-process Whoosh writer with searchlib's schema, fields as given."""
+    from whoosh import index as windex
+
+    from searchlib.schema import build_schema
+
+    start = time.perf_counter()
+    target.mkdir(parents=True)
+    ix = windex.create_in(str(target), build_schema())
+    writer = ix.writer()
+    docs = 0
+    for record in _records(corpus):
+        title, body = record.get("title") or "", record.get("body") or ""
+        writer.add_document(
+            id=record["id"],
+            title=title,
+            body=body,
+            content=f"{title}\n\n{body}",
+            source=record.get("source") or "",
+            source_key=record.get("source") or "",
+            tags="\n".join(record.get("tags") or []),
+        )
+        docs += 1
+    writer.commit()
+    return {"seconds": time.perf_counter() - start, "docs": docs}
+
+
+def ingest_fts5(corpus: Path, target: Path) -> dict[str, Any]:
+    start = time.perf_counter()
+    db = sqlite3.connect(target)
+    db.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tokenize='porter unicode61')"
+    )
+    docs = 0
+    with db:
+        for record in _records(corpus):
+            db.execute(
+                "INSERT INTO docs VALUES (?, ?, ?)",
+                (record["id"], record.get("title") or "", record.get("body") or ""),
+            )
+            docs += 1
+    db.close()
+    return {"seconds": time.perf_counter() - start, "docs": docs}
+
+
+ENGINES = {"searchlib": ingest_searchlib, "whoosh": ingest_whoosh, "fts5": ingest_fts5}
+
+
+def _child(engine: str, corpus: str, target: str) -> None:
+    result = ENGINES[engine](Path(corpus), Path(target))
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["max_rss_mb"] = max(usage, children) / 1024
+    print(json.dumps(result))
+
+
+def run_ingest(engine: str, corpus: Path, target: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", engine, str(corpus), str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def size_of(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def make_queries(corpus: Path, count: int, seed: int = 7) -> list[list[str]]:
+    """Fixed 2-3-word queries drawn from the corpus's own headlines."""
+    rng = random.Random(seed)
+    words: list[list[str]] = []
+    for record in _records(corpus):
+        title = [w.lower() for w in re.findall(r"[A-Za-z]{4,}", record.get("title") or "")]
+        if len(title) >= 3:
+            words.append(title)
+        if len(words) >= 20000:
+            break
+    queries = []
+    for _ in range(count):
+        title = rng.choice(words)
+        queries.append(rng.sample(title, rng.choice((2, 3))))
+    return queries
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def time_searchlib(index: Path, queries: list[list[str]]) -> list[float]:
+    from searchlib import Index
+
+    times = []
+    with Index.open(index) as ix:
+        ix.search(" ".join(queries[0]))  # open the searcher once, as a library user would
+        for words in queries:
+            start = time.perf_counter()
+            ix.search(" ".join(words), limit=10)
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def time_fts5(db_path: Path, queries: list[list[str]]) -> list[float]:
+    db = sqlite3.connect(db_path)
+    times = []
+    for words in queries:
+        expression = " OR ".join(f'"{w}"' for w in words)
+        start = time.perf_counter()
+        db.execute(
+            "SELECT id, title, snippet(docs, 2, '[', ']', '…', 20) FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10",
+            (expression,),
+        ).fetchall()
+        times.append(time.perf_counter() - start)
+    db.close()
+    return times
+
+
+def time_cli(index: Path, query: str, repeat: int) -> float:
+    exe = shutil.which("searchlib") or ""
+    command = [exe] if exe else [sys.executable, "-m", "searchlib"]
+    walls = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(
+            [*command, "--index", str(index), "search", query, "--no-color"],
+            capture_output=True,
+            check=False,
+        )
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls)
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(*sys.argv[2:5])
+        return 0
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("corpus", type=Path, help="JSON-lines records (scripts/import_reuters.py)")
+    parser.add_argument("--repeat", type=int, default=3, help="ingest runs per engine (default 3)")
+    parser.add_argument(
+        "--queries", type=int, default=300, help="queries in the fixed set (default 300)"
+    )
+    parser.add_argument("--engines", default="searchlib,whoosh,fts5")
+    args = parser.parse_args()
+    engines = args.engines.split(",")
+    work = Path(tempfile.mkdtemp(prefix="searchlib-bench-"))
+    try:
+        ingest: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+        targets = {
+            "searchlib": work / "searchlib",
+            "whoosh": work / "whoosh",
+            "fts5": work / "fts5.db",
+        }
+        for round_ in range(args.repeat):
+            for engine in engines:  # interleaved, so drift in machine load hits all alike
+                target = targets[engine]
+                if target.exists():
+                    shutil.rmtree(target) if target.is_dir() else target.unlink()
+                ingest[engine].append(run_ingest(engine, args.corpus, target))
+                print(
+                    f"  round {round_ + 1} {engine}: {ingest[engine][-1]['seconds']:.1f}s",
+                    file=sys.stderr,
+                )
+        rates = {
+            e: statistics.median(r["docs"] / r["seconds"] for r in runs)
+            for e, runs in ingest.items()
+        }
+        print(
+            f"corpus {args.corpus} · {ingest[engines[0]][0]['docs']} docs · {os.cpu_count()} cores · median of {args.repeat}"
+        )
+        print("\ningest            docs/s   peak RSS MB   index MB")
+        for engine in engines:
+            peak = max(r["max_rss_mb"] for r in ingest[engine])
+            print(
+                f"  {engine:<12} {rates[engine]:>9.0f} {peak:>12.0f} {size_of(targets[engine]) / 2**20:>10.1f}"
+            )
+        if "whoosh" in rates and "searchlib" in rates:
+            print(f"  searchlib / raw whoosh ingest: {rates['searchlib'] / rates['whoosh']:.2f}x")
+        if "fts5" in rates and "searchlib" in rates:
+            print(f"  searchlib / fts5 ingest:       {rates['searchlib'] / rates['fts5']:.2f}x")
+        queries = make_queries(args.corpus, args.queries)
+        print(f"\nqueries ({len(queries)} fixed 2-3-word OR queries, top 10)   p50 ms   p95 ms")
+        results: dict[str, list[float]] = {}
+        if "searchlib" in engines:
+            results["searchlib"] = time_searchlib(targets["searchlib"], queries)
+        if "fts5" in engines:
+            results["fts5"] = time_fts5(targets["fts5"], queries)
+        for engine, times in results.items():
+            print(
+                f"  {engine:<12} {percentile(times, 0.5) * 1000:>8.1f} {percentile(times, 0.95) * 1000:>8.1f}"
+            )
+        if len(results) == 2:
+            ratio = percentile(results["searchlib"], 0.5) / percentile(results["fts5"], 0.5)
+            print(f"  searchlib / fts5 p50: {ratio:.2f}")
+        if "searchlib" in engines:
+            wall = time_cli(targets["searchlib"], " ".join(queries[0]), 5)
+            print(f"\n`searchlib search` from the shell: {wall:.3f}s wall (median of 5)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
