@@ -279,7 +279,7 @@ def run(
     reorder = collapse or (half_life_days is not None and sort == "relevance")
     window = offset + limit
     if reorder:
-        window = min(max(3 * window, window + 50), window + 1000)
+        window += 20  # room for the copies folded into the page's stories
     options: dict[str, Any] = {"limit": window, "filter": flt}
     if sort != "relevance":
         options["sortedby"] = "date"
@@ -331,11 +331,12 @@ def run(
         suggestion = suggest(searcher, text)
     return Results(
         hits=hits,
-        total=len(results),
+        total=total,
         offset=offset,
         query=text,
         facets=counts,
         suggestion=suggestion,
+        total_is_estimate=not exact,
     )
 
 
