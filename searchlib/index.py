@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import pickle
+import struct
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from whoosh import index as windex
 from whoosh.util.times import long_to_datetime
 
 from searchlib import store
@@ -25,6 +30,32 @@ if TYPE_CHECKING:
 _NO_DATE = 2**63
 
 Source = str | os.PathLike[str] | Mapping[str, Any]
+
+
+#: What Whoosh raises when index files are truncated, missing or garbled.
+_DAMAGE = (
+    EOFError,
+    struct.error,
+    pickle.UnpicklingError,
+    zlib.error,
+    FileNotFoundError,
+    windex.IndexError,
+)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _guarded(method: _F) -> _F:
+    """Report damaged index files as IndexDamagedError, never as a raw exception."""
+
+    @functools.wraps(method)
+    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _DAMAGE as exc:
+            raise IndexDamagedError(str(self.path), f"{type(exc).__name__}: {exc}") from exc
+
+    return cast(_F, wrapper)
 
 
 class Index:
@@ -92,6 +123,7 @@ class Index:
 
     # -- writing -------------------------------------------------------------------
 
+    @_guarded
     def add(
         self,
         sources: Iterable[Source] | Source,
@@ -150,6 +182,7 @@ class Index:
             report.removed = remove_missing(self._ix, self.path, roots, lock_timeout)
         return report
 
+    @_guarded
     def optimize(self, lock_timeout: float = 30.0) -> int:
         """Merge all segments into one: slower to write, faster to search.
 
@@ -184,6 +217,7 @@ class Index:
             raise IndexDamagedError(str(self.path), f"{type(exc).__name__}: {exc}") from exc
         return self._searcher
 
+    @_guarded
     def search(
         self,
         query: str,
@@ -247,6 +281,7 @@ class Index:
             explain_scores=explain,
         )
 
+    @_guarded
     def similar(self, doc_id: str, limit: int = 10, collapse: bool = True) -> Results:
         """Stories like the one with `doc_id` ("more like this").
 
@@ -258,6 +293,7 @@ class Index:
             raise DocumentNotFoundError(doc_id)
         return found
 
+    @_guarded
     def get(self, doc_id: str) -> Article | None:
         """Return the stored article with this id, or None."""
         fields = self._get_searcher().document(id=doc_id)
@@ -274,9 +310,11 @@ class Index:
             language=fields.get("language") or None,
         )
 
+    @_guarded
     def __len__(self) -> int:
         return int(self._get_searcher().doc_count())
 
+    @_guarded
     def stats(self) -> Stats:
         """Documents, date range, top sources and size on disk."""
         searcher = self._get_searcher()
