@@ -435,6 +435,56 @@ def optimize(ctx: click.Context, index_dir: Path | None, lock_timeout: float) ->
     click.echo(f"merged {before} segment(s) into 1 in {time.monotonic() - start:.1f}s")
 
 
+@cli.command()
+@_index_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "bulk"]),
+    default="jsonl",
+    show_default=True,
+    help="JSON lines, or the OpenSearch/Elasticsearch bulk format.",
+)
+@click.option(
+    "--bulk-index", default="news", show_default=True, help="Target index name for --format bulk."
+)
+@click.option("--mapping", is_flag=True, help="Print the matching index mapping instead.")
+@click.pass_context
+def export(
+    ctx: click.Context, index_dir: Path | None, fmt: str, bulk_index: str, mapping: bool
+) -> None:
+    """Write the cleaned articles to stdout (for a bigger engine, or a backup)."""
+    from searchlib.export import BULK_MAPPING
+    from searchlib.index import Index
+
+    if mapping:
+        click.echo(json.dumps(BULK_MAPPING, indent=2))
+        return
+    with Index.open(_index_dir(ctx, index_dir)) as ix:
+        for line in ix.export(bulk_index if fmt == "bulk" else None):
+            click.echo(line)
+
+
+@cli.command()
+@_index_option
+@click.pass_context
+def check(ctx: click.Context, index_dir: Path | None) -> None:
+    """Verify the index files and counts; exit 2 when anything is wrong."""
+    from searchlib.index import Index
+
+    target = _index_dir(ctx, index_dir)
+    with Index.open(target) as ix:
+        problems = ix.check()
+        count = len(ix)
+    if problems:
+        for problem in problems[:20]:
+            click.echo(f"problem: {problem}", err=True)
+        raise _Error(
+            f"index damaged at {target}: {len(problems)} problem(s); run `searchlib index --rebuild`"
+        )
+    click.echo(f"index at {target} is sound: {count} documents")
+
+
 def _print_article(article: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
     if as_json:
         data = {**(extra or {}), **article.to_dict()}

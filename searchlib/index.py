@@ -7,7 +7,7 @@ import os
 import pickle
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -292,6 +292,52 @@ class Index:
         if found is None:
             raise DocumentNotFoundError(doc_id)
         return found
+
+    @_guarded
+    def export(self, bulk_index: str | None = None) -> Iterator[str]:
+        """The stored articles as JSON lines; with `bulk_index`, in the
+        OpenSearch/Elasticsearch bulk format for that index (see `export.BULK_MAPPING`)."""
+        from searchlib.export import export_lines
+
+        lines = export_lines(self._get_searcher(), bulk_index)
+
+        def guarded() -> Iterator[str]:
+            # The lines are produced lazily, so damage can surface mid-way: report it
+            # the same way as everywhere else.
+            try:
+                yield from lines
+            except _DAMAGE as exc:
+                raise IndexDamagedError(str(self.path), f"{type(exc).__name__}: {exc}") from exc
+
+        return guarded()
+
+    @_guarded
+    def check(self) -> list[str]:
+        """Verify the index: its version, every segment readable, every stored document
+        and id column readable, counts and ids consistent.
+
+        Returns:
+            The problems found (empty when the index is sound).
+        Raises:
+            IndexDamagedError: files are missing or unreadable.
+        """
+        problems: list[str] = []
+        searcher = self._get_searcher()
+        reader = searcher.reader()
+        live = list(reader.all_doc_ids())
+        if len(live) != reader.doc_count():
+            problems.append(f"{reader.doc_count()} documents counted, {len(live)} listed")
+        ids = column_lookup(reader, "id")
+        seen: set[str] = set()
+        for docnum in live:
+            fields = reader.stored_fields(docnum)
+            doc_id = fields.get("id")
+            if doc_id != ids(docnum):
+                problems.append(f"document {docnum}: stored id {doc_id!r} differs from its column")
+            if doc_id in seen:
+                problems.append(f"id {doc_id!r} appears twice")
+            seen.add(doc_id)
+        return problems
 
     @_guarded
     def get(self, doc_id: str) -> Article | None:

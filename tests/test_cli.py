@@ -260,3 +260,27 @@ def test_damaged_index_fails_cleanly_and_rebuild_recovers(index_dir: Path, damag
     code, out, _ = run("search", "Power of Siberia")
     assert code == EXIT_OK and "Xi Jinping" in out
     gc.collect()  # close the leaked handles here, under this test's warning filter
+
+
+def test_export_jsonl_and_bulk(news: Path) -> None:
+    run("index", str(news))
+    code, out, _ = run("export")
+    articles = [json.loads(line) for line in out.splitlines()]
+    assert code == EXIT_OK and len(articles) == 7
+    wire = next(a for a in articles if a["id"] == "wire-1")
+    assert wire["authors"] == ["Ana Lima"] and wire["date"].startswith("2023-05-04")
+    code, out, _ = run("export", "--format", "bulk", "--bulk-index", "archive")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == 14
+    assert lines[0] == {"index": {"_index": "archive", "_id": lines[0]["index"]["_id"]}}
+    assert "title" in lines[1] and "id" not in lines[1]
+    code, out, _ = run("export", "--mapping")
+    assert set(json.loads(out)["mappings"]["properties"]) >= {"title", "body", "date", "tags"}
+
+
+def test_check_sound_index() -> None:
+    run("index")
+    code, out, _ = run("check")
+    assert code == EXIT_OK and "is sound: 6 documents" in out
+    code, _, err = run("check", "--index", "nowhere")
+    assert code == EXIT_ERROR and "no index at nowhere" in err

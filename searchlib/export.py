@@ -1,0 +1,55 @@
+"""Write the cleaned articles out: JSON lines, or the OpenSearch/Elasticsearch bulk format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from searchlib.searching import split_lines
+
+#: An index mapping matching the bulk export, for `PUT /<index>` in OpenSearch or
+#: Elasticsearch before loading the bulk file.
+BULK_MAPPING: dict[str, Any] = {
+    "mappings": {
+        "properties": {
+            "title": {"type": "text", "analyzer": "english"},
+            "body": {"type": "text", "analyzer": "english"},
+            "date": {"type": "date"},
+            "authors": {"type": "text", "fields": {"keyword": {"type": "keyword"}}},
+            "site": {"type": "text", "fields": {"keyword": {"type": "keyword"}}},
+            "tags": {"type": "keyword"},
+            "url": {"type": "keyword"},
+            "language": {"type": "keyword"},
+        }
+    }
+}
+
+
+def _article(fields: dict[str, Any]) -> dict[str, Any]:
+    date = fields.get("date")
+    return {
+        "id": fields.get("id"),
+        "title": fields.get("title", ""),
+        "body": fields.get("body", ""),
+        "date": date.isoformat() if date is not None else None,
+        "authors": list(split_lines(fields.get("authors"))),
+        "site": fields.get("source") or None,
+        "tags": list(split_lines(fields.get("tags"))),
+        "url": fields.get("url") or None,
+        "language": fields.get("language") or None,
+    }
+
+
+def export_lines(searcher: Any, bulk_index: str | None = None) -> Iterator[str]:
+    """One line per article (JSON), or two per article in bulk format when `bulk_index`
+    names the target index. Streams document by document."""
+    reader = searcher.reader()
+    for docnum in reader.all_doc_ids():
+        article = _article(dict(reader.stored_fields(docnum)))
+        if bulk_index is None:
+            yield json.dumps(article, ensure_ascii=False)
+        else:
+            doc_id = article.pop("id")
+            yield json.dumps({"index": {"_index": bulk_index, "_id": doc_id}}, ensure_ascii=False)
+            yield json.dumps(article, ensure_ascii=False)
