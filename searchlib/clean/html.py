@@ -194,9 +194,7 @@ def _blocks(root: Tag, pruned: _Pruned) -> Iterator[_Block]:
                     parts.append(" ")
                 continue
             if block and parts:
-                text = squash("".join(parts))
-                if text:
-                    yield _Block(text, link_chars, current)
+                yield from _flush(parts, link_chars, current)
                 parts, link_chars = [], 0
             if block:
                 current = name
@@ -208,14 +206,16 @@ def _blocks(root: Tag, pruned: _Pruned) -> Iterator[_Block]:
             if name == "a":
                 link_depth -= 1
             if block and parts:
-                text = squash("".join(parts))
-                if text:
-                    yield _Block(text, link_chars, current)
+                yield from _flush(parts, link_chars, current)
                 parts, link_chars = [], 0
-    if parts:
-        text = squash("".join(parts))
-        if text:
-            yield _Block(text, link_chars, current)
+    yield from _flush(parts, link_chars, current)
+
+
+def _flush(parts: list[str], link_chars: int, tag: str) -> Iterator[_Block]:
+    """The block made of the text gathered so far, if it holds any."""
+    text = squash("".join(parts))
+    if text:
+        yield _Block(text, link_chars, tag)
 
 
 def _class_weight(tag: Tag) -> float:
