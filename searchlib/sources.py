@@ -188,6 +188,79 @@ def _records(path: Path, data: bytes, rel: str) -> Iterator[RawItem | Skipped]:
         yield record_item(record, f"{origin}#{number}", f"{rel}#{number}", line.encode("utf-8"))
 
 
+def _is_json_document(path: Path, gz: bool) -> bool:
+    """True for a .json file holding one JSON value (an array or object), not JSON lines."""
+    if not path.name.lower().removesuffix(".gz").endswith(".json"):
+        return False
+    try:
+        with gzip.open(path, "rb") if gz else path.open("rb") as handle:
+            head = handle.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return True  # let the whole-file path report the error
+    stripped = head.lstrip()
+    if stripped.startswith(b"["):
+        return True
+    first_line = stripped.split(b"\n", 1)[0].strip()
+    return stripped.startswith(b"{") and not first_line.endswith(b"}")
+
+
+def _decode_line(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _stream_lines(path: Path, gz: bool, rel: str, max_bytes: int) -> Iterator[RawItem | Skipped]:
+    """Records of a JSON-lines file, read line by line (any size of file)."""
+    from searchlib.clean.encoding import is_binary
+
+    origin = str(path.resolve())
+    seen_any = False
+    number = 0
+    try:
+        with gzip.open(path, "rb") if gz else path.open("rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                if number == 1 and is_binary(raw[:8192]):
+                    yield Skipped(str(path), "binary file")
+                    return
+                if len(raw) > max_bytes:
+                    yield Skipped(
+                        f"{path}:{number}",
+                        f"too large: line {number} has {len(raw)} bytes, over the {max_bytes}-byte limit",
+                    )
+                    continue
+                if not raw.strip():
+                    continue
+                seen_any = True
+                line = _decode_line(raw).strip().lstrip("\ufeff")
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    yield Skipped(
+                        f"{path}:{number}",
+                        f"malformed JSON line {number}: {exc.args[0].split(':')[0]}",
+                    )
+                    continue
+                if not isinstance(record, dict):
+                    yield Skipped(
+                        f"{path}:{number}", f"malformed JSON line {number}: not an object"
+                    )
+                    continue
+                yield record_item(record, f"{origin}#{number}", f"{rel}#{number}", raw.strip())
+    except PermissionError:
+        yield Skipped(str(path), "unreadable: permission denied")
+        return
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = "corrupt gzip" if gz else "unreadable"
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = f" after line {number}" if number else ""
+        yield Skipped(str(path), f"{reason}{where}: {detail}")
+        return
+    if not seen_any:
+        yield Skipped(str(path), "empty file")
+
+
 def read_file(
     path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[RawItem | Skipped]:
@@ -197,6 +270,10 @@ def read_file(
     kind, gz = kind_of(path)
     if kind is None:
         yield Skipped(str(path), "unsupported file type")
+        return
+    if kind == "record" and not _is_json_document(path, gz):
+        # JSON lines are streamed: the size cap applies to each record, not to the file.
+        yield from _stream_lines(path, gz, rel, max_bytes)
         return
     try:
         data = read_bytes(path, gz, max_bytes)

@@ -390,3 +390,40 @@ def test_optimize_merges_segments_and_keeps_documents(index_dir: Path, tmp_path:
         assert ix.stats().segments == 1
         assert len(ix) == 30
         assert len(ix.search("otter", limit=50, collapse=False)) == 30
+
+
+def test_size_cap_applies_per_record_not_per_jsonl_file(index_dir: Path, tmp_path: Path) -> None:
+    records = [
+        {"id": f"s{i}", "title": f"Small {i}", "body": "puffin colony " * 20} for i in range(200)
+    ]
+    records.append({"id": "huge", "title": "Huge", "body": "x " * 20_000})
+    path = write_jsonl(tmp_path / "big.jsonl", records)
+    assert path.stat().st_size > 30_000
+    with Index.create(index_dir) as ix:
+        report = ix.add(path, max_bytes=10_000)
+        assert report.added == 200
+        assert [s.reason.split(":")[0] for s in report.skipped] == ["too large"]
+        assert "line 201" in report.skipped[0].reason
+
+
+def test_oversized_page_is_skipped_with_reason(index_dir: Path, tmp_path: Path) -> None:
+    page = tmp_path / "huge.html"
+    page.write_text(
+        "<html><body>" + "<p>filler text</p>" * 200_000 + "</body></html>", encoding="utf-8"
+    )
+    with Index.create(index_dir) as ix:
+        report = ix.add(page, max_bytes=1_000_000)
+        assert report.added == 0
+        assert report.skipped[0].reason.startswith("too large")
+
+
+def test_json_array_file(index_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(
+        json.dumps(
+            [{"id": "j1", "title": "Array", "body": "walrus"}, {"id": "j2", "body": "walrus two"}]
+        )
+    )
+    with Index.create(index_dir) as ix:
+        assert ix.add(path).added == 2
+        assert len(ix.search("walrus")) == 2
