@@ -50,14 +50,25 @@ def ingest_searchlib(corpus: Path, target: Path) -> dict[str, Any]:
 
 
 def ingest_whoosh(corpus: Path, target: Path) -> dict[str, Any]:
-    """A default single-process Whoosh writer with searchlib's schema, fields as given."""
+    """A default single-process Whoosh writer with the same fields and analysis chain as
+    searchlib's (which analyses in its cleaning workers), fed the records as given."""
     from whoosh import index as windex
+    from whoosh.fields import ID, STORED, TEXT, Schema
 
-    from searchlib.schema import build_schema
+    from searchlib.schema import name_analyzer, text_analyzer
 
+    schema = Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        title=TEXT(analyzer=text_analyzer(), stored=True, phrase=True),
+        body=STORED(),
+        content=TEXT(analyzer=text_analyzer(), phrase=True),
+        source=TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
+        source_key=ID(sortable=True),
+        tags=TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
+    )
     start = time.perf_counter()
     target.mkdir(parents=True)
-    ix = windex.create_in(str(target), build_schema())
+    ix = windex.create_in(str(target), schema)
     writer = ix.writer()
     docs = 0
     for record in _records(corpus):

@@ -9,7 +9,8 @@ Supported: CACM (Anserini's topics and qrels), CRAN, CISI, MED, NPL. The documen
 indexed through the public API as JSON-lines records (title and body), each query is
 run as plain words (lower-cased, so "AND" in a query is a word, not an operator, and
 without quotes, colons and leading +/-, which are query syntax)
-and MAP, P@10 and nDCG@10 are printed. MAP is averaged over the queries that have at
+and MAP, P@10 and nDCG@10 are printed. Near-duplicate collapsing is off: the judgments
+score every document on its own. MAP is averaged over the queries that have at
 least one relevant document. CRAN's graded judgments (1 best .. 4, and -1) are all
 relevant for MAP and P@10; nDCG uses gain 5 - grade (1 for -1).
 """
@@ -173,7 +174,9 @@ def evaluate(
         if not relevant:
             continue
         try:
-            hits = ix.search(as_words(text), limit=depth, expand=expand, snippets=False)
+            hits = ix.search(
+                as_words(text), limit=depth, expand=expand, snippets=False, collapse=False
+            )
             ranked = [hit.id for hit in hits]
         except QueryError:
             ranked = []

@@ -111,14 +111,18 @@ def fields_for(item: RawItem, article: Article) -> dict[str, Any]:
     body = unicodedata.normalize("NFC", article.body)
     date: datetime | None = article.date
     site = article.site or _host(article.url)
+    from searchlib.query import analyze
+
+    title_terms = analyze(title)
     fields: dict[str, Any] = {
         "id": item.doc_id,
         "checksum": item.checksum,
         "origin": item.origin,
-        "title": title,
+        # Indexed as analysed terms (see schema.indexed_terms_analyzer), stored as written.
+        "title": " ".join(title_terms),
+        "_stored_title": title,
         "body": body,
-        # A gap between headline and body keeps phrases from matching across them.
-        "content": f"{title}\n\n{body}",
+        "content": " ".join([*title_terms, *analyze(body)]),
         "authors": "\n".join(article.authors),
         "source": site or "",
         "source_key": site or "",

@@ -16,7 +16,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 #: Bumped whenever the schema or the analysis changes in a way an old index cannot serve.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Lucene's English stop set (as used by Anserini's BM25 baselines), plus the lone
 #: letters left by splitting contractions and possessives ("Putin's" -> putin, s).
@@ -84,9 +84,20 @@ def name_analyzer() -> Any:
     return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+def indexed_terms_analyzer() -> Any:
+    """Splits text that is already analysed (index terms joined by spaces).
+
+    Headline and body are analysed in the worker processes that clean them, so the
+    single process that writes the index only splits on spaces: analysis, the costly
+    part of writing, runs on every core. Queries, snippets and feedback analyse with
+    `text_analyzer` themselves.
+    """
+    return RegexTokenizer(r"\S+")
+
+
 def build_schema() -> Schema:
     """Return the schema of a searchlib index."""
-    analyzer = text_analyzer()
+    analyzer = indexed_terms_analyzer()
     names = name_analyzer()
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),

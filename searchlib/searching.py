@@ -351,7 +351,10 @@ def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) 
     if docnum is None:
         return None
     fields = searcher.stored_fields(docnum)
-    text = f"{fields.get('title', '')}\n\n{fields.get('body', '')}"
+    from searchlib.query import analyze
+
+    # The content field holds analysed terms, so key terms are taken from analysed text.
+    text = " ".join(analyze(f"{fields.get('title', '')}\n\n{fields.get('body', '')}"))
     found = searcher.more_like(docnum, "content", text=text, top=limit + 20, numterms=12)
     reader = searcher.reader()
     prints = column_lookup(reader, "simhash")
