@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 
 from searchlib.clean.encoding import decode
 from searchlib.clean.text import clean_body, clean_text
@@ -37,8 +38,12 @@ def clean_html(html: str | bytes, url: str | None = None) -> Article:
 
         from searchlib.clean.html import clean_soup
 
-        soup = BeautifulSoup(text, "lxml")
-        return clean_soup(soup, url)
+        with warnings.catch_warnings():
+            # bs4 warns when a page looks like a file name or like XML; any text is a
+            # page here, and library code must not print.
+            warnings.simplefilter("ignore")
+            soup = BeautifulSoup(text, "lxml")
+            return clean_soup(soup, url)
     except (
         RecursionError,
         ValueError,
