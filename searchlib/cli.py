@@ -515,9 +515,9 @@ def clean(file: Path, as_json: bool, url: str | None) -> None:
     from searchlib.clean.encoding import decode, is_binary
     from searchlib.documents import article_for
     from searchlib.models import Skipped
-    from searchlib.sources import read_bytes, read_file
+    from searchlib.sources import kind_of, read_bytes, read_file
 
-    kind, gz = kind_of_file(file)
+    kind, gz = kind_of(file)
     if kind == "record":
         for item in read_file(file, file.name):
             if isinstance(item, Skipped):
@@ -537,13 +537,6 @@ def clean(file: Path, as_json: bool, url: str | None) -> None:
     else:
         article = clean_text(decode(data))
     _print_article(article, as_json)
-
-
-def kind_of_file(file: Path) -> tuple[str | None, bool]:
-    """The input kind of a file by its name (html, text, record) and whether it is gzipped."""
-    from searchlib.sources import kind_of
-
-    return kind_of(file)
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from searchlib.models import Article, Skipped
+from searchlib.query import analyze
 from searchlib.sources import RawItem
 
 _WORD = re.compile(r"\w+")
@@ -111,8 +112,6 @@ def fields_for(item: RawItem, article: Article) -> dict[str, Any]:
     body = unicodedata.normalize("NFC", article.body)
     date: datetime | None = article.date
     site = article.site or _host(article.url)
-    from searchlib.query import analyze
-
     title_terms = analyze(title)
     fields: dict[str, Any] = {
         "id": item.doc_id,

@@ -6,7 +6,7 @@ searchable in it raises QueryError with a hint.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -34,8 +34,6 @@ class ParsedQuery:
 
     query: Any
     terms: frozenset[str]
-    phrases: tuple[tuple[str, ...], ...] = ()
-    text_clauses: list[Clause] = field(default_factory=list)
     term_list: tuple[str, ...] = ()  # the searched words in order, repeats kept
     optional_only: bool = False  # only plain optional words: no phrase, filter or exclusion
 
@@ -163,8 +161,6 @@ def parse(raw: str) -> ParsedQuery:
     excluded: list[Any] = []
     terms: set[str] = set()
     term_list: list[str] = []
-    phrases: list[tuple[str, ...]] = []
-    text_clauses: list[Clause] = []
     # Plain optional words are counted, not repeated: Whoosh folds duplicate clauses
     # into one, and a word a query repeats should weigh more (BM25's query tf).
     loose: Counter[str] = Counter()
@@ -177,7 +173,6 @@ def parse(raw: str) -> ParsedQuery:
                 loose[words[0]] += 1
                 terms.add(words[0])
                 term_list.append(words[0])
-                text_clauses.append(group[0])
                 continue
         for clause in group:
             if clause.field is not None:
@@ -189,9 +184,6 @@ def parse(raw: str) -> ParsedQuery:
                 if sub is not None and clause.modifier != "-":
                     terms.update(words)
                     term_list.extend(words)
-                    text_clauses.append(clause)
-                    if len(words) > 1 and clause.phrase:
-                        phrases.append(tuple(words))
                 must = must or clause.phrase or clause.modifier == "+"
             if sub is None:
                 continue
@@ -220,9 +212,7 @@ def parse(raw: str) -> ParsedQuery:
         positive = _or(optional)
     final = wq.AndNot(positive, _or(excluded)) if excluded else positive
     optional_only = not required and not excluded
-    return ParsedQuery(
-        final, frozenset(terms), tuple(phrases), text_clauses, tuple(term_list), optional_only
-    )
+    return ParsedQuery(final, frozenset(terms), tuple(term_list), optional_only)
 
 
 def _is_loose(clause: Clause) -> bool:

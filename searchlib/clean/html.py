@@ -285,22 +285,6 @@ def _paragraph_mass(pruned: _Pruned) -> dict[int, int]:
     return mass
 
 
-def _climb(pruned: _Pruned, top: Tag) -> Tag:
-    """Move up from the best block while its parent holds much more prose: an article
-    split into several sections scores each section on its own."""
-    mass = _paragraph_mass(pruned)
-    here = mass.get(id(top), 0)
-    while top is not pruned.tree.body:
-        parent = top.parent
-        if not isinstance(parent, Tag):
-            break
-        there = mass.get(id(parent), 0)
-        if there < 1.25 * here or _density(pruned, parent) > 0.35:
-            break
-        top, here = parent, there
-    return top
-
-
 #: How much a character of non-prose text (links, menus, short labels) costs against a
 #: character of prose when choosing the article container.
 NON_PROSE_COST = 1.0
