@@ -134,13 +134,65 @@ def test_golden_pages(
         ("Stand: 04.02.2022", datetime(2022, 2, 4)),
         ("12 de mayo de 2022", datetime(2022, 5, 12)),
         ("le 3 juillet 2021", datetime(2021, 7, 3)),
+        ("Германия 15 августа 2016, 13:43", datetime(2016, 8, 15)),
         ("no date here, just 42 words", None),
+        ("version 1.10.22 released", None),  # two-digit years only in known date lines
     ],
 )
 def test_dates_written_in_text(text: str, expected: datetime | None) -> None:
     from searchlib.clean.dates import find_date
 
     assert find_date(text) == expected
+
+
+def test_labelled_dates_and_short_years() -> None:
+    from searchlib.clean.dates import find_date, find_labelled_date
+
+    assert find_date("Kultur, 2.11.22", short_years=True) == datetime(2022, 11, 2)
+    assert find_labelled_date("Tel. 0221 92 59. Pressemitteilung vom 20.01.2022") == datetime(
+        2022, 1, 20
+    )
+    assert find_labelled_date("Call 20.01.2022 for tickets") is None
+
+
+_DATED_PAGE = """<html><head><title>T</title>{head}</head><body>
+<div class="teaser"><div class="date">Sport, 1.1.21</div><a href="/x">Other story</a></div>
+<nav>Home News</nav>
+<div class="info-line">Politik, 14.03.21</div>
+<h1>The council votes on the harbour budget</h1>
+<p>{body}</p>
+<div class="teaser"><div class="date">Kultur, 20.3.21</div><a href="/y">Another</a></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("head", "url", "expected"),
+    [
+        ("", None, datetime(2021, 3, 14)),  # the date line nearest the headline
+        (  # the page's own meta tag before JSON-LD, which is often written in UTC
+            '<meta property="article:published_time" content="2021-03-15T00:30:00+01:00">'
+            '<script type="application/ld+json">{"@type": "NewsArticle",'
+            ' "datePublished": "2021-03-14T23:30:00Z"}</script>',
+            None,
+            datetime(2021, 3, 15, 0, 30),
+        ),
+        (  # a full date in the URL path is set at publication and never edited
+            '<meta property="article:published_time" content="2021-06-01">',
+            "https://example.com/2021/03/12/harbour-budget",
+            datetime(2021, 3, 12),
+        ),
+        (  # a JSON-LD object of another type still dates the page
+            '<script type="application/ld+json">{"@type": "HowTo", "name": "x",'
+            ' "datePublished": "2021-02-02"}</script>',
+            None,
+            datetime(2021, 2, 2),
+        ),
+    ],
+)
+def test_publication_date_sources(head: str, url: str | None, expected: datetime) -> None:
+    body = "The council met on Tuesday and argued about the harbour for hours. " * 5
+    page = _DATED_PAGE.format(head=head, body=body)
+    assert clean_html(page, url=url).date == expected
 
 
 def test_golden_page_metadata() -> None:

@@ -107,23 +107,23 @@ def date_from_url(url: str | None) -> datetime | None:
         return None
 
 
-#: Month names in the languages of most news archives (first three letters suffice for
-#: most; full forms listed where the stem differs).
+#: Month names in the languages of most news archives, Cyrillic ones by their stem (first
+#: three letters suffice for most; full forms listed where the stem differs).
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
-        "jan january januar janvier enero gennaio janeiro januari stycznia styczeń jänner",
-        "feb february februar février fevrier febrero febbraio fevereiro februari lutego luty",
-        "mar march märz maerz mars marzo março maart marca marzec",
-        "apr april avril abril aprile kwietnia kwiecień",
-        "may mai mayo maggio maio mei maja maj",
-        "jun june juni juin junio giugno junho czerwca czerwiec",
-        "jul july juli juillet julio luglio julho lipca lipiec",
-        "aug august août aout agosto augustus sierpnia sierpień",
-        "sep sept september septembre septiembre settembre setembro września wrzesień",
-        "oct october oktober octobre octubre ottobre outubro października październik okt",
-        "nov november novembre noviembre novembro listopada listopad",
-        "dec december dezember décembre decembre diciembre dicembre dezembro grudnia grudzień dez",
+        "jan january januar janvier enero gennaio janeiro januari stycznia styczeń jänner янв січ",
+        "feb february februar février fevrier febrero febbraio fevereiro februari lutego luty фев лют",
+        "mar march märz maerz mars marzo março maart marca marzec мар бер",
+        "apr april avril abril aprile kwietnia kwiecień апр кві",
+        "may mai mayo maggio maio mei maja maj мая май тра",
+        "jun june juni juin junio giugno junho czerwca czerwiec июн чер",
+        "jul july juli juillet julio luglio julho lipca lipiec июл лип",
+        "aug august août aout agosto augustus sierpnia sierpień авг сер",
+        "sep sept september septembre septiembre settembre setembro września wrzesień сен вер",
+        "oct october oktober octobre octubre ottobre outubro października październik okt окт жов",
+        "nov november novembre noviembre novembro listopada listopad ноя лис",
+        "dec december dezember décembre decembre diciembre dicembre dezembro grudnia grudzień dez дек гру",
     ],
     1,
 ):
@@ -141,6 +141,7 @@ _MONTH_DAY_YEAR = re.compile(
     r"\b" + _MONTH_WORD + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I
 )
 _NUMERIC_DMY = re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|20)\d\d)\b")
+_SHORT_DMY = re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d\d)\b(?!\.\d)")
 
 
 def _month(word: str) -> int | None:
@@ -148,9 +149,13 @@ def _month(word: str) -> int | None:
     return _MONTHS.get(word) or _MONTHS.get(word[:3])
 
 
-def find_date(text: str) -> datetime | None:
+def find_date(text: str, short_years: bool = False) -> datetime | None:
     """Find the first written-out date in running text ("14. Januar 2020", "May 3, 2009",
-    "03.05.2009", "2009-05-03"), in any of the common news languages."""
+    "03.05.2009", "2009-05-03"), in any of the common news languages.
+
+    `short_years` also reads "03.05.09" as 2009, which is safe only in a line known to be a
+    date line: in running text it is as likely a version number or a score.
+    """
     candidates: list[tuple[int, datetime]] = []
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
         for match in pattern.finditer(text):
@@ -163,13 +168,36 @@ def find_date(text: str) -> datetime | None:
                 continue
             candidates.append((match.start(), value))
             break
-    for pattern in (_NUMERIC_DMY, _ISO_RE):
+    for pattern in (_NUMERIC_DMY, _ISO_RE, _SHORT_DMY) if short_years else (_NUMERIC_DMY, _ISO_RE):
         numeric = pattern.search(text)
         if numeric:
+            year = int(numeric["y"])
+            year += 2000 if year < 100 else 0
             try:
-                value = datetime(int(numeric["y"]), int(numeric["m"]), int(numeric["d"]))
+                value = datetime(year, int(numeric["m"]), int(numeric["d"]))
             except ValueError:
                 continue
             candidates.append((numeric.start(), value))
     plausible = [(pos, v) for pos, v in candidates if _plausible(v)]
     return min(plausible)[1] if plausible else None
+
+
+#: Words that introduce a publication date in page text, in the common news languages.
+_DATE_LABEL = re.compile(
+    r"\b(?:published|posted|date|datum|dated|stand|vom|veröffentlicht|erschienen|publié|publiée"
+    r"|publicado|publicada|pubblicato|gepubliceerd|opublikowano|fecha)\b(?:\s+(?:am|on|le|el|il|op))?"
+    r"\s*:?\s*(?P<rest>.{6,40})",
+    re.I,
+)
+
+
+def find_labelled_date(text: str, limit: int = 20) -> datetime | None:
+    """The first date introduced by a label ("Published: 3 May 2009", "Pressemitteilung vom
+    20.01.2022"), for pages that mark their date with no markup at all."""
+    for count, match in enumerate(_DATE_LABEL.finditer(text)):
+        if count >= limit:
+            break
+        found = find_date(match["rest"], short_years=True)
+        if found is not None:
+            return found
+    return None

@@ -486,7 +486,7 @@ def _choose_title(meta_title: str, title_tag: str, h1s: list[str], site: str | N
 
 def _visible_date(tree: PageTree, pruned: _Pruned) -> datetime | None:
     """A date written near the headline (bylines without markup), else early in the page."""
-    from searchlib.clean.dates import find_date
+    from searchlib.clean.dates import find_date, find_labelled_date
 
     start = tree.h1s[0] if tree.h1s else tree.body
     texts: list[str] = []
@@ -498,7 +498,10 @@ def _visible_date(tree: PageTree, pruned: _Pruned) -> datetime | None:
         size += len(block.text)
         if size > 1500:
             break
-    return find_date(" \n ".join(texts))
+    near = find_date(" \n ".join(texts))
+    if near is not None:
+        return near
+    return find_labelled_date(tree.body.get_text(" "))
 
 
 def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:

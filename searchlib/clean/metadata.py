@@ -99,6 +99,7 @@ def _jsonld(tree: PageTree) -> dict[str, Any]:
     """Return the fields of the page's article object, the most specific type first."""
     best: dict[str, Any] = {}
     best_rank = -1
+    dated: dict[str, Any] = {}  # any object with a publication date, when no article is typed
     for raw in tree.jsonld:
         try:
             data = json.loads(raw.strip().rstrip(";"))
@@ -107,13 +108,15 @@ def _jsonld(tree: PageTree) -> dict[str, Any]:
         for node in _walk_jsonld(data):
             types = _types(node)
             if not types & _ARTICLE_TYPES:
+                if not dated and "datePublished" in node:
+                    dated = node
                 continue
             rank = 1 if types & {"webpage", "creativework", "newsmediaorganization"} else 2
             if "headline" in node or "datePublished" in node:
                 rank += 1
             if rank > best_rank:
                 best, best_rank = node, rank
-    return best
+    return best or dated
 
 
 def clean_author(name: str) -> list[str]:
@@ -192,6 +195,36 @@ def _time_elements(tree: PageTree) -> datetime | None:
     return None
 
 
+def _hinted_date(tree: PageTree) -> datetime | None:
+    """A date in a short element marked as a date line ("posted", "datum", "entry-meta").
+
+    The one nearest the headline comes first: dates far from it belong to teasers and lists.
+    """
+    from searchlib.clean.dates import find_date
+
+    h1 = tree.h1_place if tree.h1_place is not None else 0
+    hints = [t for _, t in sorted(tree.date_hints, key=lambda pair: abs(pair[0] - h1))]
+    tried = 0
+    for tag in hints:
+        size = tree.stat(tag).text
+        if not 6 <= size <= 120:
+            continue
+        found = find_date(tag.get_text(" "), short_years=True)
+        if found:
+            return found
+        tried += 1
+        if tried >= 12:
+            break
+    return None
+
+
+def _meta_date(value: str | None) -> datetime | None:
+    # A bare year ("1988") in a citation field is not the day the page was published.
+    if value is None or re.fullmatch(r"\s*\d{4}\s*", value):
+        return None
+    return parse_date(value)
+
+
 def _byline_authors(tree: PageTree) -> list[str]:
     found: list[str] = []
     for tag in tree.author_tags[:12]:
@@ -240,13 +273,18 @@ def read_meta(tree: PageTree, url: str | None) -> PageMeta:
     title = headline if isinstance(headline, str) else _first(meta, rules.META_TITLE)
     out.title = squash(title) if title else ""
 
+    # A full date in the URL path is set once, at publication; page metadata is often
+    # rewritten by later edits. The page's own meta tags carry the local day more often
+    # than JSON-LD, which many systems write in UTC.
     date_value = ld.get("datePublished") or ld.get("dateCreated")
     out.date = (
-        parse_date(date_value if isinstance(date_value, str) else None)
-        or parse_date(_first(meta, rules.META_DATE[:-4]))
+        date_from_url(out.url)
+        or _meta_date(_first(meta, rules.META_DATE[:-4]))
+        or parse_date(date_value if isinstance(date_value, str) else None)
         or _time_elements(tree)
-        or parse_date(_first(meta, rules.META_DATE[-4:]))
-        or date_from_url(out.url)
+        or _hinted_date(tree)
+        or parse_date(tree.script_date)
+        or _meta_date(_first(meta, rules.META_DATE[-4:]))
     )
 
     authors = [a for name in _names(ld.get("author")) for a in clean_author(name)]

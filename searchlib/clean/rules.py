@@ -267,3 +267,8 @@ BYLINE_RE = re.compile(
 
 #: Class/id/rel/itemprop tokens marking author names in the page.
 AUTHOR_HINTS: tuple[str, ...] = ("author", "byline", "writer", "creator")
+#: Class and id words of elements that show the publication date (a short line with digits).
+DATE_HINTS: tuple[str, ...] = (
+    "date", "time", "posted", "publish", "pubdate", "dateline", "byline", "datum", "fecha",
+    "data", "meta", "info", "stamp",
+)  # fmt: skip

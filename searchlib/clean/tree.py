@@ -7,6 +7,7 @@ per-element text statistics and the metadata-bearing elements in plain lists.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -43,6 +44,10 @@ class PageTree:
     times: list[Tag] = field(default_factory=list)
     author_tags: list[Tag] = field(default_factory=list)
     date_tags: list[Tag] = field(default_factory=list)
+    # Elements whose class or id says "date", "posted", ..., with their place in page order.
+    date_hints: list[tuple[int, Tag]] = field(default_factory=list)
+    h1_place: int | None = None  # page-order place of the first <h1>
+    script_date: str | None = None  # a "datePublished" in a script's data (pages built by JS)
     h1s: list[Tag] = field(default_factory=list)
     hinted: list[Tag] = field(default_factory=list)  # itemprop=articleBody and the like
 
@@ -52,6 +57,9 @@ class PageTree:
 
 
 _ARTICLE_HINTS = frozenset(v.lower() for _, v in rules.ARTICLE_HINTS)
+
+
+_SCRIPT_DATE = re.compile(r'"date_?published"\s*:\s*"([^"]{8,40})"', re.I)
 
 
 def _attr(tag: Tag, name: str) -> str:
@@ -68,6 +76,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
     order: list[Tag] = []
     stack: list[Tag] = [soup]
     author_hints = rules.AUTHOR_HINTS
+    date_hints = rules.DATE_HINTS
     while stack:
         tag = stack.pop()
         order.append(tag)
@@ -83,9 +92,14 @@ def walk(soup: BeautifulSoup) -> PageTree:
                 tree.date_tags.append(tag)
             else:
                 marks = (_attr(tag, "class") + " " + _attr(tag, "id")).lower()
-                if marks.strip() and any(h in marks for h in author_hints):
-                    tree.author_tags.append(tag)
+                if marks.strip():
+                    if any(h in marks for h in author_hints):
+                        tree.author_tags.append(tag)
+                    if any(h in marks for h in date_hints):
+                        tree.date_hints.append((len(order), tag))
         if name == "h1":
+            if tree.h1_place is None:
+                tree.h1_place = len(order)
             tree.h1s.append(tag)
         elif name == "time":
             tree.times.append(tag)
@@ -159,6 +173,11 @@ def _note_skipped(tree: PageTree, tag: Tag) -> None:
             text = tag.string if tag.string is not None else tag.get_text()
             if text and len(text) < 2_000_000:
                 tree.jsonld.append(str(text))
+        elif tree.script_date is None:
+            text = tag.string if tag.string is not None else tag.get_text()
+            match = _SCRIPT_DATE.search(text) if text else None
+            if match:
+                tree.script_date = match[1]
     else:
         # head-less pages put <meta> deep inside other skipped elements rarely; look inside
         # <noscript>/<template> only for meta tags.
