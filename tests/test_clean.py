@@ -317,3 +317,34 @@ def test_sample_pages_lose_their_boilerplate() -> None:
         assert body, page.name
         for junk in ("Please enter your comment", "cookies", "Most read", "All rights reserved"):
             assert junk not in body, (page.name, junk)
+
+
+_STORY = (
+    "The harbour board approved the new wind farm on Tuesday, after three years of hearings. "
+    "Residents had argued that the turbines would spoil the view, but the board found that "
+    "the benefits for the town outweighed the costs, and construction starts in the spring."
+)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        # An unclosed <nav> swallows the rest of the page; the article is still found.
+        "<body><nav><a href='/'>Home</a> <a href='/news'>News</a>"
+        f"<main><article><h1>Wind farm approved</h1><p>{_STORY}</p></article></main></body>",
+        # A page that sits entirely inside <noscript>.
+        f"<body><noscript><div id='page'><h1>Wind farm approved</h1><p>{_STORY}</p></div>"
+        "</noscript></body>",
+        # A post filed under a topic whose name reads like boilerplate ("comments").
+        "<body><h2>Wind farm approved</h2><div class='post type-post hentry category-comments'>"
+        f"<div class='entry'><p>{_STORY}</p><p>{_STORY}</p></div></div>"
+        "<div id='sidebar'><a href='/a'>Archive</a></div></body>",
+        # Old markup: the paragraph's text sits in a <font>.
+        "<body><div class='nav'><a href='/a'>A</a> <a href='/b'>B</a></div><div>"
+        f"<p><font face='Verdana'>{_STORY}</font></p></div></body>",
+    ],
+)
+def test_article_found_in_broken_or_odd_markup(page: str) -> None:
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert "Archive" not in body

@@ -41,15 +41,28 @@ class _Block:
         return self.link_chars / max(len(self.text), 1)
 
 
+#: Class names that file a post under a topic ("tag-elections", "category-comments") say
+#: what the post is about, not what the element is.
+_TAXONOMY_CLASS = re.compile(
+    r"^(?:tag|tags|category|categories|cat|topic|rubrik|ressort)[-_]", re.I
+)
+
+
 def _attr_text(tag: Tag) -> str:
     parts = []
     for name in ("class", "id"):
         value = tag.get(name)
         if isinstance(value, list):
-            parts.extend(value)
+            parts.extend(v for v in value if not _TAXONOMY_CLASS.match(v))
         elif isinstance(value, str):
             parts.append(value)
     return " ".join(parts)
+
+
+def _is_entry(tag: Tag) -> bool:
+    """The element a blog system marks as the post itself (WordPress post_class, hAtom)."""
+    classes = tag.get("class")
+    return isinstance(classes, list) and ("hentry" in classes or "type-post" in classes)
 
 
 def _tokens(raw: str) -> set[str]:
@@ -62,7 +75,7 @@ def boilerplate_kind(tag: Tag) -> str | None:
     if isinstance(role, str) and role.lower() in rules.BOILERPLATE_ROLES:
         return "other"
     raw = _attr_text(tag)
-    if not raw:
+    if not raw or _is_entry(tag):
         return None
     tokens = _tokens(raw)
     if tokens & _COMMENT_TOKENS or rules.COMMENT_ATTR_RE.search(raw.lower()):
@@ -133,6 +146,8 @@ class _Pruned:
         stat = self.tree.stat(tag)
         if _is_hidden(tag):
             return not stat.marker
+        if name in rules.NAV_TAGS:
+            return stat.text <= 0.5 * total
         kind = boilerplate_kind(tag) if tag.attrs and name not in rules.CLASS_EXEMPT_TAGS else None
         if kind == "comment":
             return not stat.marker or id(tag) not in self.protected

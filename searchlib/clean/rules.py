@@ -11,13 +11,17 @@ import re
 #: Elements whose content is never article text.
 DROP_TAGS: frozenset[str] = frozenset(
     {
-        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+        "script", "style", "template", "iframe", "object", "embed", "svg",
         "canvas", "map", "button", "input", "select", "textarea", "option", "label",
-        "nav", "menu", "menuitem", "dialog", "head", "meta", "link", "audio",
+        "menuitem", "dialog", "head", "meta", "link", "audio",
         "video", "source", "track", "picture", "img", "area", "frame", "frameset",
         "figcaption",
     }
 )  # fmt: skip
+
+#: Navigation and script fallbacks: dropped, unless broken markup left one wrapping most of
+#: the page (an unclosed <nav> swallows everything after it; some pages sit in <noscript>).
+NAV_TAGS: frozenset[str] = frozenset({"nav", "menu", "noscript"})
 
 #: Elements that are boilerplate unless they are (or hold) the article itself.
 WEAK_DROP_TAGS: frozenset[str] = frozenset({"aside", "footer", "header", "form"})
@@ -42,7 +46,7 @@ BLOCK_TAGS: frozenset[str] = frozenset(
 HEADING_TAGS: frozenset[str] = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 #: Paragraph-like elements whose text is scored when looking for the article.
-SCORED_TAGS: frozenset[str] = frozenset({"p", "pre", "blockquote", "td", "li", "dd", "div"})
+SCORED_TAGS: frozenset[str] = frozenset({"p", "pre", "blockquote", "td", "li", "dd", "div", "font"})
 
 #: class/id tokens that mark boilerplate. A token matches a whole word of the attribute
 #: once it is split on -, _, space and camelCase (so "ad" does not match "header").

@@ -178,9 +178,3 @@ def _note_skipped(tree: PageTree, tag: Tag) -> None:
             match = _SCRIPT_DATE.search(text) if text else None
             if match:
                 tree.script_date = match[1]
-    else:
-        # head-less pages put <meta> deep inside other skipped elements rarely; look inside
-        # <noscript>/<template> only for meta tags.
-        for child in tag.find_all(["meta", "link"], limit=20) if name in ("noscript",) else ():
-            if isinstance(child, Tag):
-                _note_skipped(tree, child)
