@@ -49,7 +49,7 @@ _TAXONOMY_CLASS = re.compile(
 
 
 def _attr_text(tag: Tag) -> str:
-    parts = []
+    parts: list[str] = []
     for name in ("class", "id"):
         value = tag.get(name)
         if isinstance(value, list):
