@@ -348,3 +348,17 @@ def test_article_found_in_broken_or_odd_markup(page: str) -> None:
     body = clean_html(page).body
     assert "construction starts in the spring" in body
     assert "Archive" not in body
+
+
+def test_widget_names_drop_small_widgets_not_long_prose() -> None:
+    section = f"<p>{_STORY}</p>" * 4
+    page = (
+        "<body><h1>Wind farm approved</h1><article>"
+        f"<section class='report-section report-section--ads'>{section}</section>"
+        "<div class='print'>Print this page</div>"
+        f"<div class='print-step'><p>Last step. {_STORY}</p><p>{_STORY}</p><p>{_STORY}</p></div>"
+        "</article></body>"
+    )
+    body = clean_html(page).body
+    assert body.count("construction starts in the spring") == 7
+    assert "Print this page" not in body

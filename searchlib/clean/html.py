@@ -70,7 +70,8 @@ def _tokens(raw: str) -> set[str]:
 
 
 def boilerplate_kind(tag: Tag) -> str | None:
-    """Return "comment" or "other" when the tag's markup marks it as boilerplate."""
+    """Return "comment", "other" or "widget" (boilerplate only when small) when the tag's
+    markup marks it as boilerplate."""
     role = tag.get("role")
     if isinstance(role, str) and role.lower() in rules.BOILERPLATE_ROLES:
         return "other"
@@ -80,12 +81,13 @@ def boilerplate_kind(tag: Tag) -> str | None:
     tokens = _tokens(raw)
     if tokens & _COMMENT_TOKENS or rules.COMMENT_ATTR_RE.search(raw.lower()):
         return "comment"
-    if tokens & rules.BOILERPLATE_TOKENS:
+    found = tokens & rules.BOILERPLATE_TOKENS
+    if found and not found <= rules.WIDGET_TOKENS:
         return "other"
     low = raw.lower()
     if any(s in low for s in rules.BOILERPLATE_SUBSTRINGS):
         return "other"
-    return None
+    return "widget" if found else None
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -156,6 +158,8 @@ class _Pruned:
         # A wrapper of most of the page with an unlucky class name is not boilerplate.
         if stat.text > 0.6 * total:
             return False
+        if kind == "widget":
+            return stat.text < 500 or stat.links > 0.3 * stat.text
         if kind is not None:
             return True
         if name in rules.WEAK_DROP_TAGS:
@@ -177,6 +181,7 @@ class _Pruned:
             up.links -= gone.links
             if inline:
                 up.inline -= gone.inline
+                up.inline_links -= gone.inline_links
                 up.commas -= gone.commas
                 inline = parent.name not in rules.BLOCK_TAGS
             parent = parent.parent
@@ -288,7 +293,9 @@ def _paragraph_mass(pruned: _Pruned) -> dict[int, int]:
         if tag.name not in rules.SCORED_TAGS:
             continue
         stat = tree.stat(tag)
-        if stat.inline < 25 or stat.links > 0.3 * max(stat.text, 1):
+        # The element's own text decides: a post written as text and <br>s straight in
+        # its <div> still has many links further down.
+        if stat.inline < 25 or stat.inline_links > 0.3 * stat.inline:
             continue
         node = tag
         for _ in range(40):  # bounded: pathological pages nest thousands deep

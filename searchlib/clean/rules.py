@@ -81,6 +81,16 @@ BOILERPLATE_TOKENS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+#: Tokens of small widgets (a print button, an ad slot, a rating). An element so named that
+#: holds a long stretch of prose is the content around the widget: "print-section",
+#: "Section--Ads" on the sections of a review, "entry-meta" wrapping a whole post.
+WIDGET_TOKENS: frozenset[str] = frozenset(
+    {
+        "print", "email", "like", "likes", "follow", "bookmark", "rating", "vote", "poll",
+        "meta", "ad", "ads", "adv", "commercial", "caption", "credits",
+    }
+)  # fmt: skip
+
 #: Multi-word class/id fragments (matched on the joined, lower-cased attribute).
 BOILERPLATE_SUBSTRINGS: tuple[str, ...] = (
     "comment-respond", "comment-form", "comments-area", "comment-list", "most-read",

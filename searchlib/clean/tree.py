@@ -25,6 +25,7 @@ class Stat:
     text: int = 0  # characters of text
     links: int = 0  # characters of text inside <a>
     inline: int = 0  # characters not inside nested block elements (the element's "own" text)
+    inline_links: int = 0  # characters of the own text inside <a>
     commas: int = 0  # commas in the own text
     marker: bool = False  # holds <article>, <main>, <h1> or an articleBody
 
@@ -133,6 +134,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
         name = tag.name
         if name == "a":
             stat.links = stat.text
+            stat.inline_links = stat.inline
         elif name in ("article", "main", "h1"):
             stat.marker = True
         if id(tag) in hinted:
@@ -148,6 +150,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
         up.marker = up.marker or stat.marker
         if name not in block_tags:
             up.inline += stat.inline
+            up.inline_links += stat.inline_links
             up.commas += stat.commas
     return tree
 
