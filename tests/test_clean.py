@@ -362,3 +362,20 @@ def test_widget_names_drop_small_widgets_not_long_prose() -> None:
     body = clean_html(page).body
     assert body.count("construction starts in the spring") == 7
     assert "Print this page" not in body
+
+
+def test_standfirst_in_the_article_header_is_kept() -> None:
+    page = (
+        "<body><nav><a href='/'>Home</a></nav><article><header><h1>Wind farm approved</h1>"
+        "<p class='intro'>After three years of hearings, the town will get its turbines, and "
+        "the first of them will turn before the winter.</p><span>By Jo Roe</span><div>"
+        + " ".join(f"<a href='/topic/{n}'>Topic number {n}</a>" for n in range(12))
+        + "</div></header>"
+        f"<div class='body'><p>{_STORY}</p><p>{_STORY}</p><p>{_STORY}</p></div></article>"
+        "<aside><p>Read our newsletter every morning, it is free and you can leave any "
+        "time you like.</p></aside></body>"
+    )
+    body = clean_html(page).body
+    assert body.startswith("After three years of hearings")
+    assert body.count("construction starts in the spring") == 3
+    assert "newsletter" not in body

@@ -390,6 +390,55 @@ def _find_container(pruned: _Pruned) -> list[Tag]:
     return out
 
 
+def _common_ancestor(a: Tag, b: Tag) -> Tag | None:
+    seen = {id(a)}
+    node = a.parent
+    while isinstance(node, Tag):
+        seen.add(id(node))
+        node = node.parent
+    node = b
+    while isinstance(node, Tag):
+        if id(node) in seen:
+            return node
+        node = node.parent
+    return None
+
+
+def _lead(pruned: _Pruned, container: list[Tag], blocks: list[_Block]) -> list[_Block]:
+    """The standfirst: prose between the headline and the body container, which many
+    layouts put in the article's header, apart from the body."""
+    tree = pruned.tree
+    h1s = [h for h in tree.h1s if id(h) not in pruned.dropped]
+    if not h1s or not container or not blocks:
+        return []
+    h1 = h1s[0]
+    article = _common_ancestor(h1, container[0])
+    if article is None or article is container[0] or article is h1:
+        return []
+    # Only within the article: an ancestor holding much more than the body is the page.
+    body_size = sum(tree.stat(t).text for t in container)
+    if tree.stat(article).text > body_size + 1500:
+        return []
+    headline = squash(h1.get_text(" "))
+    first = blocks[0].text
+    lead: list[_Block] = []
+    started = False
+    for block in _blocks(article, pruned):
+        if not started:
+            started = block.text == headline
+            continue
+        if block.text == first:
+            return lead
+        if (
+            len(block.text) >= 60
+            and block.link_density < 0.2
+            and _keep_block(block)
+            and sum(len(b.text) for b in lead) < 1000
+        ):
+            lead.append(block)
+    return []  # the container does not follow the headline
+
+
 def _is_label(text: str) -> bool:
     """A few words without sentence punctuation: a heading or a caption-like label."""
     return len(text.split()) <= 8 and not text.rstrip().endswith(
@@ -533,7 +582,9 @@ def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     h1s = [squash(h.get_text(" ")) for h in tree.h1s[:5]]
     title = _choose_title(meta.title, meta.title_tag, [h for h in h1s if h], meta.site)
     pruned = _Pruned(tree)
-    blocks = [b for tag in _find_container(pruned) for b in _blocks(tag, pruned)]
+    container = _find_container(pruned)
+    blocks = [b for tag in container for b in _blocks(tag, pruned)]
+    blocks = _lead(pruned, container, blocks) + blocks
     text, header = _body_text(blocks, title)
     date = meta.date or header.date or _visible_date(tree, pruned)
     return Article(
