@@ -379,3 +379,34 @@ def test_standfirst_in_the_article_header_is_kept() -> None:
     assert body.startswith("After three years of hearings")
     assert body.count("construction starts in the spring") == 3
     assert "newsletter" not in body
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("Post author By Helge Fahrnberger", ["Helge Fahrnberger"]),
+        ("Veröffentlicht von Chris Jung", ["Chris Jung"]),
+        ("23:39 · von Tobi", ["Tobi"]),
+        ("Emily Burack 8 January 2020, 3:51 pm", ["Emily Burack"]),
+        ("Heiko Sauer Do 9 Apr 2020", ["Heiko Sauer"]),
+        ("Sara Zinnecker Stand: 05. Februar 2020", ["Sara Zinnecker"]),
+        ("Jo Roe | May 3, 2009", ["Jo Roe"]),
+        ("John Smith, Marc Jones", ["John Smith", "Marc Jones"]),
+        ("Jo Roe, Staff Writer", ["Jo Roe"]),
+        ("Anna May", ["Anna May"]),
+        ("Name *", []),
+    ],
+)
+def test_author_names_lose_labels_and_dates(raw: str, names: list[str]) -> None:
+    from searchlib.clean.metadata import clean_author
+
+    assert clean_author(raw) == names
+
+
+def test_byline_with_the_date_first() -> None:
+    page = (
+        "<body><article><h1>Wind farm approved</h1>"
+        "<div class='byline'>8. Januar 2020 · by Aureliana · in Gefühle</div>"
+        f"<p>{_STORY}</p></article></body>"
+    )
+    assert clean_html(page).authors == ("Aureliana",)

@@ -24,8 +24,13 @@ _ARTICLE_TYPES = frozenset(
 )  # fmt: skip
 _SPACE = re.compile(r"\s+")
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|\band\b|&|\bund\b|\bet\b|\|)\s*", re.I)
+#: Words that label a byline or a form field, never a name on their own.
+_LABELS = frozenset(
+    {"name", "author", "authors", "autor", "autoren", "auteur", "auteurs", "von", "by",
+     "alle beiträge", "all posts", "posts", "more"}
+)  # fmt: skip
 _NOT_A_NAME = re.compile(
-    r"https?://|www\.|@|\d{3,}|^(?:by|admin|staff|editor|redaktion)$|"
+    r"https?://|www\.|@|\d{3,}|^(?:by|admin|editor)$|"
     r"\b(?:staff|senior|chief|special|foreign|political|contributing)?\s*"
     r"(?:writer|reporter|correspondent|editor|contributor|columnist|journalist|"
     r"photographer|news service|staff)s?$",
@@ -119,12 +124,45 @@ def _jsonld(tree: PageTree) -> dict[str, Any]:
     return best or dated
 
 
+#: The words a byline puts before the names: "Posted by", "Veröffentlicht von", "Publié par".
+_BYLINE_LABEL = re.compile(
+    r"^[\s\d.:/~–—·|-]*(?:(?:post\s+)?(?:author|autor|autorin|auteur|autore|written|posted|"
+    r"published|geschrieben|veröffentlicht|eingestellt|erstellt|verfasst|publié|publiée|"
+    r"publicado|publicada|pubblicato)\b(?:\s+(?:by|von|par|por|da|di|door))?|"
+    r"by|von|vom|par|por|di|door)(?:\s*:\s*|\s+)",
+    re.I,
+)
+#: Where a byline's date or time begins: "Jo Roe 8 January", "Jo Roe am 21.", "Jo Roe - May 3".
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?"
+)
+_BYLINE_TAIL = re.compile(
+    rf"\s+(?:(?:am|on|le|el|il|em|op|at)\s+)?(?:\d|{_MONTH}\s+\d)"
+    rf"|\s*[-–—|,]\s*(?:\d|{_MONTH})"
+    r"|\s+(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so)[a-z]*\.?,?\s+\d"
+    r"|\s+[^\W\d]+:\s*\d"  # "Stand: 05.02.2020"
+    r"|\s*[·•]",  # the byline's next field
+    re.I,
+)
+#: A byline label inside a line that starts with something else ("8 May 2020 · by Jo Roe").
+_INNER_BY = re.compile(r"(?:^|[\s·|,])(?:by|von|par|por|door|av)\s+(?=[^\W\d])", re.I)
+
+
 def clean_author(name: str) -> list[str]:
-    """Split an author string into clean person names."""
-    name = squash(re.sub(r"^\s*(?:by|von|par|por|di|door)\s*[:\s]", "", name, flags=re.I))
+    """Split an author string into clean person names, without the byline's label and
+    date ("Posted by Jo Roe on May 3" gives "Jo Roe")."""
+    name = squash(name)
+    for _ in range(2):  # "Post author By Jo Roe" carries two labels
+        name = _BYLINE_LABEL.sub("", name, count=1)
+    tail = _BYLINE_TAIL.search(name)
+    if tail:
+        name = name[: tail.start()]
     out = []
     for part in _SPLIT_NAMES.split(name):
-        part = part.strip(" .:-|·•")
+        part = part.strip(" .:-–—|·•~*")
+        if "*" in part or part.casefold() in _LABELS:
+            continue
         if 2 <= len(part) <= 60 and not _NOT_A_NAME.search(part) and len(part.split()) <= 5:
             out.append(part)
     return out
@@ -240,7 +278,8 @@ def _byline_authors(tree: PageTree) -> list[str]:
         if not text or len(text) > 120:
             continue
         match = rules.BYLINE_RE.match(text)
-        found += clean_author(match["names"] if match else text)
+        inner = None if match else _INNER_BY.search(text)
+        found += clean_author(match["names"] if match else text[inner.end() :] if inner else text)
         if found:
             break
     return found
