@@ -410,3 +410,17 @@ def test_byline_with_the_date_first() -> None:
         f"<p>{_STORY}</p></article></body>"
     )
     assert clean_html(page).authors == ("Aureliana",)
+
+
+def test_comments_after_a_bare_comments_heading_are_cut() -> None:
+    page = (
+        f"<body><div><h1>Wind farm approved</h1><p>{_STORY}</p><p>{_STORY}</p>"
+        "<div class='hd'>Comments</div>"
+        "<p>What a marvellous decision by the board, and about time too. The town has "
+        "waited long enough for clean power and cheaper bills.</p>"
+        "<p>I doubt many will think that way, and that is why nobody trusts the board.</p>"
+        "</div></body>"
+    )
+    body = clean_html(page).body
+    assert body.count("construction starts in the spring") == 2
+    assert "marvellous" not in body

@@ -510,8 +510,12 @@ def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
     # A short label directly followed by dropped furniture (or ending the page) heads
     # that furniture: "More on this topic:", "Latest news", "Tags".
     keep = [_keep_block(block) for block in blocks]
+    # A dropped "Comments" heading still marks where the comment section starts.
+    notices: set[int] = set()
     for i, block in enumerate(blocks):
         if not keep[i]:
+            if len(block.text) < 120 and rules.COMMENT_START_RE.match(block.text):
+                notices.add(len(kept))
             continue
         following_dropped = i + 1 >= len(blocks) or not keep[i + 1]
         if following_dropped and _is_label(block.text) and i > 0:
@@ -520,9 +524,6 @@ def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
             continue  # repeated labels and captions
         seen.add(block.text)
         kept.append(block.text)
-    if kept and title and squash(kept[0]).casefold() == title.casefold():
-        kept = kept[1:]
-    kept, header = _take_header(kept)
     # Cut the trailing furniture that starts with "Related articles", "Leave a reply",
     # a comment count or a commenter's signature.
     total = sum(len(k) for k in kept)
@@ -530,13 +531,20 @@ def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
     for i, text in enumerate(kept):
         # Comment notices are specific enough to trust early (a long comment thread can
         # outweigh the article); generic "Related" labels only in the second half.
-        if len(text) < 400 and (
-            (running > 0.4 * total and rules.TRAILER_START_RE.match(text) and len(text) < 120)
-            or (running > max(300, 0.1 * total) and rules.COMMENT_START_RE.match(text))
+        early = running > max(300, 0.1 * total)
+        if (early and i in notices) or (
+            len(text) < 400
+            and (
+                (running > 0.4 * total and rules.TRAILER_START_RE.match(text) and len(text) < 120)
+                or (early and rules.COMMENT_START_RE.match(text))
+            )
         ):
             kept = kept[:i]
             break
         running += len(text)
+    if kept and title and squash(kept[0]).casefold() == title.casefold():
+        kept = kept[1:]
+    kept, header = _take_header(kept)
     return "\n\n".join(kept), header
 
 
