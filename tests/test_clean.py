@@ -424,3 +424,16 @@ def test_comments_after_a_bare_comments_heading_are_cut() -> None:
     body = clean_html(page).body
     assert body.count("construction starts in the spring") == 2
     assert "marvellous" not in body
+
+
+def test_day_first_url_dates() -> None:
+    from searchlib.clean.dates import date_from_url_dmy
+
+    page = f"<body><h1>Wind farm approved</h1><p>{_STORY}</p></body>"
+    article = clean_html(page, url="https://example.org/news/29-10-2021-wind-farm")
+    assert article.date == datetime(2021, 10, 29)
+    assert date_from_url_dmy("https://example.org/aktuelles/08112021-fachtag") == datetime(
+        2021, 11, 8
+    )
+    assert date_from_url_dmy("https://example.org/item/12345678") is None
+    assert date_from_url_dmy("https://example.org/a?id=29-10-2021") is None

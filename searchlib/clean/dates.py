@@ -107,6 +107,25 @@ def date_from_url(url: str | None) -> datetime | None:
         return None
 
 
+_URL_DMY_RE = re.compile(
+    r"[/_-](?P<d>[0-3]\d)(?P<sep>[-_.]?)(?P<m>[01]\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?=[/_.-]|$)"
+)
+
+
+def date_from_url_dmy(url: str | None) -> datetime | None:
+    """Read a day-first date from a URL path ("/29-10-2021", "/08112021-title"): a weaker
+    sign than /YYYY/MM/DD/, since such digits are sometimes an id."""
+    if not url:
+        return None
+    match = _URL_DMY_RE.search(url.split("?")[0])
+    if not match:
+        return None
+    try:
+        return _plausible(datetime(int(match["y"]), int(match["m"]), int(match["d"])))
+    except ValueError:
+        return None
+
+
 #: Month names in the languages of most news archives, Cyrillic ones by their stem (first
 #: three letters suffice for most; full forms listed where the stem differs).
 _MONTHS: dict[str, int] = {}

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from bs4 import Tag
 
 from searchlib.clean import rules
-from searchlib.clean.dates import date_from_url, parse_date
+from searchlib.clean.dates import date_from_url, date_from_url_dmy, parse_date
 from searchlib.clean.tree import PageTree
 
 _ARTICLE_TYPES = frozenset(
@@ -245,7 +245,7 @@ def _hinted_date(tree: PageTree) -> datetime | None:
     tried = 0
     for tag in hints:
         size = tree.stat(tag).text
-        if not 6 <= size <= 120:
+        if not 6 <= size <= 120 or tag.name == "a":  # a dated link is a teaser
             continue
         found = find_date(tag.get_text(" "), short_years=True)
         if found:
@@ -323,6 +323,7 @@ def read_meta(tree: PageTree, url: str | None) -> PageMeta:
         or _time_elements(tree)
         or _hinted_date(tree)
         or parse_date(tree.script_date)
+        or date_from_url_dmy(out.url)
         or _meta_date(_first(meta, rules.META_DATE[-4:]))
     )
 

@@ -283,6 +283,6 @@ BYLINE_RE = re.compile(
 AUTHOR_HINTS: tuple[str, ...] = ("author", "byline", "writer", "creator")
 #: Class and id words of elements that show the publication date (a short line with digits).
 DATE_HINTS: tuple[str, ...] = (
-    "date", "time", "posted", "publish", "pubdate", "dateline", "byline", "datum", "fecha",
+    "date", "time", "posted", "publish", "publica", "pubdate", "dateline", "byline", "datum", "fecha",
     "data", "meta", "info", "stamp",
 )  # fmt: skip
