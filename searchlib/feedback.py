@@ -14,7 +14,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from searchlib.query import ParsedQuery, analyze
+from searchlib.query import ParsedQuery, Union, analyze
 from searchlib.schema import TEXT_FIELDS
 
 FEEDBACK_DOCS = 10
@@ -85,7 +85,7 @@ def expanded_query(
 def _weighted_or(weights: dict[str, float]) -> Any:
     # Weights are rescaled so the heaviest term keeps boost 1: BM25 scores stay comparable.
     top = max(weights.values())
-    return wq.Or(
+    return Union(
         [
             wq.Term(field, term, boost=field_weight * weight / top)
             for term, weight in weights.items()

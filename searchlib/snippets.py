@@ -6,7 +6,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from searchlib.schema import text_analyzer
+from whoosh.support.charset import accent_map
+
+from searchlib.schema import TOKEN_PATTERN, text_analyzer
 
 #: How much of a body is scanned for the best passage: bounds the cost on huge documents.
 SCAN_CHARS = 60_000
@@ -18,14 +20,30 @@ def _analyzer() -> Any:
     return text_analyzer()
 
 
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
 def matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
-    """(start, end, term) of each word in `text` whose index term is in `terms`."""
+    """(start, end, term) of each word in `text` whose index term is in `terms`.
+
+    Running the whole analysis chain over every word of every hit's body cost more than
+    the search itself. Words are cut with the index's own pattern, and only those that
+    begin like a query term (stemming keeps a word's first letters) are analysed.
+    """
     if not terms:
         return []
+    prefixes = {term[:2] for term in terms}
+    analyzer = _analyzer()
     out = []
-    for token in _analyzer()(text, chars=True, mode="index"):
-        if token.text in terms:
-            out.append((token.startchar, token.endchar, token.text))
+    for match in _TOKEN.finditer(text):
+        word = match.group()
+        head = word[:3].lower().translate(accent_map)
+        if head[:2] not in prefixes and head[:1] not in prefixes:
+            continue
+        offset = match.start()
+        for token in analyzer(word, chars=True, mode="index"):
+            if token.text in terms:
+                out.append((offset + token.startchar, offset + token.endchar, token.text))
     return out
 
 

@@ -174,3 +174,21 @@ def test_explain_parts_add_up(ix: Index) -> None:
     assert sum(score for _, _, score in hit.explanation) == pytest.approx(hit.score, rel=1e-3)
     assert {field for field, _, _ in hit.explanation} <= {"content", "title"}
     assert ix.search("wind farm")[0].explanation == ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="abcdeéÉßæİ.'’ -\nXYZ0123", max_size=200),
+    st.lists(st.sampled_from(["abc", "ab", "a", "ee", "x", "ss", "ae", "xyz", "0.1"]), max_size=4),
+)
+def test_snippet_matches_agree_with_the_analyser(text: str, terms: list[str]) -> None:
+    """The prefix shortcut in snippet matching finds exactly what the full chain finds."""
+    from searchlib.snippets import _analyzer, matches
+
+    wanted = frozenset(terms)
+    full = [
+        (t.startchar, t.endchar, t.text)
+        for t in _analyzer()(text, chars=True, mode="index")
+        if t.text in wanted
+    ]
+    assert matches(text, wanted) == full
