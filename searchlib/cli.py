@@ -66,6 +66,17 @@ class _Group(click.Group):
                 "\ninterrupted: the last committed index is intact; rerun to continue", err=True
             )
             sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # The reader of our output (`| head`) has had enough; point stdout at nothing
+            # so the final flush at exit does not complain either.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
+        except OSError as exc:
+            # Anything the operating system refused that no layer below turned into a
+            # searchlib error: still one line, never a traceback.
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            sys.exit(EXIT_ERROR)
         sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 
@@ -180,9 +191,8 @@ class _StatusLine:
 @click.option(
     "--batch-size",
     type=click.IntRange(1),
-    default=2000,
-    show_default=True,
-    help="Documents per commit.",
+    default=None,
+    help="Documents per commit [default: 2000, growing to half the index's size].",
 )
 @click.option("--show-skipped", is_flag=True, help="List every skipped input with its reason.")
 @click.pass_context
@@ -195,7 +205,7 @@ def index(
     workers: int | None,
     lock_timeout: float,
     max_mb: float,
-    batch_size: int,
+    batch_size: int | None,
     show_skipped: bool,
 ) -> None:
     """Index files and folders of articles (.html, .txt, .jsonl/.json, also .gz).

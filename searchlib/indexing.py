@@ -46,14 +46,21 @@ ProgressCallback = Callable[[Progress], None]
 
 def existing_checksums(ix: Any) -> dict[str, str]:
     """Map each live document id to its content checksum, read from column storage."""
+    from searchlib.errors import IndexDamagedError
+
     out: dict[str, str] = {}
-    with ix.reader() as reader:
-        if reader.doc_count_all() == 0:
-            return out
-        ids = column_lookup(reader, "id")
-        sums = column_lookup(reader, "checksum")
-        for docnum in reader.all_doc_ids():
-            out[ids(docnum)] = sums(docnum)
+    try:
+        with ix.reader() as reader:
+            if reader.doc_count_all() == 0:
+                return out
+            ids = column_lookup(reader, "id")
+            sums = column_lookup(reader, "checksum")
+            for docnum in reader.all_doc_ids():
+                out[ids(docnum)] = sums(docnum)
+    except (OSError, EOFError, ValueError, KeyError) as exc:
+        # Opening the segments is a read: failing here means damaged files, not a full disk.
+        folder = str(getattr(ix.storage, "folder", "?"))
+        raise IndexDamagedError(folder, f"{type(exc).__name__}: {exc}") from exc
     return out
 
 
@@ -126,6 +133,13 @@ def _chain(first: list[RawItem], rest: Iterator[RawItem]) -> Iterator[RawItem]:
     yield from rest
 
 
+#: Documents in the first commits of a run without a fixed batch size. Later batches
+#: hold half as many documents as the index: segments grow geometrically, so their count
+#: (and the per-segment cost of every search) grows with the logarithm of the corpus,
+#: with no merge pass, which Whoosh makes as slow as indexing itself.
+FIRST_BATCH = 2000
+
+
 def add(
     ix: Any,
     path: Path,
@@ -135,7 +149,7 @@ def add(
     | Mapping[str, Any],
     *,
     workers: int | None = None,
-    batch_size: int = 2000,
+    batch_size: int | None = None,
     lock_timeout: float = 30.0,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: ProgressCallback | None = None,
@@ -190,7 +204,7 @@ def add(
                     report.added += 1
                 known[item.doc_id] = item.checksum
                 in_batch.add(item.doc_id)
-                if len(in_batch) >= batch_size:
+                if len(in_batch) >= (batch_size or max(FIRST_BATCH, len(known) // 2)):
                     writer = _commit(writer, ix, path, lock_timeout, clear)
                     clear = False
                     in_batch.clear()

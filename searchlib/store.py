@@ -123,6 +123,10 @@ def acquire_writer(
     Raises:
         IndexLockedError: the lock was not free within `timeout`.
     """
+    # Segments are written as separate files, not one compound file: a compound file's
+    # parts are copied into memory each time a reader opens them, which cost a
+    # command-line search more than the search itself.
+    options.setdefault("compound", False)
     deadline = time.monotonic() + timeout
     told = False
     while True:

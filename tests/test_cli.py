@@ -242,7 +242,8 @@ def test_optimize_command() -> None:
 @pytest.mark.parametrize("damage", ["truncate-segment", "garble-toc", "remove-segment"])
 def test_damaged_index_fails_cleanly_and_rebuild_recovers(index_dir: Path, damage: str) -> None:
     run("index")
-    segment = next(index_dir.glob("*.seg"))
+    # A segment's term dictionary (its own file, or a part of a compound .seg file).
+    segment = next(p for p in sorted(index_dir.glob("MAIN_*")) if p.suffix in (".trm", ".seg"))
     if damage == "truncate-segment":
         segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 3])
     elif damage == "remove-segment":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,10 @@ DOCS = [
 
 
 @pytest.fixture
-def ix(index_dir: Path, tmp_path: Path) -> Index:
-    index = Index.create(index_dir)
-    index.add(write_jsonl(tmp_path / "q.jsonl", DOCS))
-    return index
+def ix(index_dir: Path, tmp_path: Path) -> Iterator[Index]:
+    with Index.create(index_dir) as index:
+        index.add(write_jsonl(tmp_path / "q.jsonl", DOCS))
+        yield index
 
 
 def ids(ix: Index, query: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ def test_query_syntax_is_neutralised_for_natural_language(harness) -> None:  # t
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Index:
+def corpus(tmp_path: Path) -> Iterator[Index]:
     records = [
         {"id": "common", "title": "Report", "body": "the system system system report report"},
         {"id": "rare", "title": "Note", "body": "zygote report"},
@@ -99,9 +100,9 @@ def corpus(tmp_path: Path) -> Index:
         {"id": "twice", "title": "Cells", "body": "membrane membrane cells"},
         {"id": "once", "title": "Cells", "body": "membrane cells cells"},
     ]
-    index = Index.create(tmp_path / "ix")
-    index.add(write_jsonl(tmp_path / "c.jsonl", records))
-    return index
+    with Index.create(tmp_path / "ix") as index:
+        index.add(write_jsonl(tmp_path / "c.jsonl", records))
+        yield index
 
 
 def test_rare_words_outweigh_common_ones(corpus: Index) -> None:
