@@ -8,6 +8,8 @@ commit whole; re-running the same command picks up what is missing.
 from __future__ import annotations
 
 import collections
+import contextlib
+import errno
 import logging
 import multiprocessing
 import os
@@ -214,11 +216,38 @@ def add(
         writer = None
         if progress:
             progress(Progress(done, files_total, files_total, report, ""))
+    except OSError as exc:
+        if writer is not None:
+            _cancel(writer)
+        if exc.errno in _WRITE_ERRORS:
+            from searchlib.errors import IndexWriteError
+
+            raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+        raise
     except BaseException:
         if writer is not None:
-            writer.cancel()
+            _cancel(writer)
         raise
     return report
+
+
+#: What a disk says when it refuses a write: full, read-only, over quota, failing.
+_WRITE_ERRORS = frozenset(
+    {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO, errno.EACCES, errno.EPERM, errno.EFBIG}
+)
+
+
+def _cancel(writer: Any) -> None:
+    """Drop the open batch; the last commit stays as it was."""
+    try:
+        writer.cancel()
+    except Exception:  # already cancelled, or its files failed as well
+        # A cancel that failed half-way has not released the lock: release it, or this
+        # process would block every later writer until it exits.
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            with contextlib.suppress(Exception):  # released already
+                lock.release()
 
 
 def _finish(writer: Any, clear: bool) -> None:
@@ -231,7 +260,7 @@ def _finish(writer: Any, clear: bool) -> None:
         else:
             writer.commit()
     except OSError as exc:
-        writer.cancel()
+        _cancel(writer)
         raise _write_error(writer, exc) from exc
     store.fsync_dir(writer.storage)
 

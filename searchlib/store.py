@@ -49,7 +49,7 @@ def create(path: Path, overwrite: bool = False) -> Any:
         path.mkdir(parents=True, exist_ok=True)
         if overwrite:
             _clear(path)
-        ix = windex.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+        ix = DurableStorage(str(path)).create_index(build_schema(), indexname=INDEX_NAME)
         meta = {"schema_version": SCHEMA_VERSION, "created": datetime.now(UTC).isoformat()}
         tmp = path / (META_FILE + ".tmp")
         tmp.write_text(json.dumps(meta), encoding="utf-8")
@@ -99,7 +99,7 @@ def open_index(path: Path) -> Any:
     """
     read_meta(path)
     try:
-        return windex.open_dir(str(path), indexname=INDEX_NAME)
+        return DurableStorage(str(path)).open_index(indexname=INDEX_NAME)
     except windex.EmptyIndexError as exc:
         raise IndexNotFoundError(str(path)) from exc
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, ImportError) as exc:
@@ -130,12 +130,24 @@ def acquire_writer(
     deadline = time.monotonic() + timeout
     told = False
     while True:
+        # The lock is taken here, not by the writer: a writer whose first files cannot
+        # be created (a full or read-only disk) would otherwise keep it until exit.
+        lock = ix.lock("WRITELOCK")
         try:
-            return ix.writer(timeout=0.0, **options)
-        except windex.LockError:
-            pass
+            held = lock.acquire(False)
         except OSError as exc:
             raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+        if held:
+            try:
+                writer = ix.writer(_lk=False, **options)
+            except OSError as exc:
+                lock.release()
+                raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+            except BaseException:
+                lock.release()
+                raise
+            writer.writelock = lock  # released by the writer's commit or cancel
+            return writer
         if not told:
             told = True
             log.info("index at %s is locked by another writer; waiting up to %gs", path, timeout)
@@ -156,6 +168,29 @@ def size_on_disk(path: Path) -> int:
         except OSError:
             continue
     return total
+
+
+class DurableStorage(FileStorage):  # type: ignore[misc]
+    """Index files that reach the disk before the commit that names them.
+
+    Whoosh writes a segment's files, then renames a new table of contents into place.
+    Each file written is flushed and fsynced as it is closed, so after a power loss the
+    table of contents never names a segment whose data was still in the page cache.
+    """
+
+    def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any) -> Any:
+        made = super().create_file(name, excl=excl, mode=mode, **kwargs)
+        earlier = made.onclose
+
+        def onclose(structfile: Any) -> None:
+            if earlier is not None:
+                earlier(structfile)
+            raw = structfile.file
+            raw.flush()
+            os.fsync(raw.fileno())
+
+        made.onclose = onclose
+        return made
 
 
 def fsync_dir(storage: FileStorage) -> None:

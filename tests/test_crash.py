@@ -3,6 +3,7 @@ leaves a lock behind, and a re-run completes the rest exactly once."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -93,3 +94,83 @@ def test_search_sees_last_commit_while_a_writer_runs(tmp_path: Path) -> None:
         writer.wait(timeout=120)
         writer.stdout.close()
     assert seen
+
+
+class _FullDisk:
+    """A file that accepts `budget` bytes, then fails as a full disk does."""
+
+    def __init__(self, raw, budget: list[int], error: int) -> None:  # type: ignore[no-untyped-def]
+        self._raw = raw
+        self._budget = budget
+        self._error = error
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def]
+        self._budget[0] -= len(data)
+        if self._budget[0] < 0:
+            raise OSError(self._error, os.strerror(self._error))
+        return int(self._raw.write(data))
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._raw, name)
+
+
+# When a write fails, Whoosh drops the half-written segment's files without closing them;
+# they close when collected, so the warning about them is not this test's concern.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.parametrize(("error", "budget"), [(28, 20_000), (28, 0), (30, 0)])  # ENOSPC, EROFS
+def test_full_or_read_only_disk_keeps_the_last_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: int, budget: int
+) -> None:
+    from searchlib.errors import IndexWriteError
+    from searchlib.store import DurableStorage
+
+    index = tmp_path / "ix"
+    with Index.create(index) as ix:
+        ix.add(_corpus(tmp_path, 50))
+    left = [budget]
+    original = DurableStorage.create_file
+
+    def failing(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made = original(self, name, *args, **kwargs)
+        made.file = _FullDisk(made.file, left, error)
+        return made
+
+    monkeypatch.setattr(DurableStorage, "create_file", failing)
+    more = write_jsonl(
+        tmp_path / "more.jsonl",
+        [{"id": f"m{i}", "title": "More", "body": "heron " * 400} for i in range(300)],
+    )
+    with Index.open(index) as ix, pytest.raises(IndexWriteError) as raised:
+        ix.add(more, workers=1)
+    assert os.strerror(error) in str(raised.value)
+    del raised  # its traceback holds the dropped writer's files
+    monkeypatch.undo()
+    with Index.open(index) as ix:
+        assert len(ix) == 50  # the failed batch left nothing behind
+        assert ix.check() == []
+        assert not ix.search("heron")
+        report = ix.add(more, workers=1)  # space is back: the run completes
+        assert report.added == 300 and len(ix) == 350
+    gc.collect()  # close the dropped files here, under this test's warning filter
+
+
+def test_segment_files_reach_the_disk_before_the_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchlib.store as store
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(Path(f"/proc/self/fd/{fd}").readlink().name)
+        real_fsync(fd)
+
+    monkeypatch.setattr(store.os, "fsync", recording_fsync)
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(_corpus(tmp_path, 20))
+    suffixes = {Path(name).suffix for name in synced}
+    assert {".trm", ".pst", ".col"} <= suffixes  # the segment's data
+    assert any(".toc" in name for name in synced)  # the new table of contents
+    assert "ix" in synced  # and the folder that names them
