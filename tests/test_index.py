@@ -427,3 +427,32 @@ def test_json_array_file(index_dir: Path, tmp_path: Path) -> None:
     with Index.create(index_dir) as ix:
         assert ix.add(path).added == 2
         assert len(ix.search("walrus")) == 2
+
+
+def test_hostile_pages_are_indexed_at_bounded_cost(index_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    laughs = "".join(
+        f'<!ENTITY l{i} "{"".join(f"&l{i - 1};" for _ in range(10))}">' for i in range(1, 10)
+    )
+    (folder / "bomb.html").write_text(
+        f'<!DOCTYPE html [<!ENTITY l0 "lol">{laughs}]><html><body><h1>Entity bomb</h1>'
+        "<p>A page that defines entities expanding to a billion words, and uses one: "
+        "&l9;</p></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "deep.html").write_text(
+        "<html><body>" + "<div>" * 100_000 + "<p>gannet deep text</p>" + "</div>" * 100_000,
+        encoding="utf-8",
+    )
+    (folder / "loop").symlink_to(folder)  # a folder that contains itself
+    odd_name = os.fsencode(folder) + b"/caf\xe9-\xff.txt"  # not UTF-8
+    with open(odd_name, "wb") as handle:
+        handle.write(b"Odd name\n\nA page whose file name is not UTF-8 mentions a gannet.")
+    with Index.create(index_dir) as ix:
+        report = ix.add(folder, workers=1)
+        assert report.added == 3, report.skipped
+        bomb = ix.search("entity bomb")[0]
+        assert len(ix.get(bomb.id).body) < 1000  # the entities were not expanded
+        assert {h.title for h in ix.search("gannet")} >= {"Odd name"}
+        assert ix.check() == []

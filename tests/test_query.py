@@ -193,3 +193,25 @@ def test_snippet_matches_agree_with_the_analyser(text: str, terms: list[str]) ->
         if t.text in wanted
     ]
     assert matches(text, wanted) == full
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["oil", "price", "rose", "fell", "opec", "crude", "x"]), max_size=60)
+)
+def test_simhash_matches_the_counting_definition(words: list[str]) -> None:
+    """The bit-sliced SimHash equals the textbook one: each bit is the majority vote of the
+    word 3-gram hashes."""
+    import hashlib
+
+    from searchlib.documents import simhash
+
+    padded = words if len(words) >= 3 else [*words, "", ""]
+    votes = [0] * 64
+    for i in range(len(padded) - 2):
+        gram = " ".join(padded[i : i + 3]).encode()
+        value = int.from_bytes(hashlib.blake2b(gram, digest_size=8).digest(), "big")
+        for bit in range(64):
+            votes[bit] += 1 if value >> bit & 1 else -1
+    expected = sum(1 << bit for bit in range(64) if votes[bit] > 0)
+    assert simhash(" ".join(words)) == expected
