@@ -24,7 +24,7 @@ from searchlib import store
 from searchlib.columns import column_lookup
 from searchlib.documents import prepare
 from searchlib.models import IndexReport, Skipped
-from searchlib.sources import DEFAULT_MAX_BYTES, RawItem, read_sources, walk
+from searchlib.sources import DEFAULT_MAX_BYTES, RawItem, path_exists, path_text, read_sources, walk
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ def _write_error(writer: Any, exc: OSError) -> Exception:
 
 def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: float) -> int:
     """Delete documents whose source file under one of `roots` no longer exists."""
-    resolved = [str(r.resolve()) for r in roots]
+    resolved = [path_text(r.resolve()) for r in roots]
     gone: list[str] = []
     with ix.reader() as reader:
         if reader.doc_count_all():
@@ -286,7 +286,7 @@ def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: flo
             ids = column_lookup(reader, "id")
             for docnum in reader.all_doc_ids():
                 origin = str(origins(docnum) or "").split("#", 1)[0]
-                if origin.startswith(tuple(resolved)) and not Path(origin).exists():
+                if origin.startswith(tuple(resolved)) and not path_exists(origin):
                     gone.append(ids(docnum))
     if not gone:
         return 0

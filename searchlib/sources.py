@@ -87,6 +87,31 @@ class TooLargeError(Exception):
         self.size = size
 
 
+def path_text(path: Path | str) -> str:
+    """A path as text that can be stored and shown. Python keeps the bytes of a file name
+    that is not valid UTF-8 as lone surrogates, which cannot be written; those bytes are
+    given as \\xNN escapes instead."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
+def path_exists(text: str) -> bool:
+    """Whether the file that `path_text` gave as `text` still exists."""
+    path = Path(text)
+    if path.exists():
+        return True
+    if "\\x" not in text:
+        return False
+    try:
+        return any(path_text(child) == text for child in path.parent.iterdir())
+    except OSError:
+        return False
+
+
 def walk(
     paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None
 ) -> Iterator[tuple[Path, str]]:
@@ -102,7 +127,7 @@ def walk(
         if not root.exists():
             raise SourceNotFoundError(str(raw))
         if root.is_file():
-            yield root, root.name
+            yield root, path_text(root.name)
             continue
         seen: set[tuple[int, int]] = set()
         for folder, dirs, files in os.walk(root, followlinks=True):
@@ -121,7 +146,7 @@ def walk(
             for name in sorted(files):
                 if not name.startswith("."):
                     path = here / name
-                    yield path, path.relative_to(root).as_posix()
+                    yield path, path_text(path.relative_to(root).as_posix())
 
 
 def _text_field(value: Any) -> str | None:
@@ -155,20 +180,22 @@ def _records(path: Path, data: bytes, rel: str) -> Iterator[RawItem | Skipped]:
 
     text = decode(data)
     stripped = text.lstrip()
-    origin = str(path.resolve())
+    origin = path_text(path.resolve())
     if path.name.lower().removesuffix(".gz").endswith(".json") and stripped[:1] in ("[", "{"):
         try:
             loaded = json.loads(text)
         except ValueError as exc:
             if stripped[:1] == "[":
-                yield Skipped(str(path), f"malformed JSON: {exc}")
+                yield Skipped(path_text(path), f"malformed JSON: {exc}")
                 return
             loaded = None  # maybe JSON lines in a .json file
         if loaded is not None:
             items = loaded if isinstance(loaded, list) else [loaded]
             for number, record in enumerate(items, 1):
                 if not isinstance(record, dict):
-                    yield Skipped(f"{path}#{number}", "malformed record: not a JSON object")
+                    yield Skipped(
+                        f"{path_text(path)}#{number}", "malformed record: not a JSON object"
+                    )
                     continue
                 yield record_item(record, f"{origin}#{number}", f"{rel}#{number}")
             return
@@ -179,11 +206,14 @@ def _records(path: Path, data: bytes, rel: str) -> Iterator[RawItem | Skipped]:
             record = json.loads(line)
         except ValueError as exc:
             yield Skipped(
-                f"{path}:{number}", f"malformed JSON line {number}: {exc.args[0].split(':')[0]}"
+                f"{path_text(path)}:{number}",
+                f"malformed JSON line {number}: {exc.args[0].split(':')[0]}",
             )
             continue
         if not isinstance(record, dict):
-            yield Skipped(f"{path}:{number}", f"malformed JSON line {number}: not an object")
+            yield Skipped(
+                f"{path_text(path)}:{number}", f"malformed JSON line {number}: not an object"
+            )
             continue
         yield record_item(record, f"{origin}#{number}", f"{rel}#{number}", line.encode("utf-8"))
 
@@ -215,18 +245,18 @@ def _stream_lines(path: Path, gz: bool, rel: str, max_bytes: int) -> Iterator[Ra
     """Records of a JSON-lines file, read line by line (any size of file)."""
     from searchlib.clean.encoding import is_binary
 
-    origin = str(path.resolve())
+    origin = path_text(path.resolve())
     seen_any = False
     number = 0
     try:
         with gzip.open(path, "rb") if gz else path.open("rb") as handle:
             for number, raw in enumerate(handle, 1):
                 if number == 1 and is_binary(raw[:8192]):
-                    yield Skipped(str(path), "binary file")
+                    yield Skipped(path_text(path), "binary file")
                     return
                 if len(raw) > max_bytes:
                     yield Skipped(
-                        f"{path}:{number}",
+                        f"{path_text(path)}:{number}",
                         f"too large: line {number} has {len(raw)} bytes, over the {max_bytes}-byte limit",
                     )
                     continue
@@ -238,27 +268,28 @@ def _stream_lines(path: Path, gz: bool, rel: str, max_bytes: int) -> Iterator[Ra
                     record = json.loads(line)
                 except ValueError as exc:
                     yield Skipped(
-                        f"{path}:{number}",
+                        f"{path_text(path)}:{number}",
                         f"malformed JSON line {number}: {exc.args[0].split(':')[0]}",
                     )
                     continue
                 if not isinstance(record, dict):
                     yield Skipped(
-                        f"{path}:{number}", f"malformed JSON line {number}: not an object"
+                        f"{path_text(path)}:{number}",
+                        f"malformed JSON line {number}: not an object",
                     )
                     continue
                 yield record_item(record, f"{origin}#{number}", f"{rel}#{number}", raw.strip())
     except PermissionError:
-        yield Skipped(str(path), "unreadable: permission denied")
+        yield Skipped(path_text(path), "unreadable: permission denied")
         return
     except (OSError, EOFError, zlib.error) as exc:
         reason = "corrupt gzip" if gz else "unreadable"
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = f" after line {number}" if number else ""
-        yield Skipped(str(path), f"{reason}{where}: {detail}")
+        yield Skipped(path_text(path), f"{reason}{where}: {detail}")
         return
     if not seen_any:
-        yield Skipped(str(path), "empty file")
+        yield Skipped(path_text(path), "empty file")
 
 
 def read_file(
@@ -269,7 +300,7 @@ def read_file(
 
     kind, gz = kind_of(path)
     if kind is None:
-        yield Skipped(str(path), "unsupported file type")
+        yield Skipped(path_text(path), "unsupported file type")
         return
     if kind == "record" and not _is_json_document(path, gz):
         # JSON lines are streamed: the size cap applies to each record, not to the file.
@@ -278,28 +309,30 @@ def read_file(
     try:
         data = read_bytes(path, gz, max_bytes)
     except TooLargeError as exc:
-        yield Skipped(str(path), f"too large: {exc.size} bytes over the {max_bytes}-byte limit")
+        yield Skipped(
+            path_text(path), f"too large: {exc.size} bytes over the {max_bytes}-byte limit"
+        )
         return
     except PermissionError:
-        yield Skipped(str(path), "unreadable: permission denied")
+        yield Skipped(path_text(path), "unreadable: permission denied")
         return
     except (OSError, EOFError, zlib.error) as exc:
         reason = "corrupt gzip" if gz else "unreadable"
         yield Skipped(
-            str(path),
+            path_text(path),
             f"{reason}: {exc.strerror or exc}" if isinstance(exc, OSError) else f"{reason}: {exc}",
         )
         return
     if not data.strip():
-        yield Skipped(str(path), "empty file")
+        yield Skipped(path_text(path), "empty file")
         return
     if is_binary(data):
-        yield Skipped(str(path), "binary file")
+        yield Skipped(path_text(path), "binary file")
         return
     if kind == "record":
         yield from _records(path, data, rel)
         return
-    yield RawItem(rel, str(path.resolve()), kind, data, _checksum(data))
+    yield RawItem(rel, path_text(path.resolve()), kind, data, _checksum(data))
 
 
 def read_sources(
