@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from searchlib.models import Article, Skipped
 from searchlib.query import analyze
+from searchlib.schema import posted
 from searchlib.sources import RawItem
 
 _WORD = re.compile(r"\w+")
@@ -133,11 +134,11 @@ def fields_for(item: RawItem, article: Article) -> dict[str, Any]:
         "id": item.doc_id,
         "checksum": item.checksum,
         "origin": item.origin,
-        # Indexed as analysed terms (see schema.indexed_terms_analyzer), stored as written.
-        "title": " ".join(title_terms),
+        # Indexed as postings built here (see schema.Posted), stored as written.
+        "title": posted(title_terms),
         "_stored_title": title,
         "body": body,
-        "content": " ".join([*title_terms, *analyze(body)]),
+        "content": posted([*title_terms, *analyze(body)]),
         "authors": "\n".join(article.authors),
         "source": site or "",
         "source_key": site or "",
