@@ -174,3 +174,55 @@ def test_segment_files_reach_the_disk_before_the_commit(
     assert {".trm", ".pst", ".col"} <= suffixes  # the segment's data
     assert any(".toc" in name for name in synced)  # the new table of contents
     assert "ix" in synced  # and the folder that names them
+
+
+# A writer that stops inside its third commit, at a chosen moment, and says so.
+PAUSING_WRITER = """
+import sys, time
+import whoosh.index
+from whoosh.filedb.filestore import FileStorage
+from searchlib import Index
+
+moment = sys.argv[3]
+calls = {"n": 0}
+
+def pause_on_third(real):
+    def paused(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            print("paused", flush=True)
+            time.sleep(60)
+        return real(*args, **kwargs)
+    return paused
+
+with Index.open_or_create(sys.argv[1]) as ix:  # creating writes a first, empty commit
+    if moment == "segment-written":  # the segment's files are on disk, no contents table yet
+        whoosh.index.TOC.write = pause_on_third(whoosh.index.TOC.write)
+    else:  # the new table of contents is written under a temporary name, not yet renamed
+        FileStorage.rename_file = pause_on_third(FileStorage.rename_file)
+    ix.add(sys.argv[2], batch_size=100, workers=1)
+"""
+
+
+@pytest.mark.parametrize("moment", ["segment-written", "toc-not-renamed"])
+def test_sigkill_inside_a_commit_keeps_the_commit_before(tmp_path: Path, moment: str) -> None:
+    corpus = _corpus(tmp_path, 1000)
+    index = tmp_path / "ix"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", PAUSING_WRITER, str(index), str(corpus), moment],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "paused"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    writer.stdout.close()
+    with Index.open(index) as ix:
+        assert len(ix) == 200  # the two commits before; nothing of the third
+        assert ix.check() == []
+        assert len(ix.search("kingfisher", limit=2000, collapse=False)) == 200
+        report = ix.add(corpus, batch_size=100, lock_timeout=5)
+        assert (report.added, report.unchanged) == (800, 200)
+        assert len(ix) == 1000 and ix.check() == []

@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchlib import (
     Article,
@@ -456,3 +458,30 @@ def test_hostile_pages_are_indexed_at_bounded_cost(index_dir: Path, tmp_path: Pa
         assert len(ix.get(bomb.id).body) < 1000  # the entities were not expanded
         assert {h.title for h in ix.search("gannet")} >= {"Odd name"}
         assert ix.check() == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.binary(max_size=3000)
+    | st.text(max_size=1500).map(str.encode)
+    | st.lists(st.text(max_size=80), max_size=10).map(
+        lambda lines: "\n".join(
+            json.dumps({"body": line}) if i % 2 else line for i, line in enumerate(lines)
+        ).encode()
+    ),
+    suffix=st.sampled_from([".html", ".txt", ".jsonl", ".json", ".jsonl.gz", ".htm", ".md"]),
+)
+def test_readers_never_raise_on_any_bytes(data: bytes, suffix: str) -> None:
+    """Any bytes under any supported name come out as documents or reasoned skips."""
+    import tempfile
+
+    from searchlib.models import Skipped
+    from searchlib.sources import RawItem, read_sources
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"input{suffix}"
+        path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+        for entry in read_sources([path], max_bytes=10_000):
+            assert isinstance(entry, (RawItem, Skipped))
+            if isinstance(entry, Skipped):
+                assert entry.reason
