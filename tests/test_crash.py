@@ -226,3 +226,45 @@ def test_sigkill_inside_a_commit_keeps_the_commit_before(tmp_path: Path, moment:
         report = ix.add(corpus, batch_size=100, lock_timeout=5)
         assert (report.added, report.unchanged) == (800, 200)
         assert len(ix) == 1000 and ix.check() == []
+
+
+MERGING_WRITER = """
+import sys, time
+import whoosh.index
+from searchlib import Index
+
+real = whoosh.index.TOC.write
+
+def paused(*args, **kwargs):  # the merged segment is written; the old ones still listed
+    print("paused", flush=True)
+    time.sleep(60)
+    return real(*args, **kwargs)
+
+with Index.open(sys.argv[1]) as ix:
+    whoosh.index.TOC.write = paused
+    ix.optimize()
+"""
+
+
+def test_sigkill_during_a_merge_keeps_the_index(tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    with Index.create(index) as ix:
+        ix.add(_corpus(tmp_path, 300), batch_size=100)
+        before = ix.stats().segments
+    assert before >= 3
+    merger = subprocess.Popen(
+        [sys.executable, "-c", MERGING_WRITER, str(index)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert merger.stdout is not None
+    assert merger.stdout.readline().strip() == "paused"
+    os.kill(merger.pid, signal.SIGKILL)
+    merger.wait()
+    merger.stdout.close()
+    with Index.open(index) as ix:
+        assert len(ix) == 300 and ix.check() == []
+        assert ix.stats().segments == before  # the merge never happened
+        assert ix.optimize() == before  # and can be run again
+        assert len(ix) == 300 and ix.stats().segments == 1
