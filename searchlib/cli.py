@@ -153,7 +153,7 @@ class _StatusLine:
         line = (
             f"\r[{bar}] {share:4.0%} {progress.files_done}/{progress.files_total} files · "
             f"{report.added} added · {report.updated} updated · {report.unchanged} unchanged · "
-            f"{len(report.skipped)} skipped · {rate:,.0f} docs/s"
+            f"{report.skipped_count} skipped · {rate:,.0f} docs/s"
         )
         click.echo(line[:200], nl=False, err=True)
 
@@ -256,6 +256,8 @@ def index(
     if show_skipped:
         for item in report.skipped:
             click.echo(f"skipped {item.source}: {item.reason}", err=True)
+        if report.skipped_count > len(report.skipped):
+            click.echo(f"… and {report.skipped_count - len(report.skipped)} more", err=True)
     click.echo(f"{report.summary()} in {time.monotonic() - start:.1f}s → {target}")
 
 

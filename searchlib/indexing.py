@@ -180,7 +180,7 @@ def add(
                 # This may run in the pool's feeder thread: count here, report from
                 # the main thread only.
                 if isinstance(entry, Skipped):
-                    report.skipped.append(entry)
+                    report.skip(entry)
                     done += 1
                 elif known.get(entry.doc_id) == entry.checksum:
                     report.unchanged += 1
@@ -191,7 +191,7 @@ def add(
         for item, result in _clean_stream(todo(), workers):
             done += 1
             if isinstance(result, Skipped):
-                report.skipped.append(result)
+                report.skip(result)
             else:
                 if item.doc_id in in_batch:
                     # The same id twice in one batch: commit first so the update sees it.

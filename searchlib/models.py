@@ -105,7 +105,27 @@ class IndexReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    #: The first `MAX_SKIP_NOTES` skipped inputs with their reasons (all are counted).
     skipped: list[Skipped] = field(default_factory=list)
+    #: Every skipped input, counted by reason ("too large", "malformed JSON line 3", ...).
+    skip_counts: dict[str, int] = field(default_factory=dict)
+
+    #: Notes kept in `skipped`: a file of a million bad lines must not fill memory.
+    MAX_SKIP_NOTES = 10_000
+
+    def skip(self, note: Skipped) -> None:
+        """Count a skipped input, and keep its note while there is room."""
+        key = note.reason.split(":", 1)[0]
+        if key.startswith("malformed JSON line"):
+            key = "malformed JSON line"
+        self.skip_counts[key] = self.skip_counts.get(key, 0) + 1
+        if len(self.skipped) < self.MAX_SKIP_NOTES:
+            self.skipped.append(note)
+
+    @property
+    def skipped_count(self) -> int:
+        """How many inputs were skipped (may exceed the notes kept)."""
+        return sum(self.skip_counts.values()) or len(self.skipped)
 
     @property
     def total(self) -> int:
@@ -116,15 +136,16 @@ class IndexReport:
         """One line: the counts, then the skip reasons grouped."""
         line = (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.skipped)} skipped"
+            f"{self.skipped_count} skipped"
         )
         if self.removed:
             line += f", {self.removed} removed"
-        if self.skipped:
-            reasons: dict[str, int] = {}
+        reasons = dict(self.skip_counts)
+        if not reasons:  # notes added directly to `skipped`
             for item in self.skipped:
                 key = item.reason.split(":", 1)[0]
                 reasons[key] = reasons.get(key, 0) + 1
+        if reasons:
             line += " (" + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())) + ")"
         return line
 

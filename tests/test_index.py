@@ -485,3 +485,24 @@ def test_readers_never_raise_on_any_bytes(data: bytes, suffix: str) -> None:
             assert isinstance(entry, (RawItem, Skipped))
             if isinstance(entry, Skipped):
                 assert entry.reason
+
+
+def test_million_line_jsonl_streams_and_bad_lines_are_counted_not_kept(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    from searchlib.models import IndexReport
+    from searchlib.sources import RawItem, read_sources
+
+    big = tmp_path / "million.jsonl"
+    with big.open("w", encoding="utf-8") as handle:
+        for i in range(1_000_000):
+            handle.write(f'{{"id": "r{i}", "body": "tern {i}"}}\n')
+    assert sum(isinstance(e, RawItem) for e in read_sources([big])) == 1_000_000
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n" * 200_000 + json.dumps({"id": "ok", "body": "tern"}) + "\n")
+    with Index.create(index_dir) as ix:
+        report = ix.add(bad, workers=1)
+    assert report.added == 1
+    assert report.skipped_count == 200_000
+    assert len(report.skipped) == IndexReport.MAX_SKIP_NOTES  # notes are capped, counts not
+    assert report.summary().endswith("(200000 malformed JSON line)")
