@@ -506,3 +506,16 @@ def test_million_line_jsonl_streams_and_bad_lines_are_counted_not_kept(
     assert report.skipped_count == 200_000
     assert len(report.skipped) == IndexReport.MAX_SKIP_NOTES  # notes are capped, counts not
     assert report.summary().endswith("(200000 malformed JSON line)")
+
+
+def test_fifty_megabyte_page_is_skipped_by_the_default_cap(index_dir: Path, tmp_path: Path) -> None:
+    page = tmp_path / "huge.html"
+    with page.open("w", encoding="utf-8") as handle:
+        handle.write("<html><body>")
+        for _ in range(50):
+            handle.write("<p>" + "cormorant " * 100_000 + "</p>")
+    assert page.stat().st_size > 50_000_000
+    with Index.create(index_dir) as ix:
+        report = ix.add([page, write_jsonl(tmp_path / "ok.jsonl", [{"id": "ok", "body": "tern"}])])
+    assert report.added == 1
+    assert [s.reason.split(":")[0] for s in report.skipped] == ["too large"]
