@@ -185,8 +185,8 @@ def test_index_reports_skips(tmp_path: Path) -> None:
     )
     code, out, err = run("index", str(folder), "--show-skipped")
     assert code == EXIT_OK
-    assert "1 added" in out and "1 skipped" in out and "malformed JSON line 2" in out
-    assert "a.jsonl:2" in err
+    assert "1 added" in out and "1 skipped (1 malformed JSON line)" in out
+    assert "a.jsonl:2: malformed JSON line 2" in err  # the line itself with --show-skipped
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
