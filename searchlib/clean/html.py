@@ -317,7 +317,10 @@ def _densest(pruned: _Pruned, fallback: Tag) -> Tag:
 
     Articles built from many small components (a div per paragraph) defeat per-block
     scoring; counting all prose beneath an element, minus what else it holds, finds the
-    component's common ancestor without taking in the sidebars.
+    component's common ancestor without taking in the sidebars. The <body> itself is
+    never chosen here: teasers and excerpts elsewhere on a page could tip it over the
+    article, and an article written straight into the body is still gathered by the
+    sibling merge that follows.
     """
     mass = _paragraph_mass(pruned)
     if not mass:
@@ -326,7 +329,7 @@ def _densest(pruned: _Pruned, fallback: Tag) -> Tag:
     best, best_value = fallback, float("-inf")
     for tag in pruned.kept:
         prose = mass.get(id(tag), 0)
-        if not prose:
+        if not prose or tag is tree.body:
             continue
         other = max(tree.stat(tag).text - prose, 0)
         value = prose - NON_PROSE_COST * other
