@@ -37,6 +37,21 @@ def _start_writer(index: Path, corpus: Path, batch: int) -> subprocess.Popen[str
     )
 
 
+def _kill_when_paused(script: str, *args: str) -> None:
+    """Run `script` in a subprocess, wait for it to say "paused", and kill it there."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "paused"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+
+
 def _corpus(tmp_path: Path, count: int) -> Path:
     records = [
         {"id": f"r{i}", "title": f"Record {i}", "body": f"kingfisher sighting number {i} " * 20}
@@ -208,17 +223,7 @@ with Index.open_or_create(sys.argv[1]) as ix:  # creating writes a first, empty 
 def test_sigkill_inside_a_commit_keeps_the_commit_before(tmp_path: Path, moment: str) -> None:
     corpus = _corpus(tmp_path, 1000)
     index = tmp_path / "ix"
-    writer = subprocess.Popen(
-        [sys.executable, "-c", PAUSING_WRITER, str(index), str(corpus), moment],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert writer.stdout is not None
-    assert writer.stdout.readline().strip() == "paused"
-    os.kill(writer.pid, signal.SIGKILL)
-    writer.wait()
-    writer.stdout.close()
+    _kill_when_paused(PAUSING_WRITER, str(index), str(corpus), moment)
     with Index.open(index) as ix:
         assert len(ix) == 200  # the two commits before; nothing of the third
         assert ix.check() == []
@@ -252,17 +257,7 @@ def test_sigkill_during_a_merge_keeps_the_index(tmp_path: Path) -> None:
         ix.add(_corpus(tmp_path, 300), batch_size=100)
         before = ix.stats().segments
     assert before >= 3
-    merger = subprocess.Popen(
-        [sys.executable, "-c", MERGING_WRITER, str(index)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert merger.stdout is not None
-    assert merger.stdout.readline().strip() == "paused"
-    os.kill(merger.pid, signal.SIGKILL)
-    merger.wait()
-    merger.stdout.close()
+    _kill_when_paused(MERGING_WRITER, str(index))
     with Index.open(index) as ix:
         assert len(ix) == 300 and ix.check() == []
         assert ix.stats().segments == before  # the merge never happened

@@ -94,17 +94,19 @@ def _parse_loose(text: str) -> datetime | None:
     return _plausible(_to_naive_utc(value))
 
 
-def date_from_url(url: str | None) -> datetime | None:
-    """Read a /YYYY/MM/DD/ date from a URL path, as many news sites write it."""
-    if not url:
-        return None
-    match = _URL_DATE_RE.search(url)
+def _ymd(match: re.Match[str] | None) -> datetime | None:
+    """The plausible date a y/m/d match names, if any."""
     if not match:
         return None
     try:
         return _plausible(datetime(int(match["y"]), int(match["m"]), int(match["d"])))
     except ValueError:
         return None
+
+
+def date_from_url(url: str | None) -> datetime | None:
+    """Read a /YYYY/MM/DD/ date from a URL path, as many news sites write it."""
+    return _ymd(_URL_DATE_RE.search(url)) if url else None
 
 
 _URL_DMY_RE = re.compile(
@@ -115,15 +117,7 @@ _URL_DMY_RE = re.compile(
 def date_from_url_dmy(url: str | None) -> datetime | None:
     """Read a day-first date from a URL path ("/29-10-2021", "/08112021-title"): a weaker
     sign than /YYYY/MM/DD/, since such digits are sometimes an id."""
-    if not url:
-        return None
-    match = _URL_DMY_RE.search(url.split("?")[0])
-    if not match:
-        return None
-    try:
-        return _plausible(datetime(int(match["y"]), int(match["m"]), int(match["d"])))
-    except ValueError:
-        return None
+    return _ymd(_URL_DMY_RE.search(url.split("?")[0])) if url else None
 
 
 #: Month names in the languages of most news archives, Cyrillic ones by their stem (first
