@@ -200,22 +200,24 @@ def _records(path: Path, data: bytes, rel: str) -> Iterator[RawItem | Skipped]:
                 yield record_item(record, f"{origin}#{number}", f"{rel}#{number}")
             return
     for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            yield Skipped(
-                f"{path_text(path)}:{number}",
-                f"malformed JSON line {number}: {exc.args[0].split(':')[0]}",
-            )
-            continue
-        if not isinstance(record, dict):
-            yield Skipped(
-                f"{path_text(path)}:{number}", f"malformed JSON line {number}: not an object"
-            )
-            continue
-        yield record_item(record, f"{origin}#{number}", f"{rel}#{number}", line.encode("utf-8"))
+        if line.strip():
+            yield _line_item(path, number, line, origin, rel, line.encode("utf-8"))
+
+
+def _line_item(
+    path: Path, number: int, line: str, origin: str, rel: str, raw: bytes
+) -> RawItem | Skipped:
+    """The record on line `number` of a JSON-lines file, or why it cannot be read."""
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        reason = exc.args[0].split(":")[0]
+        return Skipped(f"{path_text(path)}:{number}", f"malformed JSON line {number}: {reason}")
+    if not isinstance(record, dict):
+        return Skipped(
+            f"{path_text(path)}:{number}", f"malformed JSON line {number}: not an object"
+        )
+    return record_item(record, f"{origin}#{number}", f"{rel}#{number}", raw)
 
 
 def _is_json_document(path: Path, gz: bool) -> bool:
@@ -264,21 +266,7 @@ def _stream_lines(path: Path, gz: bool, rel: str, max_bytes: int) -> Iterator[Ra
                     continue
                 seen_any = True
                 line = _decode_line(raw).strip().lstrip("\ufeff")
-                try:
-                    record = json.loads(line)
-                except ValueError as exc:
-                    yield Skipped(
-                        f"{path_text(path)}:{number}",
-                        f"malformed JSON line {number}: {exc.args[0].split(':')[0]}",
-                    )
-                    continue
-                if not isinstance(record, dict):
-                    yield Skipped(
-                        f"{path_text(path)}:{number}",
-                        f"malformed JSON line {number}: not an object",
-                    )
-                    continue
-                yield record_item(record, f"{origin}#{number}", f"{rel}#{number}", raw.strip())
+                yield _line_item(path, number, line, origin, rel, raw.strip())
     except PermissionError:
         yield Skipped(path_text(path), "unreadable: permission denied")
         return
