@@ -19,10 +19,9 @@ from whoosh.util.times import long_to_datetime
 from searchlib import store
 from searchlib.columns import column_lookup
 from searchlib.errors import DocumentNotFoundError, IndexDamagedError
-from searchlib.models import Article, IndexReport, Stats
+from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
 from searchlib.searching import Results, SortOrder, run, split_lines, weighting
 from searchlib.searching import similar as similar_stories
-from searchlib.sources import DEFAULT_MAX_BYTES, check_paths
 
 if TYPE_CHECKING:
     from searchlib.indexing import ProgressCallback
@@ -161,9 +160,11 @@ class Index:
             IndexLockedError: another writer held the index beyond `lock_timeout`.
             IndexWriteError: the disk refused a write; the last commit is intact.
         """
-        # Imported here: searching never needs the indexing machinery (multiprocessing).
+        # Imported here: searching never needs the indexing machinery (multiprocessing,
+        # the file readers).
         from searchlib.indexing import add as _add
         from searchlib.indexing import remove_missing
+        from searchlib.sources import check_paths
 
         items = [sources] if isinstance(sources, str | os.PathLike | Mapping) else list(sources)
         check_paths(items)

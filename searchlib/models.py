@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+#: Inputs larger than this are skipped (a user can raise it); bounds time and memory.
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Article:

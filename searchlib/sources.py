@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from searchlib.errors import SourceNotFoundError
-from searchlib.models import Skipped
+from searchlib.models import DEFAULT_MAX_BYTES, Skipped
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,6 @@ Kind = Literal["html", "text", "record"]
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 RECORD_SUFFIXES = frozenset({".jsonl", ".json", ".ndjson"})
-
-#: Inputs larger than this are skipped (a user can raise it); bounds time and memory.
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
