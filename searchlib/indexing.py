@@ -23,8 +23,8 @@ from typing import Any
 from searchlib import store
 from searchlib.columns import column_lookup
 from searchlib.documents import prepare
-from searchlib.models import IndexReport, Skipped
-from searchlib.sources import DEFAULT_MAX_BYTES, RawItem, path_exists, path_text, read_sources, walk
+from searchlib.models import DEFAULT_MAX_BYTES, IndexReport, Skipped
+from searchlib.sources import RawItem, path_exists, path_text, read_sources, walk
 
 log = logging.getLogger(__name__)
 
