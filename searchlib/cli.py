@@ -90,6 +90,12 @@ def _index_option(func: Any) -> Any:
     )(func)
 
 
+def _hit_output_options(func: Any) -> Any:
+    """--json and --no-color, for the commands that print hits."""
+    func = click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")(func)
+    return click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")(func)
+
+
 def _index_dir(ctx: click.Context, value: Path | None) -> Path:
     if value is not None:
         return value
@@ -306,8 +312,7 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
 )
 @click.option("--facets", is_flag=True, help="Also count matches by source, month and tag.")
 @click.option("--explain", is_flag=True, help="Show each hit's score per field and word.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
-@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
+@_hit_output_options
 @click.pass_context
 def search(
     ctx: click.Context,
@@ -358,8 +363,7 @@ def search(
 @_index_option
 @click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--no-collapse", is_flag=True, help="Show near-identical copies separately.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
-@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
+@_hit_output_options
 @click.pass_context
 def similar(
     ctx: click.Context,
