@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -42,5 +43,23 @@ def _lookup(reader: Any, field: str, translate: bool) -> Callable[[int], Any]:
         index = bisect_right(offsets, docnum) - 1
         column = columns[index]
         return None if column is None else column[docnum - offsets[index]]
+
+    return get
+
+
+#: A date column's raw value for a document without a date (the column's all-ones default).
+NO_DATE = 2**63
+
+
+def date_lookup(reader: Any) -> Callable[[int], datetime | None]:
+    """A function from a top-level document number to its publication date (None when
+    the document has none). The column is read raw: its default is not a date."""
+    from whoosh.util.times import long_to_datetime
+
+    raw = column_lookup(reader, "date", translate=False)
+
+    def get(docnum: int) -> datetime | None:
+        value = raw(docnum)
+        return long_to_datetime(value) if isinstance(value, int) and value < NO_DATE else None
 
     return get

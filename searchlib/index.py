@@ -17,7 +17,7 @@ from whoosh import index as windex
 from whoosh.util.times import long_to_datetime
 
 from searchlib import store
-from searchlib.columns import column_lookup
+from searchlib.columns import NO_DATE, column_lookup
 from searchlib.errors import DocumentNotFoundError, IndexDamagedError
 from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
 from searchlib.searching import Results, SortOrder, run, split_lines, weighting
@@ -26,7 +26,6 @@ from searchlib.searching import similar as similar_stories
 if TYPE_CHECKING:
     from searchlib.indexing import ProgressCallback
 
-_NO_DATE = 2**63
 
 Source = str | os.PathLike[str] | Mapping[str, Any]
 
@@ -380,7 +379,7 @@ class Index:
                 if key:
                     sources[key] = sources.get(key, 0) + 1
                 value = dates(docnum)
-                if isinstance(value, int) and value < _NO_DATE:
+                if isinstance(value, int) and value < NO_DATE:
                     lowest = value if lowest is None or value < lowest else lowest
                     highest = value if highest is None or value > highest else highest
             first = long_to_datetime(lowest) if lowest is not None else None

@@ -11,10 +11,10 @@ from typing import Any, Literal, overload
 from whoosh import query as wq
 from whoosh import scoring
 
-from searchlib.columns import column_lookup
+from searchlib.columns import column_lookup, date_lookup
 from searchlib.errors import QueryError
 from searchlib.models import Hit
-from searchlib.query import ParsedQuery, parse
+from searchlib.query import ParsedQuery, analyze, parse
 from searchlib.snippets import make_snippet
 
 SortOrder = Literal["relevance", "date", "oldest"]
@@ -54,8 +54,8 @@ class Results(Sequence[Hit]):
     offset: int
     query: str
     facets: dict[str, tuple[tuple[str, int], ...]] | None = None
-    suggestion: str | None = None
-    total_is_estimate: bool = False  # `total` is an upper bound, not an exact count  # a corrected query, when words were unknown and hits few
+    suggestion: str | None = None  # a corrected query, when words were unknown and hits few
+    total_is_estimate: bool = False  # `total` is an upper bound, not an exact count
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...
@@ -132,8 +132,6 @@ def date_filter(since: datetime | None, until: datetime | None) -> Any | None:
 
 def _name_filter(field: str, value: str) -> Any:
     """Documents whose `field` (authors, source, tags) holds all the words of `value`."""
-    from searchlib.query import analyze
-
     words = analyze(value, "name")
     if not words:
         raise QueryError(f"nothing to filter on in {value!r}: give a name or a word")
@@ -197,12 +195,10 @@ def facet_counts(
     searcher: Any, query: Any, flt: Any | None
 ) -> dict[str, tuple[tuple[str, int], ...]]:
     """Counts by source, year-month and tag over every document the query matches."""
-    from whoosh.util.times import long_to_datetime
-
     results = searcher.search(query, limit=None, filter=flt, scored=False)
     reader = searcher.reader()
     sources = column_lookup(reader, "source_key")
-    dates = column_lookup(reader, "date", translate=False)
+    dates = date_lookup(reader)
     by_source: dict[str, int] = {}
     by_month: dict[str, int] = {}
     by_tag: dict[str, int] = {}
@@ -210,9 +206,9 @@ def facet_counts(
         source = sources(docnum)
         if source:
             by_source[source] = by_source.get(source, 0) + 1
-        raw = dates(docnum)
-        if isinstance(raw, int) and raw < 2**63:
-            month = long_to_datetime(raw).strftime("%Y-%m")
+        date = dates(docnum)
+        if date is not None:
+            month = date.strftime("%Y-%m")
             by_month[month] = by_month.get(month, 0) + 1
         stored = searcher.stored_fields(docnum).get("tags", "")
         for name in split_lines(stored):
@@ -289,15 +285,8 @@ def run(
     reader = searcher.reader()
     ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
     if half_life_days is not None and sort == "relevance":
-        from whoosh.util.times import long_to_datetime
-
-        dates = column_lookup(reader, "date", translate=False)
+        day = date_lookup(reader)
         now = datetime.now()
-
-        def day(docnum: int) -> datetime | None:
-            raw = dates(docnum)
-            return long_to_datetime(raw) if isinstance(raw, int) and raw < 2**63 else None
-
         ranked = [(d, _recency(sc, day(d), now, half_life_days)) for d, sc in ranked]
         ranked.sort(key=lambda item: (-item[1], item[0]))
     if collapse:
@@ -351,8 +340,6 @@ def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) 
     if docnum is None:
         return None
     fields = searcher.stored_fields(docnum)
-    from searchlib.query import analyze
-
     # The content field holds analysed terms, so key terms are taken from analysed text.
     text = " ".join(analyze(f"{fields.get('title', '')}\n\n{fields.get('body', '')}"))
     found = searcher.more_like(docnum, "content", text=text, top=limit + 20, numterms=12)
