@@ -18,7 +18,8 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from searchlib.clean import rules
-from searchlib.clean.metadata import read_meta, squash, strip_site_name
+from searchlib.clean.dates import find_date, find_labelled_date, parse_date
+from searchlib.clean.metadata import clean_author, read_meta, squash, strip_site_name
 from searchlib.clean.tree import _SKIP, PageTree, walk
 from searchlib.models import Article
 
@@ -473,9 +474,6 @@ class _Header:
 
 def _take_header(kept: list[str]) -> tuple[list[str], _Header]:
     """Move a leading byline and date line out of the body."""
-    from searchlib.clean.dates import parse_date
-    from searchlib.clean.metadata import clean_author
-
     header = _Header([], None)
     out = list(kept)
     for text in kept[:4]:
@@ -568,8 +566,6 @@ def _choose_title(meta_title: str, title_tag: str, h1s: list[str], site: str | N
 
 def _visible_date(tree: PageTree, pruned: _Pruned) -> datetime | None:
     """A date written near the headline (bylines without markup), else early in the page."""
-    from searchlib.clean.dates import find_date, find_labelled_date
-
     start = tree.h1s[0] if tree.h1s else tree.body
     texts: list[str] = []
     size = 0

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from bs4 import Tag
 
 from searchlib.clean import rules
-from searchlib.clean.dates import date_from_url, date_from_url_dmy, parse_date
+from searchlib.clean.dates import date_from_url, date_from_url_dmy, find_date, parse_date
 from searchlib.clean.tree import PageTree
 
 _ARTICLE_TYPES = frozenset(
@@ -238,8 +238,6 @@ def _hinted_date(tree: PageTree) -> datetime | None:
 
     The one nearest the headline comes first: dates far from it belong to teasers and lists.
     """
-    from searchlib.clean.dates import find_date
-
     h1 = tree.h1_place if tree.h1_place is not None else 0
     hints = [t for _, t in sorted(tree.date_hints, key=lambda pair: abs(pair[0] - h1))]
     tried = 0
