@@ -426,6 +426,7 @@ def _lead(pruned: _Pruned, container: list[Tag], blocks: list[_Block]) -> list[_
     headline = squash(h1.get_text(" "))
     first = blocks[0].text
     lead: list[_Block] = []
+    size = 0
     started = False
     for block in _blocks(article, pruned):
         if not started:
@@ -437,9 +438,10 @@ def _lead(pruned: _Pruned, container: list[Tag], blocks: list[_Block]) -> list[_
             len(block.text) >= 60
             and block.link_density < 0.2
             and _keep_block(block)
-            and sum(len(b.text) for b in lead) < 1000
+            and size < 1000
         ):
             lead.append(block)
+            size += len(block.text)
     return []  # the container does not follow the headline
 
 
