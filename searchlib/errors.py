@@ -44,6 +44,11 @@ class IndexDamagedError(SearchlibError):
         self.detail = detail
         super().__init__(f"index damaged at {path}: {detail}; run `searchlib index --rebuild`")
 
+    @classmethod
+    def from_exception(cls, path: object, exc: BaseException) -> IndexDamagedError:
+        """The error for what reading the index at `path` raised."""
+        return cls(str(path), f"{type(exc).__name__}: {exc}")
+
 
 class IndexLockedError(SearchlibError):
     """Another writer held the index for longer than the allowed wait."""
@@ -66,6 +71,11 @@ class IndexWriteError(SearchlibError):
         super().__init__(
             f"cannot write the index at {path}: {detail}; the last committed index is unchanged"
         )
+
+    @classmethod
+    def from_os(cls, path: object, exc: OSError) -> IndexWriteError:
+        """The error for an OSError the disk raised while writing the index at `path`."""
+        return cls(str(path), exc.strerror or str(exc))
 
 
 class SourceNotFoundError(SearchlibError):

@@ -51,7 +51,7 @@ def _guarded(method: _F) -> _F:
         try:
             return method(self, *args, **kwargs)
         except _DAMAGE as exc:
-            raise IndexDamagedError(str(self.path), f"{type(exc).__name__}: {exc}") from exc
+            raise IndexDamagedError.from_exception(self.path, exc) from exc
 
     return cast(_F, wrapper)
 
@@ -216,7 +216,7 @@ class Index:
                 self._searcher.close()
                 self._searcher = self._ix.searcher(weighting=weighting())
         except (OSError, EOFError, ValueError, KeyError) as exc:
-            raise IndexDamagedError(str(self.path), f"{type(exc).__name__}: {exc}") from exc
+            raise IndexDamagedError.from_exception(self.path, exc) from exc
         return self._searcher
 
     @_guarded
@@ -309,7 +309,7 @@ class Index:
             try:
                 yield from lines
             except _DAMAGE as exc:
-                raise IndexDamagedError(str(self.path), f"{type(exc).__name__}: {exc}") from exc
+                raise IndexDamagedError.from_exception(self.path, exc) from exc
 
         return guarded()
 

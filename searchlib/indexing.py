@@ -23,6 +23,7 @@ from typing import Any
 from searchlib import store
 from searchlib.columns import column_lookup
 from searchlib.documents import prepare
+from searchlib.errors import IndexDamagedError, IndexWriteError
 from searchlib.models import DEFAULT_MAX_BYTES, IndexReport, Skipped
 from searchlib.sources import RawItem, path_exists, path_text, read_sources, walk
 
@@ -48,8 +49,6 @@ ProgressCallback = Callable[[Progress], None]
 
 def existing_checksums(ix: Any) -> dict[str, str]:
     """Map each live document id to its content checksum, read from column storage."""
-    from searchlib.errors import IndexDamagedError
-
     out: dict[str, str] = {}
     try:
         with ix.reader() as reader:
@@ -61,8 +60,7 @@ def existing_checksums(ix: Any) -> dict[str, str]:
                 out[ids(docnum)] = sums(docnum)
     except (OSError, EOFError, ValueError, KeyError) as exc:
         # Opening the segments is a read: failing here means damaged files, not a full disk.
-        folder = str(getattr(ix.storage, "folder", "?"))
-        raise IndexDamagedError(folder, f"{type(exc).__name__}: {exc}") from exc
+        raise IndexDamagedError.from_exception(getattr(ix.storage, "folder", "?"), exc) from exc
     return out
 
 
@@ -220,9 +218,7 @@ def add(
         if writer is not None:
             _cancel(writer)
         if exc.errno in _WRITE_ERRORS:
-            from searchlib.errors import IndexWriteError
-
-            raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+            raise IndexWriteError.from_os(path, exc) from exc
         raise
     except BaseException:
         if writer is not None:
@@ -261,19 +257,13 @@ def _finish(writer: Any, clear: bool) -> None:
             writer.commit()
     except OSError as exc:
         _cancel(writer)
-        raise _write_error(writer, exc) from exc
+        raise IndexWriteError.from_os(getattr(writer.storage, "folder", "?"), exc) from exc
     store.fsync_dir(writer.storage)
 
 
 def _commit(writer: Any, ix: Any, path: Path, lock_timeout: float, clear: bool) -> Any:
     _finish(writer, clear)
     return store.acquire_writer(ix, path, lock_timeout, None, limitmb=128)
-
-
-def _write_error(writer: Any, exc: OSError) -> Exception:
-    from searchlib.errors import IndexWriteError
-
-    return IndexWriteError(str(getattr(writer.storage, "folder", "?")), exc.strerror or str(exc))
 
 
 def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: float) -> int:

@@ -55,7 +55,7 @@ def create(path: Path, overwrite: bool = False) -> Any:
         tmp.write_text(json.dumps(meta), encoding="utf-8")
         tmp.replace(path / META_FILE)
     except OSError as exc:
-        raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+        raise IndexWriteError.from_os(path, exc) from exc
     return ix
 
 
@@ -102,10 +102,8 @@ def open_index(path: Path) -> Any:
         return DurableStorage(str(path)).open_index(indexname=INDEX_NAME)
     except windex.EmptyIndexError as exc:
         raise IndexNotFoundError(str(path)) from exc
-    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, ImportError) as exc:
-        raise IndexDamagedError(str(path), f"{type(exc).__name__}: {exc}") from exc
-    except Exception as exc:  # unpickling a corrupt TOC can raise nearly anything
-        raise IndexDamagedError(str(path), f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # unpickling a corrupt table of contents can raise nearly anything
+        raise IndexDamagedError.from_exception(path, exc) from exc
 
 
 def acquire_writer(
@@ -136,13 +134,13 @@ def acquire_writer(
         try:
             held = lock.acquire(False)
         except OSError as exc:
-            raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+            raise IndexWriteError.from_os(path, exc) from exc
         if held:
             try:
                 writer = ix.writer(_lk=False, **options)
             except OSError as exc:
                 lock.release()
-                raise IndexWriteError(str(path), exc.strerror or str(exc)) from exc
+                raise IndexWriteError.from_os(path, exc) from exc
             except BaseException:
                 lock.release()
                 raise
