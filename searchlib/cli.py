@@ -14,12 +14,15 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from searchlib import __version__
 from searchlib.errors import DocumentNotFoundError, SearchlibError
+
+if TYPE_CHECKING:
+    from searchlib.searching import Results
 
 EXIT_OK, EXIT_NO_HITS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_INDEX = "index"
@@ -383,7 +386,9 @@ def similar(
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
 
 
-def _print_results(results: Any, query: str, offset: int, as_json: bool, no_color: bool) -> None:
+def _print_results(
+    results: Results, query: str, offset: int, as_json: bool, no_color: bool
+) -> None:
     if as_json:
         for hit in results:
             click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
@@ -392,7 +397,7 @@ def _print_results(results: Any, query: str, offset: int, as_json: bool, no_colo
             click.echo(
                 json.dumps({"facet": name, "counts": dict(counts)}, ensure_ascii=False), err=True
             )
-        if getattr(results, "suggestion", None):
+        if results.suggestion:
             click.echo(
                 json.dumps({"did_you_mean": results.suggestion}, ensure_ascii=False), err=True
             )
@@ -400,7 +405,7 @@ def _print_results(results: Any, query: str, offset: int, as_json: bool, no_colo
     color = _use_color(no_color)
     if not results:
         click.echo(f"no results for {query!r}", err=True)
-    if getattr(results, "suggestion", None):
+    if results.suggestion:
         click.echo(f"did you mean: searchlib search {shlex.quote(results.suggestion)}", err=True)
     for rank, hit in enumerate(results, offset + 1):
         title = hit.title or "(untitled)"
@@ -423,7 +428,7 @@ def _print_results(results: Any, query: str, offset: int, as_json: bool, no_colo
             click.echo(f"   why: {parts}")
         click.echo()
     if results and results.total > offset + len(results):
-        about = "about " if getattr(results, "total_is_estimate", False) else ""
+        about = "about " if results.total_is_estimate else ""
         click.echo(
             f"{about}{results.total} matches; next page: --offset {offset + len(results)}", err=True
         )
