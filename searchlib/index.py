@@ -199,7 +199,7 @@ class Index:
             try:
                 writer.commit(optimize=True)
             except BaseException:
-                writer.cancel()
+                store.cancel(writer)
                 raise
             store.fsync_dir(self._ix.storage)
         return before

@@ -8,7 +8,6 @@ commit whole; re-running the same command picks up what is missing.
 from __future__ import annotations
 
 import collections
-import contextlib
 import errno
 import logging
 import multiprocessing
@@ -216,13 +215,13 @@ def add(
             progress(Progress(done, files_total, files_total, report, ""))
     except OSError as exc:
         if writer is not None:
-            _cancel(writer)
+            store.cancel(writer)
         if exc.errno in _WRITE_ERRORS:
             raise IndexWriteError.from_os(path, exc) from exc
         raise
     except BaseException:
         if writer is not None:
-            _cancel(writer)
+            store.cancel(writer)
         raise
     return report
 
@@ -231,19 +230,6 @@ def add(
 _WRITE_ERRORS = frozenset(
     {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO, errno.EACCES, errno.EPERM, errno.EFBIG}
 )
-
-
-def _cancel(writer: Any) -> None:
-    """Drop the open batch; the last commit stays as it was."""
-    try:
-        writer.cancel()
-    except Exception:  # already cancelled, or its files failed as well
-        # A cancel that failed half-way has not released the lock: release it, or this
-        # process would block every later writer until it exits.
-        lock = getattr(writer, "writelock", None)
-        if lock is not None:
-            with contextlib.suppress(Exception):  # released already
-                lock.release()
 
 
 def _finish(writer: Any, clear: bool) -> None:
@@ -256,7 +242,7 @@ def _finish(writer: Any, clear: bool) -> None:
         else:
             writer.commit()
     except OSError as exc:
-        _cancel(writer)
+        store.cancel(writer)
         raise IndexWriteError.from_os(getattr(writer.storage, "folder", "?"), exc) from exc
     store.fsync_dir(writer.storage)
 
@@ -286,6 +272,6 @@ def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: flo
             writer.delete_by_term("id", doc_id)
         writer.commit()
     except BaseException:
-        writer.cancel()
+        store.cancel(writer)
         raise
     return len(gone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -154,6 +155,19 @@ def acquire_writer(
         if time.monotonic() >= deadline:
             raise IndexLockedError(str(path), timeout)
         time.sleep(0.1)
+
+
+def cancel(writer: Any) -> None:
+    """Drop the open batch; the last commit stays as it was."""
+    try:
+        writer.cancel()
+    except Exception:  # already cancelled, or its files failed as well
+        # A cancel that failed half-way has not released the lock: release it, or this
+        # process would block every later writer until it exits.
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            with contextlib.suppress(Exception):  # released already
+                lock.release()
 
 
 def size_on_disk(path: Path) -> int:
