@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from searchlib.query import analyze
-from searchlib.schema import text_analyzer
+from searchlib.snippets import matches
 
 _PLAIN_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
 _OPERATORS = frozenset({"OR", "AND", "NOT"})
@@ -21,10 +21,11 @@ def _surface(searcher: Any, stem: str) -> str:
         return stem
     fields = found[0].fields()
     text = f"{fields.get('title', '')}\n{fields.get('body', '')}"[:50_000]
-    for token in text_analyzer()(text, chars=True, mode="index"):
-        if token.text == stem:
-            return text[token.startchar : token.endchar].lower()
-    return stem
+    found_at = matches(text, frozenset({stem}))
+    if not found_at:
+        return stem
+    start, end, _ = found_at[0]
+    return text[start:end].lower()
 
 
 def suggest(searcher: Any, raw: str) -> str | None:
