@@ -1,9 +1,9 @@
 """Pseudo-relevance feedback (RM3): expand a query with the words of its top documents.
 
-The feedback model follows RM3 as Anserini implements it: each of the top `docs`
+The feedback model follows RM3 as Anserini implements it: each of the top `FEEDBACK_DOCS`
 documents contributes its term distribution weighted by its retrieval score; the
-`terms` heaviest words form the feedback model, which is mixed with the original
-query (weight `original_weight`) and searched again.
+`FEEDBACK_TERMS` heaviest words form the feedback model, which is mixed with the original
+query (weight `ORIGINAL_WEIGHT`) and searched again.
 """
 
 from __future__ import annotations
