@@ -437,3 +437,39 @@ def test_day_first_url_dates() -> None:
     )
     assert date_from_url_dmy("https://example.org/item/12345678") is None
     assert date_from_url_dmy("https://example.org/a?id=29-10-2021") is None
+
+
+def test_a_section_headed_like_comments_is_dropped_whatever_its_name() -> None:
+    # An old table layout: the readers' posts outweigh a short story.
+    posts = "".join(
+        f"<span class='q_name'>Reader post {n}: I think the board got this badly wrong, and "
+        "the town will pay for it for years to come, mark my words.</span>"
+        f"<span class='q'>user{n}</span><br><br>"
+        for n in range(8)
+    )
+    page = (
+        "<body><table><tr><td><h1>Wind farm approved</h1>"
+        f"<font size='2'>{_STORY}</font></td></tr><tr><td>"
+        "<table class='pollpane'><tr><td class='poll_question'><a name='yoursay'></a>"
+        f"What you think... </td></tr><tr><td><div class='scroller'>{posts}</div></td></tr>"
+        "</table></td></tr></table></body>"
+    )
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert "Reader post" not in body
+
+
+def test_furniture_marked_not_for_print_is_dropped() -> None:
+    teaser = (
+        "It is the singer's birthday this week, which reminds me that it is January, and "
+        "that it is the anniversary of an old record I still play on the long drive home."
+    )
+    page = (
+        "<body><table><tr><td><div id='middle'><h1>Wind farm approved</h1>"
+        f"<p>{_STORY}</p><p>{_STORY}</p></div></td>"
+        f"<td><div class='noprint'><div id='blog'><p>{teaser}</p><p>{teaser}</p></div></div></td>"
+        "</tr></table></body>"
+    )
+    body = clean_html(page).body
+    assert body.count("construction starts in the spring") == 2
+    assert "birthday" not in body

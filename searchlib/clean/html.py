@@ -99,6 +99,23 @@ def _is_hidden(tag: Tag) -> bool:
     return isinstance(style, str) and bool(_HIDDEN_STYLE.search(style))
 
 
+#: Elements that can hold a whole comment section.
+_SECTION_TAGS = frozenset({"div", "section", "table", "tbody", "ul", "ol", "dl", "aside"})
+
+
+def _headed_by_comments(tag: Tag) -> bool:
+    """Whether the first text inside `tag` is a comment-section heading."""
+    for steps, node in enumerate(tag.descendants):
+        if steps > 40:
+            return False
+        if type(node) is NavigableString and not node.isspace():
+            parent = node.parent
+            if parent is not None and parent.name in _SKIP:
+                continue
+            return bool(rules.COMMENT_HEADING_RE.match(node.strip()))
+    return False
+
+
 def _all_tags(tree: PageTree) -> list[Tag]:
     """Every element under the body that is not skipped outright (script, style...)."""
     out: list[Tag] = []
@@ -152,6 +169,8 @@ class _Pruned:
         if name in rules.NAV_TAGS:
             return stat.text <= 0.5 * total
         kind = boilerplate_kind(tag) if tag.attrs and name not in rules.CLASS_EXEMPT_TAGS else None
+        if kind is None and name in _SECTION_TAGS and stat.text > 200 and _headed_by_comments(tag):
+            kind = "comment"
         if kind == "comment":
             return not stat.marker or id(tag) not in self.protected
         if stat.marker or id(tag) in self.protected:

@@ -102,6 +102,8 @@ BOILERPLATE_SUBSTRINGS: tuple[str, ...] = (
     "advert", "adsbygoogle", "ad-container", "ad-slot", "ad-wrapper", "adwrapper",
     "sponsored", "promo", "subscribe", "paywall", "signup", "sign-up", "trending",
     "recirc", "more-stories", "morestories", "you-may-like", "also-read", "jp-relatedposts",
+    # marked to be left out of print: page furniture by the site's own account
+    "noprint", "no-print", "hidden-print", "print-none", "print-hide", "hide-print",
 )  # fmt: skip
 
 #: class/id tokens that mark the article itself; they protect a node from removal.
@@ -222,6 +224,16 @@ TRAILER_START_RE = re.compile(
 COMMENT_ATTR_RE = re.compile(
     r"comment(?!ary)|komment|comentario|commento|commentaire|disqus|wpdiscuz|"
     r"talkback|reader-?(?:comment|response)|user-?(?:comment|response)|discussion-?(?:thread|list)"
+)
+
+#: The heading of a comment section ("Comments (12)", "What you think...", "Have your
+#: say"): a container whose first text is this is the comment section, however named.
+COMMENT_HEADING_RE = re.compile(
+    r"^(?:(?:\d+\s+)?(?:(?:reader|user|readers'?)\s+)?(?:comments?|responses?|replies)|"
+    r"(?:your|reader|readers'?)\s+(?:comments|views|reactions|responses)|"
+    r"what (?:do )?you think|have your say|your say|leave a (?:reply|comment)|"
+    r"join the (?:discussion|conversation|debate))[\s.:!?…()\d]*$",
+    re.IGNORECASE,
 )
 
 #: A comment signature or a comment-section notice: once one appears in the second half of
