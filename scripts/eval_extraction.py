@@ -154,11 +154,14 @@ def _gn1_words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(folded)]
 
 
-def _leaks(body: str, labelled: str) -> bool:
+def _leaks(body: str, labelled: str, article: str) -> bool:
+    """Whether a line of `labelled` text (8+ words) is in the body. A line that is also
+    in the labelled article (a comment quoting the story) is not a leak."""
     folded = norm("".join(c if ord(c) < 128 else "?" for c in body))
+    article = norm(article)
     for line in labelled.split("\n"):
         line = norm(line)
-        if len(line.split()) >= 8 and line in folded:
+        if len(line.split()) >= 8 and line in folded and line not in article:
             return True
     return False
 
@@ -184,13 +187,13 @@ def l3s_eval(
             tally.fn += sum(gold.values()) - overlap
             if case.get("comments"):
                 tally.meta_total["comments"] += 1
-                if _leaks(got.body, case["comments"]):
+                if _leaks(got.body, case["comments"], case["fulltext"]):
                     tally.leaks["comments"] += 1
                     if len(tally.misses) < show:
                         tally.misses.append(f"COMMENTS LEAK {uuid}")
             if case.get("related"):
                 tally.meta_total["related"] += 1
-                if _leaks(got.body, case["related"]):
+                if _leaks(got.body, case["related"], case["fulltext"]):
                     tally.leaks["related"] += 1
             if case.get("headline"):
                 tally.meta_total["title"] += 1
