@@ -6,7 +6,8 @@
     python scripts/eval_ranking.py ../shared/data/retrieval/med --show-queries 5
 
 Supported: CACM (Anserini's topics and qrels), CRAN, CISI, MED, NPL. The documents are
-indexed through the public API as JSON-lines records (title and body), each query is
+indexed through the public API as JSON-lines records (title and body; a CACM body is
+the whole record, as Anserini indexes it, so its figures compare), each query is
 run as plain words (lower-cased, so "AND" in a query is a word, not an operator, and
 without quotes, colons and leading +/-, which are query syntax)
 and MAP, P@10 and nDCG@10 are printed. Near-duplicate collapsing is off: the judgments
@@ -51,11 +52,13 @@ def smart_records(path: Path, fields: str = "TW") -> Iterator[tuple[str, dict[st
 
 def load_cacm(folder: Path) -> tuple[Docs, Queries, Qrels]:
     def docs() -> Docs:
-        for number, parts in smart_records(folder / "cacm.all"):
+        # The whole record, as in the documents Anserini indexes: abstract, date,
+        # authors, entry line and citation lines (the papers it cites and is cited by).
+        for number, parts in smart_records(folder / "cacm.all", "TWBANX"):
             yield {
                 "id": f"CACM-{int(number):04d}",
                 "title": parts.get("T", ""),
-                "body": parts.get("W", ""),
+                "body": "\n".join(parts[k] for k in "WBANX" if k in parts),
             }
 
     topics = (folder / "anserini-topics.cacm.txt").read_text(encoding="latin-1")

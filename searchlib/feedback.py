@@ -41,13 +41,15 @@ def feedback_model(
     model: dict[str, float] = {}
     for fields, score in documents:
         counts = Counter(analyze(f"{fields.get('title', '')}\n{fields.get('body', '')}"[:100_000]))
-        # Each document contributes its own most frequent topical words (common words
-        # and numbers are not topics), as a distribution weighted by its score.
+        # Each document contributes its own most frequent topical words, as a
+        # distribution weighted by its score. Words in many documents are not topics;
+        # rare numbers can be (a flight, a law, a cited paper), so they stay, as in
+        # Anserini.
         vector = Counter(
             {
                 term: count
                 for term, count in counts.items()
-                if 1 < len(term) <= 20 and not term.isdigit() and doc_share(term) <= MAX_DOC_SHARE
+                if 1 < len(term) <= 20 and doc_share(term) <= MAX_DOC_SHARE
             }
         ).most_common(terms)
         norm = sum(count for _, count in vector)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchlib import Index, QueryError
-from searchlib.query import parse
+from searchlib.query import analyze, parse
 
 from .conftest import write_jsonl
 
@@ -104,6 +104,17 @@ def test_accents_and_case_fold(ix: Index) -> None:
 
 def test_stemming(ix: Index) -> None:
     assert "d1" in ids(ix, "approving")
+
+
+def test_stemming_joins_word_forms_and_leaves_numbers() -> None:
+    # Porter's full algorithm: "operating" and "operation" share a stem.
+    assert analyze("operating operations U.S. 3.5 retrieval") == [
+        "oper",
+        "oper",
+        "u.s",
+        "3.5",
+        "retriev",
+    ]
 
 
 def test_phrase_with_stopwords(index_dir: Path, tmp_path: Path) -> None:

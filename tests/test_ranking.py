@@ -151,3 +151,20 @@ def test_expansion_finds_related_documents(tmp_path: Path) -> None:
     assert "related" not in plain
     assert "related" in expanded
     assert set(plain) <= set(expanded)
+
+
+def test_expansion_uses_a_rare_number_the_top_documents_share(tmp_path: Path) -> None:
+    records = [
+        {"id": f"m{i}", "title": "Airliner lost", "body": f"airliner vanished flight 370 day{i}"}
+        for i in range(5)
+    ]
+    records += [
+        {"id": f"f{i}", "title": "Filler", "body": "weather report calm"} for i in range(60)
+    ]
+    records.append({"id": "related", "title": "Debris", "body": "debris of 370 washed ashore"})
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "x.jsonl", records))
+        plain = [h.id for h in ix.search("airliner", limit=20)]
+        expanded = [h.id for h in ix.search("airliner", limit=20, expand=True)]
+    assert "related" not in plain
+    assert "related" in expanded
