@@ -23,16 +23,61 @@ def _analyzer() -> Any:
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
+#: Characters whose accent folding turns a non-word character into a letter (combining
+#: marks): in a text holding one, folded and original words may not line up.
+_UNSTABLE = re.compile(
+    "["
+    + "".join(
+        re.escape(chr(code))
+        for code, folded in accent_map.items()
+        if bool(re.match(r"\w", chr(code))) != bool(re.match(r"\w", folded))
+    )
+    + "]"
+)
+
+
+@lru_cache(maxsize=256)
+def _candidates(prefixes: frozenset[str]) -> re.Pattern[str]:
+    """The words (cut as the index cuts them) that begin with one of `prefixes`."""
+    heads = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    # A word starts where no word character, or word character and dot, comes before.
+    return re.compile(rf"(?<!\w)(?<!\w\.)(?=(?:{heads}))" + TOKEN_PATTERN)
+
+
 def matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
     """(start, end, term) of each word in `text` whose index term is in `terms`.
 
     Running the whole analysis chain over every word of every hit's body cost more than
-    the search itself. Words are cut with the index's own pattern, and only those that
-    begin like a query term (stemming keeps a word's first letters) are analysed.
+    the search itself. Only the words that begin like a query term (stemming keeps a
+    word's first letters) are analysed, and they are found by one regular expression
+    over the lower-cased, accent-folded text.
     """
     if not terms:
         return []
-    prefixes = {term[:2] for term in terms}
+    prefixes = frozenset(term[:2] for term in terms)
+    folded = text.lower()
+    if len(folded) != len(text) or _UNSTABLE.search(text):
+        return _matches_word_by_word(text, terms, prefixes)
+    out = []
+    for match in _candidates(prefixes).finditer(folded.translate(accent_map)):
+        offset = match.start()
+        for start, end, term in _word_terms(text[offset : match.end()]):
+            if term in terms:
+                out.append((offset + start, offset + end, term))
+    return out
+
+
+@lru_cache(maxsize=65_536)
+def _word_terms(word: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, index term) of the terms of one word: words recur from hit to hit."""
+    tokens = _analyzer()(word, chars=True, mode="index")
+    return tuple((token.startchar, token.endchar, token.text) for token in tokens)
+
+
+def _matches_word_by_word(
+    text: str, terms: frozenset[str], prefixes: frozenset[str]
+) -> list[tuple[int, int, str]]:
+    # For texts whose folded form is not aligned with them character for character.
     analyzer = _analyzer()
     out = []
     for match in _TOKEN.finditer(text):
