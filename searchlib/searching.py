@@ -36,9 +36,12 @@ class _BM25(scoring.BM25F):  # type: ignore[misc]
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        df = parent.doc_frequency(fieldname, text)
-        n = parent.doc_count_all()
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return bm25_idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+
+
+def bm25_idf(frequency: int, documents: int) -> float:
+    """BM25's inverse document frequency of a term in `frequency` of `documents`."""
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
 def _term_at_a_time(
@@ -56,9 +59,10 @@ def _term_at_a_time(
         return None
     allowed = set(searcher.docs_for_query(flt)) if flt is not None else None
 
-    def idf(field: str, text: str) -> float:
-        value: float = weighting.idf(searcher, field, text)
-        return value
+    documents = searcher.doc_count_all()
+
+    def idf(frequency: int) -> float:
+        return bm25_idf(frequency, documents)
 
     return top_documents(searcher, leaves, limit, idf, weighting.K1, weighting.B, allowed)
 

@@ -11,7 +11,9 @@ quantised field lengths), so both paths rank alike; any other query goes through
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable
 from itertools import accumulate, repeat
 from operator import itemgetter
 from typing import Any
@@ -54,13 +56,14 @@ def top_documents(
     searcher: Any,
     leaves: list[Leaf],
     limit: int,
-    idf: Callable[[str, str], float],
+    idf: Callable[[int], float],
     k1: float,
     b: float,
     allowed: set[int] | None = None,
 ) -> tuple[list[tuple[int, float]], int]:
     """The best `limit` (docnum, score) pairs, best first (ties: lower docnum first), and
-    how many documents matched. `allowed`, when given, holds the only docnums to keep."""
+    how many documents matched. `idf` maps a term's document frequency to its weight;
+    `allowed`, when given, holds the only docnums to keep."""
     scores: dict[int, float] = {}
     get = scores.get
     segments = searcher.reader().leaf_readers()
@@ -68,17 +71,19 @@ def top_documents(
         avg = searcher.avg_field_length(field) or 1
         # K1 * (1 - B + B * length / average) for every possible length byte.
         norms = [k1 * ((1 - b) + b * length / avg) for length in _LENGTH_OF]
-        scale = boost * idf(field, text) * (k1 + 1)
-        for reader, offset in segments:
-            try:
-                postings = reader.postings(field, text)
-            except TermNotFound:
+        postings = [_postings(reader, field, text) for reader, _ in segments]
+        # The document frequency counts deleted documents' postings, as Whoosh's does.
+        frequency = sum(len(ids) for ids, _ in postings)
+        if not frequency:
+            continue
+        scale = boost * idf(frequency) * (k1 + 1)
+        for (reader, offset), (ids, freqs) in zip(segments, postings, strict=True):
+            if not ids:
                 continue
             lengths = _lengths(reader, field)
-            for ids, weights in _blocks(postings):
-                for docnum, tf in zip(ids, weights, strict=False):
-                    key = offset + docnum
-                    scores[key] = get(key, 0.0) + scale * tf / (tf + norms[lengths[docnum]])
+            for docnum, tf in zip(ids, freqs, strict=True):
+                key = offset + docnum
+                scores[key] = get(key, 0.0) + scale * tf / (tf + norms[lengths[docnum]])
     for reader, offset in segments:
         if reader.has_deletions():
             for docnum in reader.deleted_docs_set:
@@ -96,31 +101,78 @@ def top_documents(
     return best, len(scores)
 
 
-def _blocks(matcher: Any) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
-    """A term's postings in one segment as (docnums, term frequencies), block by block,
-    deleted documents included (the caller drops them)."""
+class _Decoded:
+    """A segment's decoded postings, least recently used first, within a budget."""
+
+    __slots__ = ("entries", "size")
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple[str, str], tuple[array[int], array[float]]] = OrderedDict()
+        self.size = 0
+
+
+#: Postings kept decoded per open segment (8 bytes each, so 3 MB a segment at most):
+#: decoding a block costs more than scoring it, and the words of a news archive's
+#: queries recur. Segments never change, so neither do their postings.
+CACHED_POSTINGS = 400_000
+
+_DECODED: WeakKeyDictionary[Any, _Decoded] = WeakKeyDictionary()
+_NONE: tuple[array[int], array[float]] = (array("I"), array("f"))
+
+
+def _postings(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
+    """A term's postings in one segment as (docnums, term frequencies), deleted
+    documents included (the caller drops them)."""
+    try:
+        cache = _DECODED.setdefault(reader, _Decoded())
+    except TypeError:  # a reader that cannot be weakly referenced is not cached
+        return _decode(reader, field, text)
+    key = (field, text)
+    found = cache.entries.get(key)
+    if found is not None:
+        cache.entries.move_to_end(key)
+        return found
+    found = _decode(reader, field, text)
+    cache.entries[key] = found
+    cache.size += len(found[0]) + 1
+    while cache.size > CACHED_POSTINGS and len(cache.entries) > 1:
+        _, (old, _) = cache.entries.popitem(last=False)
+        cache.size -= len(old) + 1
+    return found
+
+
+def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
+    try:
+        matcher = reader.postings(field, text)
+    except TermNotFound:
+        return _NONE
     if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child  # the deletion filter
-    if isinstance(matcher, W3LeafMatcher):
+        # Unwrap the deletion filter, which has already moved past deleted postings.
+        matcher = matcher.child
+        matcher.reset()
+    ids: array[int] = array("I")
+    freqs: array[float] = array("f")
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         # Decode whole blocks in C instead of one posting per Python call.
         while matcher.is_active():
             if matcher._data is None:
                 matcher._read_data()
-            ids, weights = matcher._data[0], matcher._data[1]
-            if not matcher._byteids:
-                ids = accumulate(ids)
+            block, weights = matcher._data[0], matcher._data[1]
+            start = len(ids)
+            ids.extend(accumulate(block))
             if weights is None or isinstance(weights, float):
-                weights = repeat(1.0 if weights is None else weights)
-            yield ids, weights
+                freqs.extend(repeat(1.0 if weights is None else weights, len(ids) - start))
+            elif isinstance(weights, array) and weights.typecode == "f":
+                freqs.extend(weights)
+            else:
+                freqs.extend(map(float, weights))
             matcher._next_block()
-        return
-    docnums: list[int] = []
-    freqs: list[float] = []
+        return ids, freqs
     while matcher.is_active():
-        docnums.append(matcher.id())
+        ids.append(matcher.id())
         freqs.append(matcher.weight())
         matcher.next()
-    yield docnums, freqs
+    return ids, freqs
 
 
 def _lengths(reader: Any, field: str) -> bytes:
