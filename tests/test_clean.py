@@ -473,3 +473,40 @@ def test_furniture_marked_not_for_print_is_dropped() -> None:
     body = clean_html(page).body
     assert body.count("construction starts in the spring") == 2
     assert "birthday" not in body
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # Publication dates in the data of script-built pages, under their common keys.
+        (
+            '<script>var p = {"id": 7, "published_at": "2019-03-02T06:22:28+01:00"};</script>',
+            datetime(2019, 3, 2, 6, 22, 28),
+        ),
+        (
+            '<script type="application/json">{"publishedDate": "2016-11-04T20:37:27Z"}</script>',
+            datetime(2016, 11, 4, 20, 37, 27),
+        ),
+    ],
+)
+def test_dates_of_script_built_pages(extra: str, expected: datetime) -> None:
+    page = (
+        f"<html><body><div class='top'><h1>The council votes on the harbour budget</h1>{extra}"
+        f"</div><div class='story'><p>{_STORY}</p><p>{_STORY}</p></div></body></html>"
+    )
+    found = clean_html(page).date
+    assert found is not None
+    assert found.replace(tzinfo=None) == expected
+
+
+def test_date_line_named_by_its_test_id() -> None:
+    # Pages built by scripts name elements by role in data-testid, not in class: the
+    # story's date line is then nearer the headline than a teaser's classed date.
+    page = (
+        "<html><body><div class='teaser'><div class='date'>1.1.2021</div>"
+        "<a href='/x'>Another story</a></div><div class='top'>"
+        "<h1>The council votes on the harbour budget</h1>"
+        "<span data-testid='article-details-date'>3.11.2023</span></div>"
+        f"<div class='story'><p>{_STORY}</p><p>{_STORY}</p></div></body></html>"
+    )
+    assert clean_html(page).date == datetime(2023, 11, 3)

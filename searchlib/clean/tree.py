@@ -60,7 +60,9 @@ class PageTree:
 _ARTICLE_HINTS = frozenset(v.lower() for _, v in rules.ARTICLE_HINTS)
 
 
-_SCRIPT_DATE = re.compile(r'"date_?published"\s*:\s*"([^"]{8,40})"', re.I)
+_SCRIPT_DATE = re.compile(
+    r'"(?:date_?published|published_?(?:at|date|on|time))"\s*:\s*"([^"]{8,40})"', re.I
+)
 
 
 def _attr(tag: Tag, name: str) -> str:
@@ -92,7 +94,10 @@ def walk(soup: BeautifulSoup) -> PageTree:
             elif itemprop == "datepublished":
                 tree.date_tags.append(tag)
             else:
-                marks = (_attr(tag, "class") + " " + _attr(tag, "id")).lower()
+                # data-testid names elements by role in script-built pages ("article-date").
+                marks = " ".join(
+                    (_attr(tag, "class"), _attr(tag, "id"), _attr(tag, "data-testid"))
+                ).lower()
                 if marks.strip():
                     if any(h in marks for h in author_hints):
                         tree.author_tags.append(tag)
