@@ -510,3 +510,20 @@ def test_date_line_named_by_its_test_id() -> None:
         f"<div class='story'><p>{_STORY}</p><p>{_STORY}</p></div></body></html>"
     )
     assert clean_html(page).date == datetime(2023, 11, 3)
+
+
+def test_a_tiny_pick_falls_back_to_the_marked_article() -> None:
+    # Show notes of short lines outweigh the one prose list, which alone is too little to
+    # be the article: the page's <article> is taken instead.
+    lines = "".join(f"<div>Part {n}: notes</div>" for n in range(40))
+    page = (
+        "<html><body><main><article class='post'><h1>Episode five</h1>"
+        f"<div class='entry-content'>{lines}"
+        "<ul><li>Rios: a melancholy captain, a loner, perhaps a narcissist.</li>"
+        "<li>The hologram: an emergency program, with a doctor's manners.</li></ul>"
+        "</div></article></main><div id='sidebar'><a href='/a'>Archive</a></div></body></html>"
+    )
+    body = clean_html(page).body
+    assert "Part 39: notes" in body
+    assert "a melancholy captain" in body
+    assert "Archive" not in body

@@ -603,6 +603,30 @@ def _visible_date(tree: PageTree, pruned: _Pruned) -> datetime | None:
     return find_labelled_date(tree.body.get_text(" "))
 
 
+#: A body shorter than this (characters) from the chosen container is checked against
+#: the page's own article markup.
+SHORT_BODY = 200
+
+
+def _marked_article(pruned: _Pruned, title: str) -> tuple[str, _Header] | None:
+    """The text of the page's largest <article> or <main>, when it holds real prose.
+
+    Scoring can pick a small prose widget over a post made mostly of links (a link
+    blog), or a block that the line filters then empty; the page's own markup of its
+    article is the better guess then.
+    """
+    marked = [
+        tag for tag in pruned.kept if tag.name in ("article", "main") and not pruned.skip(tag)
+    ]
+    if not marked:
+        return None
+    best = max(marked, key=lambda tag: pruned.tree.stat(tag).text)
+    if pruned.tree.stat(best).text < 2 * SHORT_BODY:
+        return None
+    text, header = _body_text(list(_blocks(best, pruned)), title)
+    return (text, header) if len(text) >= SHORT_BODY else None
+
+
 def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     """Extract the article from a parsed page."""
     tree = walk(soup)
@@ -614,6 +638,8 @@ def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     blocks = [b for tag in container for b in _blocks(tag, pruned)]
     blocks = _lead(pruned, container, blocks) + blocks
     text, header = _body_text(blocks, title)
+    if len(text) < SHORT_BODY:
+        text, header = _marked_article(pruned, title) or (text, header)
     date = meta.date or header.date or _visible_date(tree, pruned)
     return Article(
         title=title,
