@@ -111,6 +111,34 @@ def _snap_end(text: str, end: int) -> int:
     return space if space != -1 else len(text)
 
 
+def best_window(found: list[tuple[int, int, str]], width: int) -> int:
+    """The index of the match that starts the best `width`-character window: the most
+    distinct terms, then the most matches, then the earliest.
+
+    The window slides over the matches with a running count of its terms, so a long
+    body with many matches costs one pass, not one pass per match.
+    """
+    best = (-1, -1, 0)
+    best_index = 0
+    counts: dict[str, int] = {}
+    j = 0
+    for i, (start, _end, term) in enumerate(found):
+        j = max(j, i)  # a match wider than the window leaves nothing counted before it
+        while j < len(found) and found[j][1] - start <= width:
+            counts[found[j][2]] = counts.get(found[j][2], 0) + 1
+            j += 1
+        key = (len(counts), j - i, -start)
+        if key > best:
+            best, best_index = key, i
+        if j > i:  # the match was counted: it leaves as the window moves on
+            left = counts[term] - 1
+            if left:
+                counts[term] = left
+            else:
+                del counts[term]
+    return best_index
+
+
 def make_snippet(
     body: str, terms: frozenset[str], width: int = 240
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -125,17 +153,7 @@ def make_snippet(
         end = _snap_end(text, width)
         snippet = text[:end].replace("\n", " ")
         return (snippet + (" …" if end < len(body) else ""), ())
-    best = (-1, -1, 0)
-    best_index = 0
-    j = 0
-    for i, (start, _end, _term) in enumerate(found):
-        while j < len(found) and found[j][1] - start <= width:
-            j += 1
-        window = found[i:j]
-        key = (len({t for _, _, t in window}), len(window), -start)
-        if key > best:
-            best, best_index = key, i
-    first = found[best_index][0]
+    first = found[best_window(found, width)][0]
     # Centre the matches: start a little before the first one, at a sentence if close.
     start = _snap_start(text, max(0, first - width // 5))
     end = _snap_end(text, start + width)

@@ -226,3 +226,32 @@ def test_simhash_matches_the_counting_definition(words: list[str]) -> None:
             votes[bit] += 1 if value >> bit & 1 else -1
     expected = sum(1 << bit for bit in range(64) if votes[bit] > 0)
     assert simhash(" ".join(words)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2000), st.integers(1, 300), st.sampled_from("abcd")),
+        max_size=40,
+    ),
+    st.integers(min_value=1, max_value=400),
+)
+def test_best_snippet_window_matches_the_definition(
+    spans: list[tuple[int, int, str]], width: int
+) -> None:
+    """The sliding count picks the window the direct definition picks."""
+    from searchlib.snippets import best_window
+
+    found = sorted((start, start + length, term) for start, length, term in spans)
+    if not found:
+        return
+    best, expected = (-1, -1, 0), 0
+    for i, (start, _end, _term) in enumerate(found):
+        j = i
+        while j < len(found) and found[j][1] - start <= width:
+            j += 1
+        window = found[i:j]
+        key = (len({t for _, _, t in window}), len(window), -start)
+        if key > best:
+            best, expected = key, i
+    assert best_window(found, width) == expected
