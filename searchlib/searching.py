@@ -44,12 +44,22 @@ def bm25_idf(frequency: int, documents: int) -> float:
     return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
+def _relevance(searcher: Any, query: Any, docnums: list[int]) -> dict[int, float]:
+    """The relevance scores of `docnums` for `query`."""
+    if not docnums:
+        return {}
+    fast = _term_at_a_time(searcher, query, len(docnums), None, only=set(docnums))
+    if fast is not None:
+        return dict(fast[0])
+    return {d: sum(score for _, _, score in explain(searcher, query, d)) for d in docnums}
+
+
 def _term_at_a_time(
-    searcher: Any, query: Any, limit: int, flt: Any
+    searcher: Any, query: Any, limit: int, flt: Any, only: set[int] | None = None
 ) -> tuple[list[tuple[int, float]], int] | None:
     """The top (docnum, score) pairs and the match count of an OR of words, scored by
-    `topk` (several times faster than Whoosh's matchers, same scores); None for other
-    queries, which Whoosh runs."""
+    `topk` (several times faster than Whoosh's matchers, same scores), among `only`
+    when given; None for other queries, which Whoosh runs."""
     weighting = searcher.weighting
     if not isinstance(weighting, _BM25) or weighting._field_B:
         return None
@@ -58,6 +68,8 @@ def _term_at_a_time(
     if leaves is None:
         return None
     allowed = set(searcher.docs_for_query(flt)) if flt is not None else None
+    if only is not None:
+        allowed = only if allowed is None else allowed & only
 
     documents = searcher.doc_count_all()
 
@@ -342,13 +354,18 @@ def run(
     else:
         grouped = [(d, sc, []) for d, sc in ranked]
     ids = column_lookup(reader, "id")
+    page = grouped[offset : offset + limit]
+    if sort != "relevance":
+        # Whoosh's sorted hits carry their sort key (the date) as score.
+        relevance = _relevance(searcher, query, [docnum for docnum, _, _ in page])
+        page = [(docnum, relevance.get(docnum, 0.0), copies) for docnum, _, copies in page]
     hits = tuple(
         replace(
             make_hit(dict(searcher.stored_fields(docnum)), score, parsed, snippets),
             copies=tuple(ids(c) for c in copies),
             explanation=explain(searcher, query, docnum) if explain_scores else (),
         )
-        for docnum, score, copies in grouped[offset : offset + limit]
+        for docnum, score, copies in page
     )
     counts = facet_counts(searcher, query, flt) if facets else None
     suggestion = None

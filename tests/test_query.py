@@ -255,3 +255,13 @@ def test_best_snippet_window_matches_the_definition(
         if key > best:
             best, expected = key, i
     assert best_window(found, width) == expected
+
+
+@pytest.mark.parametrize("text", ["farm wind", '"wind farm"', "farm -solar"])
+@pytest.mark.parametrize("sort", ["date", "oldest"])
+def test_date_sorted_hits_carry_their_relevance_score(ix: Index, text: str, sort: str) -> None:
+    by_relevance = {hit.id: hit.score for hit in ix.search(text, collapse=False)}
+    by_date = ix.search(text, sort=sort, collapse=False)
+    assert {hit.id for hit in by_date} == set(by_relevance)
+    for hit in by_date:
+        assert hit.score == pytest.approx(by_relevance[hit.id], rel=1e-6)
