@@ -43,7 +43,11 @@ def suggest(searcher: Any, raw: str) -> str | None:
             continue
         if corrector is None:
             corrector = reader.corrector("content")
-        found = corrector.suggest(stems[0], limit=1, maxdist=2, prefix=1)
+        # The nearest words first, the most frequent among them: ranking everything
+        # within two edits by frequency alone turned "prces" into "pct", not "price".
+        found = corrector.suggest(stems[0], limit=1, maxdist=1, prefix=1) or corrector.suggest(
+            stems[0], limit=1, maxdist=2, prefix=1
+        )
         if found:
             words[i] = _surface(searcher, found[0])
             changed = True

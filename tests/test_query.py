@@ -265,3 +265,13 @@ def test_date_sorted_hits_carry_their_relevance_score(ix: Index, text: str, sort
     assert {hit.id for hit in by_date} == set(by_relevance)
     for hit in by_date:
         assert hit.score == pytest.approx(by_relevance[hit.id], rel=1e-6)
+
+
+def test_did_you_mean_prefers_the_nearest_word_to_the_most_frequent(tmp_path: Path) -> None:
+    records = [
+        {"id": f"p{n}", "title": "Rates", "body": f"up 5 pct in week {n}"} for n in range(30)
+    ]
+    records.append({"id": "price", "title": "Markets", "body": "The price of copper rose."})
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "r.jsonl", records))
+        assert ix.search("prces").suggestion == "price"
