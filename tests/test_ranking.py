@@ -129,6 +129,17 @@ def test_repeated_query_word_weighs_more(tmp_path: Path) -> None:
         assert ix.search("alpha beta beta")[0].id == "more-beta"
 
 
+def _plain_and_expanded(
+    tmp_path: Path, records: list[dict[str, object]], query: str
+) -> tuple[list[str], list[str]]:
+    """The ids found for `query` without and with pseudo-relevance feedback."""
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "x.jsonl", records))
+        plain = [h.id for h in ix.search(query, limit=20)]
+        expanded = [h.id for h in ix.search(query, limit=20, expand=True)]
+    return plain, expanded
+
+
 def test_expansion_finds_related_documents(tmp_path: Path) -> None:
     records = [
         {"id": f"q{i}", "title": "Quasar survey", "body": f"quasar redshift spectrum telescope {i}"}
@@ -144,10 +155,7 @@ def test_expansion_finds_related_documents(tmp_path: Path) -> None:
             "body": "redshift spectrum measured by the telescope",
         }
     )
-    with Index.create(tmp_path / "ix") as ix:
-        ix.add(write_jsonl(tmp_path / "x.jsonl", records))
-        plain = [h.id for h in ix.search("quasar", limit=20)]
-        expanded = [h.id for h in ix.search("quasar", limit=20, expand=True)]
+    plain, expanded = _plain_and_expanded(tmp_path, records, "quasar")
     assert "related" not in plain
     assert "related" in expanded
     assert set(plain) <= set(expanded)
@@ -162,9 +170,6 @@ def test_expansion_uses_a_rare_number_the_top_documents_share(tmp_path: Path) ->
         {"id": f"f{i}", "title": "Filler", "body": "weather report calm"} for i in range(60)
     ]
     records.append({"id": "related", "title": "Debris", "body": "debris of 370 washed ashore"})
-    with Index.create(tmp_path / "ix") as ix:
-        ix.add(write_jsonl(tmp_path / "x.jsonl", records))
-        plain = [h.id for h in ix.search("airliner", limit=20)]
-        expanded = [h.id for h in ix.search("airliner", limit=20, expand=True)]
+    plain, expanded = _plain_and_expanded(tmp_path, records, "airliner")
     assert "related" not in plain
     assert "related" in expanded
