@@ -6,6 +6,10 @@ several Python calls per posting and per tree node. Here each term's postings ar
 a block at a time and their BM25 contributions added into one table: a few arithmetic
 operations per posting. The scores are Whoosh's (the same formula, statistics and
 quantised field lengths), so both paths rank alike; any other query goes through Whoosh.
+
+Postings blocks and length columns are read through Whoosh 3's private attributes (the
+dependency is pinned below version 4); tests/test_topk.py compares this path with
+Whoosh's own search on every run, so a change there cannot go unnoticed.
 """
 
 from __future__ import annotations
