@@ -78,7 +78,6 @@ def _matches_word_by_word(
     text: str, terms: frozenset[str], prefixes: frozenset[str]
 ) -> list[tuple[int, int, str]]:
     # For texts whose folded form is not aligned with them character for character.
-    analyzer = _analyzer()
     out = []
     for match in _TOKEN.finditer(text):
         word = match.group()
@@ -86,9 +85,9 @@ def _matches_word_by_word(
         if head[:2] not in prefixes and head[:1] not in prefixes:
             continue
         offset = match.start()
-        for token in analyzer(word, chars=True, mode="index"):
-            if token.text in terms:
-                out.append((offset + token.startchar, offset + token.endchar, token.text))
+        for start, end, term in _word_terms(word):
+            if term in terms:
+                out.append((offset + start, offset + end, term))
     return out
 
 
