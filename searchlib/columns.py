@@ -10,25 +10,36 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-#: Lookups per open reader: opening a column reader per segment cost milliseconds on
-#: every query, and a library user's searcher (and its reader) stays open between queries.
-_OPEN: WeakKeyDictionary[Any, dict[tuple[str, bool], Callable[[int], Any]]] = WeakKeyDictionary()
+#: What is read once per open reader, by kind and key. A library user's searcher (and
+#: its readers) stays open between queries, and readers never change: opening a column
+#: reader per segment had cost milliseconds on every query.
+_PER_READER: WeakKeyDictionary[Any, dict[Any, Any]] = WeakKeyDictionary()
+
+T = TypeVar("T")
+
+
+def per_reader(reader: Any, key: Any, build: Callable[[], T]) -> T:
+    """`build()`, computed once per open `reader` and `key` (a reader that cannot be
+    weakly referenced is not cached)."""
+    try:
+        cached = _PER_READER.setdefault(reader, {})
+    except TypeError:
+        return build()
+    if key not in cached:
+        cached[key] = build()
+    value: T = cached[key]
+    return value
 
 
 def column_lookup(reader: Any, field: str, translate: bool = True) -> Callable[[int], Any]:
     """A function from a top-level document number to its `field` column value (None
     where the document's segment has no such column)."""
-    try:
-        cached = _OPEN.setdefault(reader, {})
-    except TypeError:  # a reader that cannot be weakly referenced is not cached
-        return _lookup(reader, field, translate)
-    key = (field, translate)
-    if key not in cached:
-        cached[key] = _lookup(reader, field, translate)
-    return cached[key]
+    return per_reader(
+        reader, ("column", field, translate), lambda: _lookup(reader, field, translate)
+    )
 
 
 def _lookup(reader: Any, field: str, translate: bool) -> Callable[[int], Any]:

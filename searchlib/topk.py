@@ -21,7 +21,6 @@ from collections.abc import Callable
 from itertools import accumulate, repeat
 from operator import itemgetter
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -29,12 +28,10 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from searchlib.columns import per_reader
+
 #: One scored leaf of a query: (field, term, boost).
 Leaf = tuple[str, str, float]
-
-#: Each segment's field lengths as one byte per document (Whoosh's quantised lengths),
-#: kept while the reader is open: a library user's searcher answers many queries.
-_LENGTHS: WeakKeyDictionary[Any, dict[str, bytes]] = WeakKeyDictionary()
 
 #: The field length each length byte stands for.
 _LENGTH_OF = [byte_to_length(n) for n in range(256)]
@@ -120,17 +117,13 @@ class _Decoded:
 #: queries recur. Segments never change, so neither do their postings.
 CACHED_POSTINGS = 400_000
 
-_DECODED: WeakKeyDictionary[Any, _Decoded] = WeakKeyDictionary()
 _NONE: tuple[array[int], array[float]] = (array("I"), array("f"))
 
 
 def _postings(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
     """A term's postings in one segment as (docnums, term frequencies), deleted
     documents included (the caller drops them)."""
-    try:
-        cache = _DECODED.setdefault(reader, _Decoded())
-    except TypeError:  # a reader that cannot be weakly referenced is not cached
-        return _decode(reader, field, text)
+    cache = per_reader(reader, "postings", _Decoded)
     key = (field, text)
     found = cache.entries.get(key)
     if found is not None:
@@ -180,13 +173,8 @@ def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float
 
 
 def _lengths(reader: Any, field: str) -> bytes:
-    try:
-        cached = _LENGTHS.setdefault(reader, {})
-    except TypeError:  # a reader that cannot be weakly referenced is not cached
-        return _read_lengths(reader, field)
-    if field not in cached:
-        cached[field] = _read_lengths(reader, field)
-    return cached[field]
+    """A segment's field lengths, one byte per document (Whoosh's quantised lengths)."""
+    return per_reader(reader, ("lengths", field), lambda: _read_lengths(reader, field))
 
 
 def _read_lengths(reader: Any, field: str) -> bytes:
