@@ -63,7 +63,9 @@ def trafilatura_extractor() -> Extractor | None:
 
 
 def norm(text: str) -> str:
-    return " ".join(text.split())
+    """Visible text with white space collapsed: soft hyphens are invisible, and the
+    labelled snippets keep them on some pages and not on others."""
+    return " ".join(text.replace("\u00ad", "").split())
 
 
 @dataclass

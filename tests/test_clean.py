@@ -527,3 +527,15 @@ def test_a_tiny_pick_falls_back_to_the_marked_article() -> None:
     assert "Part 39: notes" in body
     assert "a melancholy captain" in body
     assert "Archive" not in body
+
+
+def test_soft_hyphens_do_not_split_words() -> None:
+    page = (
+        "<html><body><h1>Wine</h1><p>The great wines of Ita&shy;ly, be\u00adside Ba&#173;rolo, "
+        f"are made in the north of the country, in the hills.</p><p>{_STORY}</p></body></html>"
+    )
+    assert "The great wines of Italy, beside Barolo, are made" in clean_html(page).body
+    assert (
+        clean_text("Wine\n\nThe wines of Ita\u00adly are red.").body
+        == "The wines of Italy are red."
+    )

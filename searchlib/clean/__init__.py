@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+#: Invisible characters that sit inside words (soft hyphen, word joiner, stray BOM),
+#: as characters or entities: removed before parsing so no word is split by one.
+_INVISIBLE_RE = re.compile(r"\u00ad|\u2060|\ufeff|&shy;|&#173;|&#x0*ad;|&#8288;|&#x0*2060;", re.I)
 
 
 def clean_html(html: str | bytes, url: str | None = None) -> Article:
@@ -33,6 +36,7 @@ def clean_html(html: str | bytes, url: str | None = None) -> Article:
         The cleaned Article; empty fields where nothing was found.
     """
     text = decode(html) if isinstance(html, bytes) else html.replace("\x00", "")
+    text = _INVISIBLE_RE.sub("", text)
     try:
         from bs4 import BeautifulSoup
 
