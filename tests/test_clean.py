@@ -529,6 +529,21 @@ def test_a_tiny_pick_falls_back_to_the_marked_article() -> None:
     assert "Archive" not in body
 
 
+def test_a_body_marked_paragraph_by_paragraph_is_taken_whole() -> None:
+    # Each paragraph carries itemprop=articleBody; the subheading between them does not.
+    part = f"<p itemprop='articleBody'>{_STORY}</p>"
+    page = (
+        "<html><body><article><h1>Wind farm approved</h1>"
+        f"<div class='story'>{part}<h2>What happens next</h2>{part}{part}</div>"
+        "</article><aside class='box'><p>A box beside the story, of some length, with "
+        "enough words in it to count as prose of its own.</p></aside></body></html>"
+    )
+    body = clean_html(page).body
+    assert body.count("construction starts in the spring") == 3
+    assert "What happens next" in body
+    assert "A box beside the story" not in body
+
+
 def test_soft_hyphens_do_not_split_words() -> None:
     page = (
         "<html><body><h1>Wine</h1><p>The great wines of Ita&shy;ly, be\u00adside Ba&#173;rolo, "
@@ -539,3 +554,54 @@ def test_soft_hyphens_do_not_split_words() -> None:
         clean_text("Wine\n\nThe wines of Ita\u00adly are red.").body
         == "The wines of Italy are red."
     )
+
+
+def test_teaser_cards_do_not_shield_a_sidebar() -> None:
+    cards = "".join(
+        f"<article><h3>Story {n}</h3><p>A teaser of another story, short.</p></article>"
+        for n in range(3)
+    )
+    page = (
+        f"<html><body><div class='story'><h1>Wind farm approved</h1><p>{_STORY}</p>"
+        f"<p>{_STORY}</p></div><div class='sidebar'>{cards}</div></body></html>"
+    )
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert "A teaser of another story" not in body
+
+
+def test_a_story_in_several_boxes_of_main_is_taken_whole() -> None:
+    # A recipe: the method is the one prose box, but the ingredients and the lead in the
+    # other boxes of <main> belong to it too.
+    rows = "".join(f"<tr><td>{n}00 g</td><td>ingredient {n}</td></tr>" for n in range(1, 16))
+    links = "".join(f"<a href='/r/{n}'>Rate it {n} stars</a> " for n in range(1, 6))
+    page = (
+        "<html><body><main><article class='head'><h1>Cake</h1><p>The creamiest cake "
+        "there is, and quick to make: a crumbly base, a cream filling and fruit on top, "
+        f"all in an hour.</p><div>{links}</div></article><article class='box'><h2>"
+        f"Ingredients</h2><table>{rows}</table></article><article class='box'><h2>Method"
+        f"</h2><div><p>{_STORY}</p></div></article></main></body></html>"
+    )
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert "The creamiest cake there is" in body
+    assert "ingredient 15" in body
+
+
+def test_cards_wrapped_in_links_are_not_prose() -> None:
+    cards = "".join(
+        f"<a href='/{n}'><div><h3>Topic {n}</h3><p>Over ten thousand entries about topic "
+        f"{n}, with information, addresses and related products.</p></div></a>"
+        for n in range(6)
+    )
+    more = "".join(
+        f"<li><a href='/m/{n}'>More about the harbour, part {n}</a></li>" for n in range(5)
+    )
+    page = (
+        f"<html><body><div class='top'><div class='links'>{cards}</div></div><div><div "
+        f"class='story'><h1>Wind farm approved</h1><p>{_STORY}</p></div><ul>{more}</ul></div>"
+        "</body></html>"
+    )
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert "Over ten thousand entries" not in body

@@ -315,7 +315,7 @@ def _paragraph_mass(pruned: _Pruned) -> dict[int, int]:
         stat = tree.stat(tag)
         # The element's own text decides: a post written as text and <br>s straight in
         # its <div> still has many links further down.
-        if stat.inline < 25 or stat.inline_links > 0.3 * stat.inline:
+        if stat.inline < 25 or stat.inline_links > 0.3 * stat.inline or id(tag) in tree.in_link:
             continue
         node = tag
         for _ in range(40):  # bounded: pathological pages nest thousands deep
@@ -358,15 +358,61 @@ def _densest(pruned: _Pruned, fallback: Tag) -> Tag:
     return best
 
 
+def _under_dropped(pruned: _Pruned, tag: Tag) -> bool:
+    node: Tag | None = tag
+    while isinstance(node, Tag):
+        if id(node) in pruned.dropped:
+            return True
+        node = node.parent
+    return False
+
+
+def _scope(tag: Tag) -> int:
+    """The nearest enclosing schema.org item: the article, or one comment of many."""
+    node = tag.parent
+    while isinstance(node, Tag):
+        if "itemscope" in node.attrs:
+            return id(node)
+        node = node.parent
+    return 0
+
+
+def _hinted_body(pruned: _Pruned) -> list[Tag]:
+    """The article body as the page marks it (itemprop=articleBody and the like).
+
+    Some pages mark each paragraph as a part of the body; the parts of one item are
+    gathered, with the subheadings between them when their common parent holds little
+    else.
+    """
+    tree = pruned.tree
+    hinted = [t for t in tree.hinted if not _under_dropped(pruned, t)]
+    marked = {id(t) for t in hinted}
+    outer = [t for t in hinted if not any(id(a) in marked for a in t.parents)]
+    groups: dict[int, list[Tag]] = {}
+    for tag in outer:
+        groups.setdefault(_scope(tag), []).append(tag)
+    if not groups:
+        return []
+    parts = max(groups.values(), key=lambda g: sum(tree.stat(t).text for t in g))
+    size = sum(tree.stat(t).text for t in parts)
+    if size < 250:
+        return []
+    if len(parts) > 1:
+        common: Tag | None = parts[0]
+        for tag in parts[1:]:
+            common = _common_ancestor(common, tag) if common is not None else None
+        if common is not None and tree.stat(common).text <= 1.25 * size + 200:
+            return [common]
+    return parts
+
+
 def _find_container(pruned: _Pruned) -> list[Tag]:
     """The element(s) holding the article: a marked-up body, or the best-scored block
     with the siblings that continue it (an article split by ads or boxes)."""
     tree = pruned.tree
-    hinted = [t for t in tree.hinted if id(t) not in pruned.dropped]
+    hinted = _hinted_body(pruned)
     if hinted:
-        best = max(hinted, key=lambda t: tree.stat(t).text)
-        if tree.stat(best).text >= 250:
-            return [best]
+        return hinted
     scored = _score_candidates(pruned)
     if not scored:
         return [tree.body]
@@ -411,6 +457,25 @@ def _find_container(pruned: _Pruned) -> list[Tag]:
         ):
             out.append(sibling)
     return out
+
+
+def _widen_to_main(pruned: _Pruned, container: list[Tag]) -> list[Tag]:
+    """The page's one <main>, when the chosen block is under half of it and the rest is
+    prose too: pages built of several <article> boxes (a recipe, a fact sheet) hold
+    the story in all of them."""
+    tree = pruned.tree
+    mains = [t for t in pruned.kept if t.name == "main" and not pruned.skip(t)]
+    if len(mains) != 1 or len(container) != 1:
+        return container
+    main = mains[0]
+    top = container[0]
+    if top is main or main not in top.parents:
+        return container
+    stat = tree.stat(main)
+    size = tree.stat(top).text
+    if size < 0.5 * stat.text and _density(pruned, main) < 0.25:
+        return [main]
+    return container
 
 
 def _common_ancestor(a: Tag, b: Tag) -> Tag | None:
@@ -635,6 +700,7 @@ def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     title = _choose_title(meta.title, meta.title_tag, [h for h in h1s if h], meta.site)
     pruned = _Pruned(tree)
     container = _find_container(pruned)
+    container = _widen_to_main(pruned, container)
     blocks = [b for tag in container for b in _blocks(tag, pruned)]
     blocks = _lead(pruned, container, blocks) + blocks
     text, header = _body_text(blocks, title)

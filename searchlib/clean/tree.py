@@ -27,7 +27,7 @@ class Stat:
     inline: int = 0  # characters not inside nested block elements (the element's "own" text)
     inline_links: int = 0  # characters of the own text inside <a>
     commas: int = 0  # commas in the own text
-    marker: bool = False  # holds <article>, <main>, <h1> or an articleBody
+    marker: bool = False  # holds <main>, <h1>, an articleBody or a story-sized <article>
 
 
 @dataclass
@@ -51,6 +51,8 @@ class PageTree:
     script_date: str | None = None  # a "datePublished" in a script's data (pages built by JS)
     h1s: list[Tag] = field(default_factory=list)
     hinted: list[Tag] = field(default_factory=list)  # itemprop=articleBody and the like
+    # Elements inside an <a>: a teaser card wrapped whole in its link is not prose.
+    in_link: set[int] = field(default_factory=set)
 
     def stat(self, tag: Tag) -> Stat:
         """Statistics of `tag` (zeros for an element that was skipped)."""
@@ -72,6 +74,10 @@ def _attr(tag: Tag, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+#: An <article> shorter than this (characters) is a teaser card in a list, not the story.
+TEASER_SIZE = 400
+
+
 def walk(soup: BeautifulSoup) -> PageTree:
     """Walk the page once: element statistics bottom-up, metadata elements on the way."""
     body = soup.body if isinstance(soup.body, Tag) else soup
@@ -80,6 +86,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
     stack: list[Tag] = [soup]
     author_hints = rules.AUTHOR_HINTS
     date_hints = rules.DATE_HINTS
+    in_link = tree.in_link
     while stack:
         tag = stack.pop()
         order.append(tag)
@@ -113,6 +120,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
             tree.title = tag.get_text(" ")
         elif name == "html":
             tree.lang = _attr(tag, "lang") or _attr(tag, "xml:lang") or None
+        linked = name == "a" or id(tag) in in_link
         for child in reversed(tag.contents):
             if not isinstance(child, Tag):
                 continue
@@ -120,6 +128,8 @@ def walk(soup: BeautifulSoup) -> PageTree:
             if child_name in _SKIP:
                 _note_skipped(tree, child)
                 continue
+            if linked:
+                in_link.add(id(child))
             stack.append(child)
 
     stats = tree.stats
@@ -140,7 +150,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
         if name == "a":
             stat.links = stat.text
             stat.inline_links = stat.inline
-        elif name in ("article", "main", "h1"):
+        elif name in ("main", "h1") or (name == "article" and stat.text >= TEASER_SIZE):
             stat.marker = True
         if id(tag) in hinted:
             stat.marker = True
