@@ -544,6 +544,21 @@ def test_a_body_marked_paragraph_by_paragraph_is_taken_whole() -> None:
     assert "A box beside the story" not in body
 
 
+def test_an_unnamed_comment_form_is_dropped() -> None:
+    form = (
+        "<form action='/post'><fieldset><legend>Who are you?</legend>"
+        "<p class='explanation'>To make paragraphs, simply leave blank lines between them, "
+        "and keep to the subject of the article please.</p>"
+        "<textarea name='text'></textarea></fieldset></form>"
+    )
+    page = f"<html><body><div id='main'><h1>Wind farm approved</h1><p>{_STORY}</p>"
+    page += f"<p>{_STORY}</p>{form}</div></body></html>"
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert "Who are you" not in body
+    assert "leave blank lines" not in body
+
+
 def test_soft_hyphens_do_not_split_words() -> None:
     page = (
         "<html><body><h1>Wine</h1><p>The great wines of Ita&shy;ly, be\u00adside Ba&#173;rolo, "
@@ -554,6 +569,34 @@ def test_soft_hyphens_do_not_split_words() -> None:
         clean_text("Wine\n\nThe wines of Ita\u00adly are red.").body
         == "The wines of Italy are red."
     )
+
+
+def test_captions_and_author_notes_are_dropped() -> None:
+    page = (
+        "<html><body><article><h1>Wind farm approved</h1>"
+        f"<p>{_STORY}</p><figure><img src='a.jpg'><h2 class='figure__caption'>The turbines "
+        f"seen from the pier</h2></figure><p>{_STORY}</p>"
+        "<div class='author-info'><p>Sam Lee writes about energy and the sea, and has "
+        "lived in the town for twenty years with two dogs.</p></div></article></body></html>"
+    )
+    body = clean_html(page).body
+    assert body.count("construction starts in the spring") == 2
+    assert "seen from the pier" not in body
+    assert "two dogs" not in body
+
+
+def test_custom_elements_are_named_like_classes() -> None:
+    menu = "".join(
+        f"<p>Section {n}: all the news from our region, every day.</p>" for n in range(4)
+    )
+    page = (
+        "<html><body><div class='story'><h1>Wind farm approved</h1>"
+        f"<site-navigation>{menu}</site-navigation><p>{_STORY}</p><p>{_STORY}</p></div>"
+        "</body></html>"
+    )
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert "all the news from our region" not in body
 
 
 def test_teaser_cards_do_not_shield_a_sidebar() -> None:
@@ -605,3 +648,22 @@ def test_cards_wrapped_in_links_are_not_prose() -> None:
     body = clean_html(page).body
     assert "construction starts in the spring" in body
     assert "Over ten thousand entries" not in body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Möchten Sie den Artikel teilen?",
+        "Den Artikel mit anderen teilen/diskutieren:",
+        "War der Artikel nützlich?",
+        "For links on this page we may receive a commission.",
+    ],
+)
+def test_prompts_and_disclosures_are_dropped(line: str) -> None:
+    page = (
+        f"<html><body><article><h1>Wind farm approved</h1><p>{_STORY}</p><p>{_STORY}</p>"
+        f"<div class='affiliate-note'><p>{line}</p></div></article></body></html>"
+    )
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert line not in body

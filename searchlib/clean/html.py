@@ -50,7 +50,8 @@ _TAXONOMY_CLASS = re.compile(
 
 
 def _attr_text(tag: Tag) -> str:
-    parts: list[str] = []
+    # A custom element's name says what it is, as a class would ("site-footer").
+    parts: list[str] = [tag.name] if "-" in tag.name else []
     for name in ("class", "id"):
         value = tag.get(name)
         if isinstance(value, list):
@@ -168,7 +169,8 @@ class _Pruned:
             return not stat.marker
         if name in rules.NAV_TAGS:
             return stat.text <= 0.5 * total
-        kind = boilerplate_kind(tag) if tag.attrs and name not in rules.CLASS_EXEMPT_TAGS else None
+        named = tag.attrs or "-" in name
+        kind = boilerplate_kind(tag) if named and name not in rules.CLASS_EXEMPT_TAGS else None
         if kind is None and name in _SECTION_TAGS and stat.text > 200 and _headed_by_comments(tag):
             kind = "comment"
         if kind == "comment":
@@ -182,6 +184,10 @@ class _Pruned:
             return stat.text < 500 or stat.links > 0.3 * stat.text
         if kind is not None:
             return True
+        if name == "figure" and stat.text < 300:
+            return True
+        if name == "form" and tag.find("textarea") is not None:
+            return True  # a comment or contact form, with its prompts and notices
         if name in rules.WEAK_DROP_TAGS:
             # Page headers, footers and sidebars are link furniture; an article's own
             # header (headline, standfirst) or a pull-quote aside is prose.
