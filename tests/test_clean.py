@@ -667,3 +667,37 @@ def test_prompts_and_disclosures_are_dropped(line: str) -> None:
     body = clean_html(page).body
     assert "construction starts in the spring" in body
     assert line not in body
+
+
+def test_short_list_items_before_a_link_line_are_kept() -> None:
+    # A short label followed by dropped links heads that furniture ("More on this:"), but
+    # a list item or a table cell is content, however short.
+    page = (
+        f"<html><body><article><h1>Cake</h1><div class='text'><p>{_STORY}</p><ul><li>200 g "
+        "flour</li><li>4 cups of water</li></ul><p><a href='/shop'>Order the ingredients "
+        f"now</a></p><p>{_STORY}</p><h3>Read more</h3><p><a href='/x'>Another cake</a></p>"
+        "</div></article></body></html>"
+    )
+    body = clean_html(page).body
+    assert "4 cups of water" in body
+    assert "Read more" not in body
+
+
+def test_a_short_pick_gives_way_to_a_marked_article_twice_its_size() -> None:
+    # Show notes: a prose sublist inside a list of links wins the scoring, but gives a
+    # body of a few hundred characters; the page's <article> holds more than twice that.
+    lines = "".join(f"<div>Part {n}: notes</div>" for n in range(30))
+    links = "".join(
+        f"<li><a href='/e{n}'>Episode {n} of the show, with its guests</a></li>" for n in range(20)
+    )
+    cast = "".join(
+        f"<li>Hologram {n}: an emergency program, with a doctor's manners</li>" for n in range(5)
+    )
+    page = (
+        "<html><body><main><article class='post'><h1>Episode five</h1>"
+        f"<div class='entry-content'>{lines}<ul>{links}<li>The cast<ul>{cast}</ul></li></ul>"
+        "</div></article></main></body></html>"
+    )
+    body = clean_html(page).body
+    assert "Part 20: notes" in body
+    assert "Hologram 4: an emergency program" in body

@@ -537,8 +537,9 @@ def _lead(pruned: _Pruned, container: list[Tag], blocks: list[_Block]) -> list[_
 
 def _is_label(text: str) -> bool:
     """A few words without sentence punctuation: a heading or a caption-like label."""
+    # Closing quotes of all the common styles: “English”, „German“, »German«, «French».
     return len(text.split()) <= 8 and not text.rstrip().endswith(
-        (".", "!", "?", "”", '"', "»", "«")
+        (".", "!", "?", "”", "“", "’", '"', "»", "«", "›", "‹")
     )
 
 
@@ -611,7 +612,9 @@ def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
                 notices.add(len(kept))
             continue
         following_dropped = i + 1 >= len(blocks) or not keep[i + 1]
-        if following_dropped and _is_label(block.text) and i > 0:
+        # List items, table cells and code are content units, not headings of anything.
+        heading_like = block.tag not in ("li", "td", "pre")
+        if following_dropped and heading_like and _is_label(block.text) and i > 0:
             continue
         if block.text in seen and len(block.text) < 200:
             continue  # repeated labels and captions
@@ -675,12 +678,13 @@ def _visible_date(tree: PageTree, pruned: _Pruned) -> datetime | None:
 
 
 #: A body shorter than this (characters) from the chosen container is checked against
-#: the page's own article markup.
-SHORT_BODY = 200
+#: the page's own article markup, which replaces it when it gives at least twice as much.
+SHORT_BODY = 500
 
 
-def _marked_article(pruned: _Pruned, title: str) -> tuple[str, _Header] | None:
-    """The text of the page's largest <article> or <main>, when it holds real prose.
+def _marked_article(pruned: _Pruned, title: str, size: int) -> tuple[str, _Header] | None:
+    """The text of the page's largest <article> or <main>, when it holds real prose and
+    at least twice the `size` of the body found.
 
     Scoring can pick a small prose widget over a post made mostly of links (a link
     blog), or a block that the line filters then empty; the page's own markup of its
@@ -692,10 +696,10 @@ def _marked_article(pruned: _Pruned, title: str) -> tuple[str, _Header] | None:
     if not marked:
         return None
     best = max(marked, key=lambda tag: pruned.tree.stat(tag).text)
-    if pruned.tree.stat(best).text < 2 * SHORT_BODY:
+    if pruned.tree.stat(best).text < 2 * size:
         return None
     text, header = _body_text(list(_blocks(best, pruned)), title)
-    return (text, header) if len(text) >= SHORT_BODY else None
+    return (text, header) if len(text) >= max(2 * size, 200) else None
 
 
 def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
@@ -711,7 +715,7 @@ def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     blocks = _lead(pruned, container, blocks) + blocks
     text, header = _body_text(blocks, title)
     if len(text) < SHORT_BODY:
-        text, header = _marked_article(pruned, title) or (text, header)
+        text, header = _marked_article(pruned, title, len(text)) or (text, header)
     date = meta.date or header.date or _visible_date(tree, pruned)
     return Article(
         title=title,
