@@ -701,3 +701,24 @@ def test_a_short_pick_gives_way_to_a_marked_article_twice_its_size() -> None:
     body = clean_html(page).body
     assert "Part 20: notes" in body
     assert "Hologram 4: an emergency program" in body
+
+
+def test_a_post_typed_as_one_long_paragraph_outweighs_a_widget() -> None:
+    # The whole story is one <p> of lines and <br>s, in a block an old theme misnamed
+    # "sidebar_content"; a text widget of short paragraphs used to outscore it, and so
+    # to be the only block shielded from removal.
+    lines = "<br><br>".join(
+        f"Line {n} of the story tells how the board met again and what it decided then"
+        for n in range(40)
+    )
+    widget = "".join(
+        f"<p>Our sponsor {n} is a friend of the paper and we thank them warmly</p>"
+        for n in range(5)
+    )
+    menu = "".join(f"<li><a href='/s/{n}'>Section {n}</a></li>" for n in range(250))
+    page = (
+        f"<html><body><ul class='menu'>{menu}</ul><div class='side'><div class='widget'>"
+        f"{widget}</div></div><h1>Board meets again</h1><div class='sidebar_content'>"
+        f"<div class='item'><p>{lines}</p></div></div></body></html>"
+    )
+    assert "Line 39 of the story" in clean_html(page).body

@@ -297,7 +297,9 @@ def _score_candidates(pruned: _Pruned) -> dict[int, tuple[Tag, float]]:
         stat = tree.stat(tag)
         if stat.inline < 25:
             continue
-        score = 1.0 + stat.commas + min(stat.inline / 100, 3.0)
+        # A long block counts as the paragraphs it holds: a post typed as one <p> of
+        # text and <br>s must outweigh a sidebar widget of three short paragraphs.
+        score = 1.0 + stat.commas + min(stat.inline / 100, 3.0) + 4.0 * (stat.inline // 500)
         ancestor = tag.parent
         for level in range(3):
             if not isinstance(ancestor, Tag):
