@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 from whoosh import query as wq
 
 from searchlib.errors import QueryError
-from searchlib.schema import QUERY_FIELDS, TEXT_FIELDS, name_analyzer, text_analyzer
+from searchlib.schema import QUERY_FIELDS, TEXT_FIELDS, name_terms, text_terms
 
 Modifier = Literal["", "+", "-"]
 
@@ -38,14 +37,9 @@ class ParsedQuery:
     optional_only: bool = False  # only plain optional words: no phrase, filter or exclusion
 
 
-@lru_cache(maxsize=4)
-def _analyzer(kind: str) -> Any:
-    return text_analyzer() if kind == "text" else name_analyzer()
-
-
 def analyze(text: str, kind: str = "text") -> list[str]:
     """The index terms of `text` under the text or name analysis chain."""
-    return [token.text for token in _analyzer(kind)(text, mode="query")]
+    return text_terms(text) if kind == "text" else name_terms(text)
 
 
 def tokenize(raw: str) -> list[Clause | str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 import Stemmer
@@ -78,6 +80,35 @@ def porter_stem(word: str) -> str:
     """
     stem: str = _PORTER.stemWord(word) if word.isalpha() else word
     return stem
+
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return porter_stem(word)
+
+
+def text_terms(text: str) -> list[str]:
+    """The terms `text_analyzer` gives for `text`, in order, computed directly.
+
+    Whoosh's chain builds a token object per word and passes it through a generator per
+    filter; this loop gives the same terms (a property test holds it to the chain) at a
+    fraction of the cost, which the cleaning workers pay for every word indexed.
+    """
+    out: list[str] = []
+    stops = STOPWORDS
+    for word in _TOKEN.findall(text):
+        word = word.lower().translate(accent_map)
+        if word and word not in stops:
+            out.append(_stem(word))
+    return out
+
+
+def name_terms(text: str) -> list[str]:
+    """The terms `name_analyzer` gives for `text`, in order, computed directly."""
+    return [word.lower().translate(accent_map) for word in _TOKEN.findall(text)]
 
 
 def text_analyzer() -> Any:

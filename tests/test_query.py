@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from searchlib import Index, QueryError
@@ -275,3 +275,19 @@ def test_did_you_mean_prefers_the_nearest_word_to_the_most_frequent(tmp_path: Pa
     with Index.create(tmp_path / "ix") as ix:
         ix.add(write_jsonl(tmp_path / "r.jsonl", records))
         assert ix.search("prces").suggestion == "price"
+
+
+_ANALYSED = st.text(
+    alphabet=st.sampled_from(list("abcxyzAÉéüßıİ.,' 0123\u0301\u00ad-_ofthe")), max_size=80
+) | st.text(max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANALYSED)
+@example("The Power of Siberia: U.S. exports rose 3.5% at the café's opening, operating")
+def test_direct_analysis_matches_the_whoosh_chain(text: str) -> None:
+    from searchlib.schema import name_analyzer, name_terms, text_analyzer, text_terms
+
+    for analyzer, direct in ((text_analyzer(), text_terms), (name_analyzer(), name_terms)):
+        assert direct(text) == [token.text for token in analyzer(text, mode="query")]
+        assert direct(text) == [token.text for token in analyzer(text, mode="index")]
