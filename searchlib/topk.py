@@ -94,9 +94,12 @@ def top_documents(
     best = heapq.nlargest(limit, scores.items(), key=itemgetter(1))
     if best:
         # Documents tied with the last one kept are ordered by number, as Whoosh does.
+        # Scores summed in another order can differ in the last bits, so a tie is a
+        # difference within a billionth.
         floor = best[-1][1]
-        best = [item for item in best if item[1] > floor]
-        best += sorted(item for item in scores.items() if item[1] == floor)
+        slack = 1e-9 * max(1.0, abs(floor))
+        best = [item for item in best if item[1] > floor + slack]
+        best += sorted(item for item in scores.items() if abs(item[1] - floor) <= slack)
         best.sort(key=lambda item: -item[1])  # stable: tied numbers stay in order
         best = best[:limit]
     return best, len(scores)
