@@ -180,7 +180,7 @@ class _StatusLine:
     "--workers",
     type=click.IntRange(1, 64),
     default=None,
-    help="Cleaning processes (default: one per core).",
+    help="Processes that clean and write documents (default: one per core).",
 )
 @click.option(
     "--lock-timeout",

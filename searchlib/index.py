@@ -141,11 +141,13 @@ class Index:
         are committed in batches as they complete: `batch_size` documents each, or by
         default 2,000 at first and then half as many as the index already holds, so a
         large archive ends in a few segments and searches stay fast without a merge.
+        With more than one worker, each cleans documents and writes them into a segment
+        of its own, so a batch is as many segments as workers.
 
         Args:
             sources: paths and/or records (dicts with id, url, title, date, authors,
                 source, tags, and html or body/text).
-            workers: processes that clean documents (default: one per core).
+            workers: processes that clean and write documents (default: one per core).
             lock_timeout: seconds to wait for another writer before giving up.
             max_bytes: inputs larger than this are skipped with a reason.
             prune: also remove documents whose source file under `sources` is gone.

@@ -1,19 +1,17 @@
-"""Add inputs to the index: read, skip what is unchanged, clean in parallel, commit in batches.
+"""Add inputs to the index: read, skip what is unchanged, clean and write, commit in batches.
 
 Each batch is committed atomically (Whoosh writes segment files, then renames a new
 table of contents into place), so an interruption at any moment leaves the last
-commit whole; re-running the same command picks up what is missing.
+commit whole; re-running the same command picks up what is missing. Large inputs are
+cleaned and written by worker processes, a segment each per batch (see `segments`).
 """
 
 from __future__ import annotations
 
-import collections
 import errno
+import itertools
 import logging
-import multiprocessing
 import os
-import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from searchlib.columns import column_lookup
 from searchlib.documents import prepare
 from searchlib.errors import IndexDamagedError, IndexWriteError
 from searchlib.models import DEFAULT_MAX_BYTES, IndexReport, Skipped
+from searchlib.segments import SegmentWorkers, Written
 from searchlib.sources import RawItem, path_exists, path_text, read_sources, walk
 
 log = logging.getLogger(__name__)
@@ -61,57 +60,6 @@ def existing_checksums(ix: Any) -> dict[str, str]:
         # Opening the segments is a read: failing here means damaged files, not a full disk.
         raise IndexDamagedError.from_exception(getattr(ix.storage, "folder", "?"), exc) from exc
     return out
-
-
-def _ignore_sigint() -> None:
-    # Workers leave Ctrl-C to the parent, which cancels the open batch cleanly.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _clean_stream(
-    items: Iterator[RawItem], workers: int
-) -> Iterator[tuple[RawItem, dict[str, Any] | Skipped]]:
-    """Clean items in order, in worker processes when there are enough of them.
-
-    At most a fixed number of items are in flight, so memory stays bounded however
-    large the input is.
-    """
-    head: list[RawItem] = []
-    for item in items:
-        head.append(item)
-        if len(head) >= PARALLEL_THRESHOLD:
-            break
-    if workers <= 1 or len(head) < PARALLEL_THRESHOLD:
-        for item in head:
-            yield item, prepare(item)
-        for item in items:
-            yield item, prepare(item)
-        return
-
-    window = threading.BoundedSemaphore(workers * 64)
-    stop = threading.Event()
-    pending: collections.deque[RawItem] = collections.deque()  # results come back in order
-
-    def feed() -> Iterator[RawItem]:
-        for item in _chain(head, items):
-            while not window.acquire(timeout=0.1):
-                if stop.is_set():
-                    return
-            pending.append(item)
-            yield item
-
-    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    pool = ctx.Pool(workers, initializer=_ignore_sigint)
-    try:
-        for result in pool.imap(prepare, feed(), chunksize=8):
-            item = pending.popleft()
-            window.release()
-            yield item, result
-        pool.close()
-    finally:
-        stop.set()
-        pool.terminate()
-        pool.join()
 
 
 def count_files(sources: Iterable[Any] | Any, exclude: Path) -> int:
@@ -159,13 +107,13 @@ def add(
     report = IndexReport()
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     writer = store.acquire_writer(ix, path, lock_timeout, on_wait, limitmb=128)
+    run = _Run(ix, path, writer, report, batch_size, lock_timeout, clear)
     try:
-        known = {} if clear else existing_checksums(ix)
-        in_batch: set[str] = set()
-        done = 0
+        run.known = {} if clear else existing_checksums(ix)
         files_total = count_files(sources, path) if progress else 0
         files_done = 0
         last_file = ""
+        done = 0
 
         def todo() -> Iterator[RawItem]:
             nonlocal done, files_done, last_file
@@ -174,56 +122,154 @@ def add(
                 if where != last_file:
                     files_done += 1
                     last_file = where
-                # This may run in the pool's feeder thread: count here, report from
-                # the main thread only.
                 if isinstance(entry, Skipped):
                     report.skip(entry)
                     done += 1
-                elif known.get(entry.doc_id) == entry.checksum:
+                elif run.known.get(entry.doc_id) == entry.checksum:
                     report.unchanged += 1
                     done += 1
                 else:
                     yield entry
 
-        for item, result in _clean_stream(todo(), workers):
+        items = todo()
+        head = list(itertools.islice(items, PARALLEL_THRESHOLD))
+        if workers > 1 and len(head) >= PARALLEL_THRESHOLD:
+            run.start_workers(workers)
+        for item in itertools.chain(head, items):
             done += 1
-            if isinstance(result, Skipped):
-                report.skip(result)
-            else:
-                if item.doc_id in in_batch:
-                    # The same id twice in one batch: commit first so the update sees it.
-                    writer = _commit(writer, ix, path, lock_timeout, clear)
-                    clear = False
-                    in_batch.clear()
-                if item.doc_id in known:
-                    writer.update_document(**result)
-                    report.updated += 1
-                else:
-                    writer.add_document(**result)
-                    report.added += 1
-                known[item.doc_id] = item.checksum
-                in_batch.add(item.doc_id)
-                if len(in_batch) >= (batch_size or max(FIRST_BATCH, len(known) // 2)):
-                    writer = _commit(writer, ix, path, lock_timeout, clear)
-                    clear = False
-                    in_batch.clear()
+            run.put(item)
             if progress:
                 progress(Progress(done, files_done, files_total, report, item.origin))
-        _finish(writer, clear)
-        writer = None
+        run.finish()
         if progress:
             progress(Progress(done, files_total, files_total, report, ""))
     except OSError as exc:
-        if writer is not None:
-            store.cancel(writer)
+        run.abandon()
         if exc.errno in _WRITE_ERRORS:
             raise IndexWriteError.from_os(path, exc) from exc
         raise
     except BaseException:
-        if writer is not None:
-            store.cancel(writer)
+        run.abandon()
         raise
     return report
+
+
+class _Run:
+    """The batches of one `add` call: cleaned and written here, or in segment workers.
+
+    Batches end at a size, and before an id repeats within one (so the update sees the
+    earlier version). Each batch is one commit.
+    """
+
+    def __init__(
+        self,
+        ix: Any,
+        path: Path,
+        writer: Any,
+        report: IndexReport,
+        batch_size: int | None,
+        lock_timeout: float,
+        clear: bool,
+    ) -> None:
+        self.ix, self.path, self.writer, self.report = ix, path, writer, report
+        self.batch_size, self.lock_timeout, self.clear = batch_size, lock_timeout, clear
+        self.known: dict[str, str] = {}
+        self.workers: SegmentWorkers | None = None
+        # This batch's ids, with the checksum each had before it (None: a new document).
+        self.batch: dict[str, str | None] = {}
+
+    def start_workers(self, count: int) -> None:
+        # The posting memory of one writer, shared out, so the total stays the same.
+        self.workers = SegmentWorkers(self.path, count, limitmb=max(32, 128 // count))
+
+    def put(self, item: RawItem) -> None:
+        if item.doc_id in self.batch:
+            self.commit()  # the same id twice in one batch: commit first
+        self.batch[item.doc_id] = self.known.get(item.doc_id)
+        self.known[item.doc_id] = item.checksum
+        if self.workers is not None:
+            self.workers.send(item)
+        else:
+            result = prepare(item)
+            if isinstance(result, Skipped):
+                self._unknow(item.doc_id)
+                self.report.skip(result)
+            elif self.batch[item.doc_id] is not None:
+                self.writer.update_document(**result)
+                self.report.updated += 1
+            else:
+                self.writer.add_document(**result)
+                self.report.added += 1
+        if len(self.batch) >= (self.batch_size or max(FIRST_BATCH, len(self.known) // 2)):
+            self.commit()
+
+    def commit(self, last: bool = False) -> None:
+        """Commit the open batch; open the next one unless this is the `last`."""
+        if self.workers is None:
+            _finish(self.writer, self.clear)
+        else:
+            self._commit_segments(self.workers.end_batch())
+        self.writer = None
+        self.clear = False
+        self.batch.clear()
+        if not last:
+            self.writer = store.acquire_writer(self.ix, self.path, self.lock_timeout, limitmb=128)
+            if self.workers is not None:
+                self.workers.resume()
+
+    def finish(self) -> None:
+        self.commit(last=True)
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
+
+    def abandon(self) -> None:
+        """Drop the open batch: the last commit stays as it was."""
+        if self.workers is not None:
+            self.workers.terminate()
+            self.workers = None
+        if self.writer is not None:
+            store.cancel(self.writer)
+            self.writer = None
+
+    def _unknow(self, doc_id: str) -> None:
+        before = self.batch[doc_id]
+        if before is None:
+            self.known.pop(doc_id, None)
+        else:
+            self.known[doc_id] = before
+
+    def _commit_segments(self, written: list[Written]) -> None:
+        """Commit the workers' segments, replacing the documents they update."""
+        from whoosh.writing import CLEAR
+
+        writer = self.writer
+        try:
+            for part in written:
+                for doc_id, reason in part.skipped:
+                    self._unknow(doc_id)
+                    self.report.skip(reason)
+                for doc_id in part.ids:
+                    if self.batch[doc_id] is not None:
+                        writer.delete_by_term("id", doc_id)
+                        self.report.updated += 1
+                    else:
+                        self.report.added += 1
+            segments = writer._merge_segments(CLEAR if self.clear else None, None, None)
+            if writer._added:  # a merge wrote into this writer's own segment
+                segments.append(writer._finalize_segment())
+            else:
+                writer._close_segment()
+            segments.extend(part.segment for part in written if part.segment is not None)
+            writer._commit_toc(segments)
+        except OSError as exc:
+            store.cancel(writer)
+            raise IndexWriteError.from_os(self.path, exc) from exc
+        except BaseException:
+            store.cancel(writer)
+            raise
+        writer._finish()
+        store.fsync_dir(writer.storage)
 
 
 #: What a disk says when it refuses a write: full, read-only, over quota, failing.
@@ -245,11 +291,6 @@ def _finish(writer: Any, clear: bool) -> None:
         store.cancel(writer)
         raise IndexWriteError.from_os(getattr(writer.storage, "folder", "?"), exc) from exc
     store.fsync_dir(writer.storage)
-
-
-def _commit(writer: Any, ix: Any, path: Path, lock_timeout: float, clear: bool) -> Any:
-    _finish(writer, clear)
-    return store.acquire_writer(ix, path, lock_timeout, None, limitmb=128)
 
 
 def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: float) -> int:

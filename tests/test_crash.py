@@ -23,14 +23,14 @@ from searchlib import Index
 def progress(p):
     print(p.report.added, flush=True)
 with Index.open_or_create(sys.argv[1]) as ix:
-    ix.add(sys.argv[2], batch_size=int(sys.argv[3]), workers=1, progress=progress)
+    ix.add(sys.argv[2], batch_size=int(sys.argv[3]), workers=int(sys.argv[4]), progress=progress)
 print("done", flush=True)
 """
 
 
-def _start_writer(index: Path, corpus: Path, batch: int) -> subprocess.Popen[str]:
+def _start_writer(index: Path, corpus: Path, batch: int, workers: int = 1) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(index), str(corpus), str(batch)],
+        [sys.executable, "-c", WRITER, str(index), str(corpus), str(batch), str(workers)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -60,11 +60,14 @@ def _corpus(tmp_path: Path, count: int) -> Path:
     return write_jsonl(tmp_path / "records.jsonl", records)
 
 
-@pytest.mark.parametrize("kill_after", [150, 420, 777])
-def test_sigkill_keeps_last_commit_and_rerun_completes(tmp_path: Path, kill_after: int) -> None:
+@pytest.mark.parametrize(("kill_after", "workers"), [(150, 1), (420, 1), (777, 1), (420, 2)])
+def test_sigkill_keeps_last_commit_and_rerun_completes(
+    tmp_path: Path, kill_after: int, workers: int
+) -> None:
+    # With two workers, each writes a segment of its own and the parent commits them.
     corpus = _corpus(tmp_path, 1000)
     index = tmp_path / "ix"
-    writer = _start_writer(index, corpus, batch=100)
+    writer = _start_writer(index, corpus, batch=100, workers=workers)
     assert writer.stdout is not None
     for line in writer.stdout:
         if line.strip().isdigit() and int(line) >= kill_after:
@@ -133,10 +136,14 @@ class _FullDisk:
 # they close when collected, so the warning about them is not this test's concern.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
-@pytest.mark.parametrize(("error", "budget"), [(28, 20_000), (28, 0), (30, 0)])  # ENOSPC, EROFS
+@pytest.mark.parametrize(
+    ("error", "budget", "workers"),
+    [(28, 20_000, 1), (28, 0, 1), (30, 0, 1), (28, 20_000, 2), (28, 0, 2)],  # ENOSPC, EROFS
+)
 def test_full_or_read_only_disk_keeps_the_last_commit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: int, budget: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: int, budget: int, workers: int
 ) -> None:
+    # With two workers the failing writes are theirs, in other processes.
     from searchlib.errors import IndexWriteError
     from searchlib.store import DurableStorage
 
@@ -157,7 +164,7 @@ def test_full_or_read_only_disk_keeps_the_last_commit(
         [{"id": f"m{i}", "title": "More", "body": "heron " * 400} for i in range(300)],
     )
     with Index.open(index) as ix, pytest.raises(IndexWriteError) as raised:
-        ix.add(more, workers=1)
+        ix.add(more, workers=workers)
     assert os.strerror(error) in str(raised.value)
     del raised  # its traceback holds the dropped writer's files
     monkeypatch.undo()

@@ -180,7 +180,9 @@ def test_latin1_text_and_page_are_decoded(index_dir: Path, tmp_path: Path) -> No
         assert len(ix.search("cafe")) == 1
 
 
-def test_parallel_cleaning_matches_serial(index_dir: Path, tmp_path: Path) -> None:
+def test_parallel_writing_matches_serial(index_dir: Path, tmp_path: Path) -> None:
+    # Worker processes write segments of their own: the documents, and every score,
+    # are those of the one-process index (ties may fall in another order).
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(80):
@@ -194,9 +196,44 @@ def test_parallel_cleaning_matches_serial(index_dir: Path, tmp_path: Path) -> No
     with Index.create(index_dir) as ix, Index.create(serial_dir) as serial:
         assert ix.add(folder, workers=2).added == 80
         assert serial.add(folder, workers=1).added == 80
-        ours = [h.id for h in ix.search("marmot valley 3", limit=20)]
-        theirs = [h.id for h in serial.search("marmot valley 3", limit=20)]
+        ours = sorted((-round(h.score, 9), h.id) for h in ix.search("marmot valley 3", limit=100))
+        theirs = sorted(
+            (-round(h.score, 9), h.id) for h in serial.search("marmot valley 3", limit=100)
+        )
+        assert len(ours) == 80
         assert ours == theirs
+        assert ix.get("042.html").body == serial.get("042.html").body
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_updates_skips_and_repeats_alike_in_one_or_many_writers(
+    index_dir: Path, tmp_path: Path, workers: int
+) -> None:
+    records = [
+        {"id": f"r{i}", "title": f"Story {i}", "body": f"osprey count {i} " * 30}
+        for i in range(100)
+    ]
+    changed = [
+        {"id": f"r{i}", "title": f"Story {i}", "body": f"heron count {i} " * 30}
+        for i in range(0, 100, 2)
+    ]
+    # An update that cleans to nothing is skipped, and the stored version stays.
+    blank = [{"id": "r1", "html": "<html><body><script>x()</script></body></html>"}]
+    new = [{"id": f"n{i}", "title": "New", "body": "egret " * 50} for i in range(60)]
+    repeat = [{"id": "n0", "title": "New again", "body": "egret grebe " * 50}]
+    with Index.create(index_dir) as ix:
+        assert ix.add(write_jsonl(tmp_path / "a.jsonl", records), workers=workers).added == 100
+        second = write_jsonl(tmp_path / "b.jsonl", changed + blank + new + repeat)
+        report = ix.add(second, workers=workers)
+        assert (report.added, report.updated, report.unchanged) == (60, 51, 0)
+        assert [note.reason for note in report.skipped] == ["no article text found"]
+        assert len(ix) == 160
+        assert len(ix.search("osprey", limit=200, collapse=False)) == 50
+        assert len(ix.search("heron", limit=200, collapse=False)) == 50
+        assert len(ix.search("egret", limit=200, collapse=False)) == 60
+        found = ix.get("n0")
+        assert found is not None and found.title == "New again"
+        assert ix.check() == []
 
 
 def test_interrupt_keeps_last_commit(index_dir: Path, tmp_path: Path) -> None:

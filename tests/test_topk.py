@@ -66,8 +66,10 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     rng = random.Random(7)
     with Index.create(tmp_path_factory.mktemp("topk") / "ix") as ix:
         records = [_record(rng, n) for n in range(150)]
-        ix.add(records, batch_size=40)
-        ix.add([_record(rng, n, version=1) for n in range(0, 150, 9)], batch_size=40)
+        # One writing process: its batches are the segments (parallel writers' many small
+        # segments would be merged into few).
+        ix.add(records, batch_size=40, workers=1)
+        ix.add([_record(rng, n, version=1) for n in range(0, 150, 9)], batch_size=40, workers=1)
         found = ix._get_searcher()
         assert len(found.reader().leaf_readers()) > 2
         assert any(reader.has_deletions() for reader, _ in found.reader().leaf_readers())

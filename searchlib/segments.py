@@ -1,0 +1,239 @@
+"""Worker processes that clean documents and write each into a segment of its own.
+
+Whoosh writes a segment in one process, and that one writer bounded ingest: the
+workers that cleaned documents waited on it for half of every run. Here each worker
+cleans the items it takes and adds them to its own segment writer. At the end of a
+batch every worker finishes its segment and hands it back; the parent then deletes the
+documents being replaced and commits the new segments in one table of contents, so a
+batch still lands whole or not at all. Whoosh's multiprocessing writer
+(`whoosh.multiproc`, with `multisegment=True`) finishes segments the same way.
+
+The segment writers are Whoosh's own; two of its internals are used, as that module
+uses them: `_finalize_segment` to finish a segment without committing it, and each
+writer gets a temporary folder of its own, since Whoosh gives every writer of an index
+the same one and deletes it when any of them finishes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from searchlib import store
+from searchlib.documents import prepare
+from searchlib.errors import IndexWriteError
+from searchlib.models import Skipped
+from searchlib.sources import RawItem
+
+#: Items sent to a worker at a time: enough to make queue traffic cheap, few enough to
+#: keep the workers evenly loaded.
+CHUNK = 16
+
+_END = "end"  # a job: finish the batch's segment and report it
+_GO = "go"  # a control message: start the next batch
+_STOP = "stop"  # a control message: exit
+
+
+@dataclass
+class Written:
+    """What one worker wrote in one batch."""
+
+    segment: Any | None  # the finished Whoosh segment, or None if nothing was added
+    ids: list[str] = field(default_factory=list)  # document ids written, in order
+    skipped: list[tuple[str, Skipped]] = field(default_factory=list)  # (id, reason)
+
+
+def _get(source: Any, parent: int) -> Any:
+    """The next message, or None once the parent process is gone."""
+    while True:
+        try:
+            return source.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return None
+
+
+def _open_writer(path: str, limitmb: int) -> Any:
+    from whoosh.util import random_name
+    from whoosh.writing import PostingPool, SegmentWriter
+
+    ix = store.open_index(Path(path))
+    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+    writer._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{random_name()}.tmp")
+    writer.pool = PostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
+    return writer
+
+
+def _finish_segment(writer: Any | None) -> Any | None:
+    """Write out the segment (not committed: the parent does that) and clean up."""
+    if writer is None:
+        return None
+    try:
+        if writer._added:
+            return writer._finalize_segment()
+        writer._close_segment()
+        return None
+    finally:
+        writer._tempstorage.destroy()
+        writer.is_closed = True
+
+
+def _drop_segment(writer: Any | None) -> None:
+    if writer is not None and not writer.is_closed:
+        try:
+            writer._close_segment()
+        finally:
+            writer._tempstorage.destroy()
+            writer.is_closed = True
+
+
+def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent: int) -> None:
+    """A worker's loop: clean and write items until the end of each batch."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    writer: Any | None = None
+    done = Written(None)
+    try:
+        while True:
+            job = _get(jobs, parent)
+            if job is None:
+                return
+            if job == _END:
+                done.segment = _finish_segment(writer)
+                writer = None
+                results.put(("done", done))
+                done = Written(None)
+                if _get(control, parent) != _GO:
+                    return
+                continue
+            item: RawItem
+            for item in job:
+                result = prepare(item)
+                if isinstance(result, Skipped):
+                    done.skipped.append((item.doc_id, result))
+                    continue
+                if writer is None:
+                    writer = _open_writer(path, limitmb)
+                writer.add_document(**result)
+                done.ids.append(item.doc_id)
+    except OSError as exc:
+        results.put(("oserror", exc.errno, exc.strerror or str(exc)))
+    except BaseException as exc:  # reported to the parent, which raises it there
+        results.put(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        # An abandoned segment's files are never committed; failing to tidy them is moot.
+        with contextlib.suppress(Exception):
+            _drop_segment(writer)
+
+
+class SegmentWorkers:
+    """A pool of cleaning and segment-writing processes for one index."""
+
+    def __init__(self, path: Path, count: int, limitmb: int) -> None:
+        self.path = path
+        ctx: Any = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self._jobs: Any = ctx.Queue(maxsize=count * 4)
+        self._results: Any = ctx.Queue()
+        self._controls: list[Any] = [ctx.Queue() for _ in range(count)]
+        self._chunk: list[RawItem] = []
+        parent = os.getpid()
+        self._procs = [
+            ctx.Process(
+                target=_work,
+                args=(str(path), self._jobs, control, self._results, limitmb, parent),
+                daemon=True,
+            )
+            for control in self._controls
+        ]
+        for proc in self._procs:
+            proc.start()
+
+    def send(self, item: RawItem) -> None:
+        """Queue one item for cleaning and writing in the current batch."""
+        self._chunk.append(item)
+        if len(self._chunk) >= CHUNK:
+            self._put(self._chunk)
+            self._chunk = []
+
+    def end_batch(self) -> list[Written]:
+        """Have every worker finish its segment; return what each wrote.
+
+        Raises:
+            OSError: a worker could not write its segment (a full or read-only disk).
+            IndexWriteError: a worker failed otherwise, or died.
+        """
+        if self._chunk:
+            self._put(self._chunk)
+            self._chunk = []
+        for _ in self._procs:
+            self._put(_END)
+        out: list[Written] = []
+        while len(out) < len(self._procs):
+            try:
+                message = self._results.get(timeout=1.0)
+            except queue.Empty:
+                self._check_alive()
+                continue
+            out.append(self._written(message))
+        return out
+
+    def resume(self) -> None:
+        """Start the next batch, once the last one is committed."""
+        for control in self._controls:
+            control.put(_GO)
+
+    def close(self) -> None:
+        """Stop the workers (after `end_batch`, or to abandon the open batch)."""
+        for control in self._controls:
+            control.put(_STOP)
+        for proc in self._procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+
+    def terminate(self) -> None:
+        """Stop the workers at once, dropping the open batch."""
+        for proc in self._procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in self._procs:
+            proc.join()
+
+    def _put(self, job: Any) -> None:
+        while True:
+            try:
+                self._jobs.put(job, timeout=1.0)
+                return
+            except queue.Full:
+                self._check_alive()
+
+    def _written(self, message: tuple[Any, ...]) -> Written:
+        """A worker's report, or the error it reports raised here."""
+        if message[0] == "done":
+            written: Written = message[1]
+            return written
+        if message[0] == "oserror":
+            raise OSError(message[1], message[2])
+        raise IndexWriteError(str(self.path), f"a writing process failed: {message[1]}")
+
+    def _check_alive(self) -> None:
+        """Raise the error of a worker that stopped, as it reported it if it did."""
+        if all(proc.is_alive() for proc in self._procs):
+            return
+        while True:
+            try:
+                message = self._results.get(timeout=0.5)
+            except queue.Empty:
+                break
+            if message[0] != "done":
+                self._written(message)
+        stopped = next(proc for proc in self._procs if not proc.is_alive())
+        raise IndexWriteError(
+            str(self.path), f"a writing process stopped (exit code {stopped.exitcode})"
+        )
