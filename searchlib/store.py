@@ -138,6 +138,7 @@ def acquire_writer(
             raise IndexWriteError.from_os(path, exc) from exc
         if held:
             try:
+                _remove_stale_temp(path)
                 writer = ix.writer(_lk=False, **options)
             except OSError as exc:
                 lock.release()
@@ -155,6 +156,19 @@ def acquire_writer(
         if time.monotonic() >= deadline:
             raise IndexLockedError(str(path), timeout)
         time.sleep(0.1)
+
+
+def _remove_stale_temp(path: Path) -> None:
+    """Delete posting-pool folders a killed writer left behind; the caller holds the lock,
+    so no live writer of this index is using them."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path):
+            if (
+                entry.is_dir()
+                and entry.name.startswith(f"{INDEX_NAME}.")
+                and entry.name.endswith(".tmp")
+            ):
+                shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def cancel(writer: Any) -> None:

@@ -270,3 +270,16 @@ def test_sigkill_during_a_merge_keeps_the_index(tmp_path: Path) -> None:
         assert ix.stats().segments == before  # the merge never happened
         assert ix.optimize() == before  # and can be run again
         assert len(ix) == 300 and ix.stats().segments == 1
+
+
+def test_a_killed_writers_posting_pool_is_removed_by_the_next(tmp_path: Path) -> None:
+    # A worker killed mid-batch leaves its posting-pool folder in the index folder.
+    index = tmp_path / "ix"
+    with Index.create(index) as ix:
+        ix.add(_corpus(tmp_path, 5))
+        stale = index / "MAIN.k3n1d2.tmp"
+        stale.mkdir()
+        (stale / "run.0").write_bytes(b"x" * 1000)
+        ix.add({"id": "late", "title": "Late", "body": "a late kingfisher"})
+        assert not stale.exists()
+        assert len(ix) == 6
