@@ -93,9 +93,19 @@ def _drop_segment(writer: Any | None) -> None:
             writer.is_closed = True
 
 
+class _Stopped(BaseException):
+    """The parent terminated this worker (Ctrl-C, or an error elsewhere)."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise _Stopped
+
+
 def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent: int) -> None:
     """A worker's loop: clean and write items until the end of each batch."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, _stop)  # leave through `finally`, removing the pool folder
+    results.cancel_join_thread()  # never wait at exit for a parent that stopped reading
     writer: Any | None = None
     done = Written(None)
     try:
@@ -121,6 +131,8 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
                     writer = _open_writer(path, limitmb)
                 writer.add_document(**result)
                 done.ids.append(item.doc_id)
+    except _Stopped:
+        pass
     except OSError as exc:
         results.put(("oserror", exc.errno, exc.strerror or str(exc)))
     except BaseException as exc:  # reported to the parent, which raises it there

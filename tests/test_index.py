@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -236,24 +237,31 @@ def test_updates_skips_and_repeats_alike_in_one_or_many_writers(
         assert ix.check() == []
 
 
-def test_interrupt_keeps_last_commit(index_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_interrupt_keeps_last_commit(index_dir: Path, tmp_path: Path, workers: int) -> None:
+    import multiprocessing
+
     records = [
-        {"id": f"n{i}", "title": f"Note {i}", "body": f"ocelot number {i}"} for i in range(50)
+        {"id": f"n{i}", "title": f"Note {i}", "body": f"ocelot number {i}"} for i in range(100)
     ]
     path = write_jsonl(tmp_path / "notes.jsonl", records)
 
     def interrupt(progress: object) -> None:
-        if getattr(progress, "done", 0) == 25:
+        if getattr(progress, "done", 0) == 79:
+            time.sleep(0.5)  # workers take the first items of the batch and start writing
             raise KeyboardInterrupt
 
     with Index.create(index_dir) as ix, pytest.raises(KeyboardInterrupt):
-        ix.add(path, batch_size=10, workers=1, progress=interrupt)
+        ix.add(path, batch_size=20, workers=workers, progress=interrupt)
+    # The workers are gone, and took their posting-pool folders with them.
+    assert not multiprocessing.active_children()
+    assert not list(index_dir.glob("*.tmp"))
     with Index.open(index_dir) as ix:
-        assert len(ix) == 20  # two whole batches committed; the third was cancelled
-        assert len(ix.search("ocelot", limit=100)) == 20
+        assert len(ix) == 60  # three whole batches committed; the fourth was cancelled
+        assert len(ix.search("ocelot", limit=200)) == 60
         report = ix.add(path)
-        assert (report.added, report.unchanged) == (30, 20)
-        assert len(ix) == 50
+        assert (report.added, report.unchanged) == (40, 60)
+        assert len(ix) == 100
 
 
 def test_second_writer_times_out(index_dir: Path) -> None:
