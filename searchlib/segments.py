@@ -105,7 +105,6 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
     """A worker's loop: clean and write items until the end of each batch."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _stop)  # leave through `finally`, removing the pool folder
-    results.cancel_join_thread()  # never wait at exit for a parent that stopped reading
     writer: Any | None = None
     done = Written(None)
     try:
@@ -132,7 +131,9 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
                 writer.add_document(**result)
                 done.ids.append(item.doc_id)
     except _Stopped:
-        pass
+        # The parent stopped reading: do not wait at exit to hand it anything. (Otherwise a
+        # worker's report must reach the pipe before it exits, or the error is lost.)
+        results.cancel_join_thread()
     except OSError as exc:
         results.put(("oserror", exc.errno, exc.strerror or str(exc)))
     except BaseException as exc:  # reported to the parent, which raises it there
