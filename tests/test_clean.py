@@ -718,3 +718,14 @@ def test_a_post_typed_as_one_long_paragraph_outweighs_a_widget() -> None:
         f"<div class='item'><p>{lines}</p></div></div></body></html>"
     )
     assert "Line 39 of the story" in clean_html(page).body
+
+
+def test_a_short_line_ending_in_a_closing_quote_is_a_sentence() -> None:
+    # German quotes close with “ and French ones with »: such a line before a dropped
+    # link line is a sentence of the story, not the heading of that link.
+    page = (
+        f"<html><body><article><h1>Two on stage</h1><p>{_STORY}</p><p>{_STORY}</p>"
+        "<p>Finalist der Show „Die große Comedy Chance“</p>"
+        "<p><a href='/x'>100 Folgen von Wortspiele</a></p></article></body></html>"
+    )
+    assert "Finalist der Show „Die große Comedy Chance“" in _story_kept(page)
