@@ -91,15 +91,17 @@ def top_documents(
                 scores.pop(offset + docnum, None)
     if allowed is not None:
         scores = {d: s for d, s in scores.items() if d in allowed}
-    best = heapq.nlargest(limit, scores.items(), key=itemgetter(1))
+    # One more than asked for shows whether the tie at the cut-off runs past it.
+    best = heapq.nlargest(limit + 1, scores.items(), key=itemgetter(1))
     if best:
         # Documents tied with the last one kept are ordered by number, as Whoosh does.
         # Scores summed in another order can differ in the last bits, so a tie is a
         # difference within a billionth.
-        floor = best[-1][1]
+        floor = best[min(limit, len(best)) - 1][1]
         slack = 1e-9 * max(1.0, abs(floor))
-        best = [item for item in best if item[1] > floor + slack]
-        best += sorted(item for item in scores.items() if abs(item[1] - floor) <= slack)
+        tied = best if len(best) <= limit or best[limit][1] < floor - slack else scores.items()
+        best = [item for item in best[:limit] if item[1] > floor + slack]
+        best += sorted(item for item in tied if abs(item[1] - floor) <= slack)
         best.sort(key=lambda item: -item[1])  # stable: tied numbers stay in order
         best = best[:limit]
     return best, len(scores)
