@@ -136,7 +136,7 @@ def indexed_terms_analyzer() -> Any:
 
     Headline and body reach the writer as `Posted` postings, analysed in the worker
     processes that clean them; this analyser only serves text given to those fields
-    directly. Queries, snippets and feedback analyse with `text_analyzer` themselves.
+    directly. Queries and feedback analyse with `text_terms`, snippets with `text_analyzer`.
     """
     return RegexTokenizer(r"\S+")
 

@@ -70,27 +70,19 @@ def _open_writer(path: str, limitmb: int) -> Any:
     return writer
 
 
-def _finish_segment(writer: Any | None) -> Any | None:
-    """Write out the segment (not committed: the parent does that) and clean up."""
-    if writer is None:
+def _finish_segment(writer: Any | None, keep: bool = True) -> Any | None:
+    """Write out the segment if `keep` (not committed: the parent does that), or just
+    close its files; either way remove the writer's posting-pool folder."""
+    if writer is None or writer.is_closed:
         return None
     try:
-        if writer._added:
+        if keep and writer._added:
             return writer._finalize_segment()
         writer._close_segment()
         return None
     finally:
         writer._tempstorage.destroy()
         writer.is_closed = True
-
-
-def _drop_segment(writer: Any | None) -> None:
-    if writer is not None and not writer.is_closed:
-        try:
-            writer._close_segment()
-        finally:
-            writer._tempstorage.destroy()
-            writer.is_closed = True
 
 
 class _Stopped(BaseException):
@@ -141,7 +133,7 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
     finally:
         # An abandoned segment's files are never committed; failing to tidy them is moot.
         with contextlib.suppress(Exception):
-            _drop_segment(writer)
+            _finish_segment(writer, keep=False)
 
 
 class SegmentWorkers:

@@ -10,6 +10,7 @@ import logging
 import re
 import warnings
 
+from searchlib.clean import rules
 from searchlib.clean.encoding import decode
 from searchlib.clean.text import clean_body, clean_text
 from searchlib.models import Article
@@ -20,9 +21,12 @@ log = logging.getLogger(__name__)
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
-#: Invisible characters that sit inside words (soft hyphen, word joiner, stray BOM),
-#: as characters or entities: removed before parsing so no word is split by one.
-_INVISIBLE_RE = re.compile(r"\u00ad|\u2060|\ufeff|&shy;|&#173;|&#x0*ad;|&#8288;|&#x0*2060;", re.I)
+#: The invisible characters that sit inside words, as characters or entities: removed
+#: before parsing so no word is split by one.
+_INVISIBLE_RE = re.compile(
+    f"[{rules.INVISIBLE_CHARS}]|&shy;|&#173;|&#x0*ad;|&#8288;|&#x0*2060;",
+    re.I,
+)
 
 
 def clean_html(html: str | bytes, url: str | None = None) -> Article:

@@ -215,6 +215,15 @@ class _Pruned:
     def skip(self, tag: Tag) -> bool:
         return tag.name in _SKIP or id(tag) in self.dropped
 
+    def removed(self, tag: Tag) -> bool:
+        """Whether `tag` or an element around it was dropped."""
+        node: Tag | None = tag
+        while isinstance(node, Tag):
+            if id(node) in self.dropped:
+                return True
+            node = node.parent
+        return False
+
 
 def _blocks(root: Tag, pruned: _Pruned) -> Iterator[_Block]:
     """Serialise `root` into text blocks, one per block-level element, iteratively."""
@@ -366,15 +375,6 @@ def _densest(pruned: _Pruned, fallback: Tag) -> Tag:
     return best
 
 
-def _under_dropped(pruned: _Pruned, tag: Tag) -> bool:
-    node: Tag | None = tag
-    while isinstance(node, Tag):
-        if id(node) in pruned.dropped:
-            return True
-        node = node.parent
-    return False
-
-
 def _scope(tag: Tag) -> int:
     """The nearest enclosing schema.org item: the article, or one comment of many."""
     node = tag.parent
@@ -393,7 +393,7 @@ def _hinted_body(pruned: _Pruned) -> list[Tag]:
     else.
     """
     tree = pruned.tree
-    hinted = [t for t in tree.hinted if not _under_dropped(pruned, t)]
+    hinted = [t for t in tree.hinted if not pruned.removed(t)]
     marked = {id(t) for t in hinted}
     outer = [t for t in hinted if not any(id(a) in marked for a in t.parents)]
     groups: dict[int, list[Tag]] = {}

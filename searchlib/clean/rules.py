@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 
+#: Invisible characters that sit inside words: a soft hyphen (U+00AD), a word joiner or a
+#: stray byte-order mark would split "Ita\u00adli\u00adens" into three words for the index.
+INVISIBLE_CHARS = "\u00ad\u2060\ufeff"
+
 #: Elements whose content is never article text.
 DROP_TAGS: frozenset[str] = frozenset(
     {

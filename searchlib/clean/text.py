@@ -11,10 +11,8 @@ from searchlib.models import Article
 
 _SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u3000]+")
 _TAG_ITEM = re.compile(r"^[\w][\w .'’\-]{0,60}$")
-#: Control characters, and the invisible ones that sit inside words: a soft hyphen
-#: (U+00AD), a word joiner or a stray byte-order mark would split "Ita\u00adli\u00adens" into
-#: three words for the index.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\u00ad\u2060\ufeff]")
+#: Control characters, and the invisible ones that sit inside words.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f" + rules.INVISIBLE_CHARS + "]")
 
 
 def _lines(text: str) -> list[str]:
