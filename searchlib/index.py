@@ -188,22 +188,20 @@ class Index:
 
     @_guarded
     def optimize(self, lock_timeout: float = 30.0) -> int:
-        """Merge all segments into one: slower to write, faster to search.
+        """Merge all segments into one, leaving out deleted documents: searches then
+        open one set of files and read each word's postings once.
 
         Returns:
             The number of segments before merging.
         Raises:
             IndexLockedError: another writer held the index beyond `lock_timeout`.
         """
-        before = len(self._ix._segments())
-        if before > 1:
-            writer = store.acquire_writer(self._ix, self.path, lock_timeout)
-            try:
-                writer.commit(optimize=True)
-            except BaseException:
-                store.cancel(writer)
-                raise
-            store.fsync_dir(self._ix.storage)
+        from searchlib.indexing import merge_all
+
+        segments = self._ix._segments()
+        before = len(segments)
+        if before > 1 or any(segment.has_deletions() for segment in segments):
+            merge_all(self._ix, self.path, lock_timeout)
         return before
 
     # -- reading -------------------------------------------------------------------

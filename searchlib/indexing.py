@@ -293,6 +293,25 @@ def _finish(writer: Any, clear: bool) -> None:
     store.fsync_dir(writer.storage)
 
 
+def merge_all(ix: Any, path: Path, lock_timeout: float) -> None:
+    """Merge every segment of the index into one, in one commit."""
+    from searchlib.merging import merge_into
+
+    writer = store.acquire_writer(ix, path, lock_timeout)
+    try:
+        writer._commit_toc([merge_into(writer, list(writer.segments))])
+    except OSError as exc:
+        store.cancel(writer)
+        if exc.errno in _WRITE_ERRORS:
+            raise IndexWriteError.from_os(path, exc) from exc
+        raise
+    except BaseException:
+        store.cancel(writer)
+        raise
+    writer._finish()
+    store.fsync_dir(writer.storage)
+
+
 def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: float) -> int:
     """Delete documents whose source file under one of `roots` no longer exists."""
     resolved = [path_text(r.resolve()) for r in roots]

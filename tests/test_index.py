@@ -439,6 +439,76 @@ def test_optimize_merges_segments_and_keeps_documents(index_dir: Path, tmp_path:
         assert len(ix.search("otter", limit=50, collapse=False)) == 30
 
 
+def _contents(ix: Index) -> tuple[dict, dict, dict]:
+    """Every posting (by document id), stored document and column value of an index."""
+    reader = ix._get_searcher().reader()
+    schema = reader.schema
+    ids = {docnum: reader.stored_fields(docnum)["id"] for docnum in reader.all_doc_ids()}
+    postings: dict = {}
+    for field, text in reader.all_terms():
+        matcher = reader.postings(field, text)
+        while matcher.is_active():
+            postings[field, text, ids[matcher.id()]] = (matcher.weight(), matcher.value())
+            matcher.next()
+    stored = {ids[d]: reader.stored_fields(d) for d in ids}
+    columns = {
+        (name, ids[d]): reader.column_reader(name)[d]
+        for name in schema.names()
+        if schema[name].column_type and reader.has_column(name)
+        for d in ids
+    }
+    return postings, stored, columns
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_merged_index_holds_what_its_segments_held(
+    index_dir: Path, tmp_path: Path, workers: int
+) -> None:
+    # Segments are merged a postings block at a time: every posting (weight and
+    # positions), stored field, column and score must come through, and the documents
+    # an update replaced must go. Long lists span blocks; short ones are joined.
+    records = [
+        {
+            "id": f"m{i}",
+            "title": f"Harbour report {i}",
+            "body": f"The harbour crane number {i} lifted {i % 5} containers. " * (1 + i % 4)
+            + ("Rare kestrel sighted. " if i % 37 == 0 else ""),
+            "date": f"2024-03-{1 + i % 28:02d}",
+            "tags": ["port", f"crane-{i % 3}"],
+        }
+        for i in range(400)
+    ]
+    updates = [dict(r, body=r["body"] + " Storm warning.") for r in records[::9]]
+    queries = ["harbour crane", "kestrel", "storm containers", '"crane number"']
+    with Index.create(index_dir) as ix:
+        ix.add(write_jsonl(tmp_path / "a.jsonl", records), batch_size=70, workers=workers)
+        assert ix.stats().segments > 3
+        scores = {q: _scores(ix, q) for q in queries}
+        ix.optimize()
+        # Without deletions the statistics stay exact, and so does every score.
+        assert ix.stats().segments == 1
+        for query, expected in scores.items():
+            got = _scores(ix, query)
+            assert got.keys() == expected.keys()
+            assert all(abs(got[i] - expected[i]) <= 1e-9 * max(1.0, got[i]) for i in got)
+
+        ix.add(write_jsonl(tmp_path / "b.jsonl", updates), batch_size=20, workers=workers)
+        assert ix.stats().segments > 2
+        before = _contents(ix)
+        ix.optimize()
+        assert ix.stats().segments == 1 and len(ix) == 400
+        after = _contents(ix)
+        assert after[0] == before[0]
+        assert after[1] == before[1]
+        assert after[2] == before[2]
+        assert len(ix.search("storm", limit=500, collapse=False)) == len(updates)
+        assert ix.check() == []
+
+
+def _scores(ix: Index, query: str) -> dict[str, float]:
+    return {h.id: h.score for h in ix.search(query, limit=500, collapse=False)}
+
+
 def test_size_cap_applies_per_record_not_per_jsonl_file(index_dir: Path, tmp_path: Path) -> None:
     records = [
         {"id": f"s{i}", "title": f"Small {i}", "body": "puffin colony " * 20} for i in range(200)

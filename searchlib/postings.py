@@ -1,0 +1,141 @@
+"""Whoosh 3's postings format, read and written a whole posting list or block at a time.
+
+A term's entry in a segment's terms file holds its statistics and the extent of its
+postings in the postings file: a tag, then blocks of up to 128 postings, each a length
+(negative for the last block), a pickled header (count, last id, max weight,
+compression, min and max length bytes) and the pickled, usually compressed, block
+(ids as deltas with the first absolute, weights, values). Whoosh reads these through a
+matcher, a few file reads and Python calls per block; searching and merging read the
+whole extent at once and decode each block with one `loads`.
+
+These are Whoosh 3's private formats (the dependency is pinned below version 4);
+tests/test_topk.py and tests/test_index.py compare the results with Whoosh's own
+reading on every run.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from io import BytesIO
+from itertools import chain, pairwise
+from pickle import dumps, load, loads
+from typing import Any
+
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
+
+#: A term's statistics as Whoosh 3 encodes them (flags, total weight, document count,
+#: min and max length bytes, max weight, first and last document), then the extent of
+#: its postings (offset, length).
+TERM = struct.Struct("!BfIBBfII")
+EXTENT = struct.Struct("!qi")
+_INT = struct.Struct("!i")
+
+
+class Block:
+    """One decoded postings block: ids as deltas (the first absolute), weights and
+    values in Whoosh's compact forms, and the block's statistics. `ids`, the absolute
+    document numbers, is filled in by whoever needs them."""
+
+    __slots__ = (
+        "count",
+        "deltas",
+        "ids",
+        "last",
+        "maxlen",
+        "maxweight",
+        "minlen",
+        "values",
+        "weights",
+    )
+
+    def __init__(self, info: tuple[Any, ...], data: tuple[Any, ...]) -> None:
+        self.count, self.last, self.maxweight, _, self.minlen, self.maxlen = info
+        self.deltas, self.weights, self.values = data
+        self.ids: list[int] = []
+
+
+def read_blocks(postfile: Any, offset: int, length: int) -> list[Block]:
+    """The blocks of the posting list at `offset` in a postings file, read at once."""
+    raw = BytesIO(postfile.get(offset, length))
+    if raw.read(4) != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"no postings at offset {offset}")
+    blocks = []
+    while True:
+        size = _INT.unpack(raw.read(4))[0]
+        end = raw.tell() + abs(size)
+        info = load(raw)
+        data = raw.read(end - raw.tell())
+        if info[3]:
+            data = zlib.decompress(data)
+        blocks.append(Block(info, loads(data)))
+        if size < 0:
+            return blocks
+
+
+def expand_weights(weights: Any, count: int) -> list[float]:
+    """A block's `count` weights from their compact form."""
+    if weights is None:
+        return [1.0] * count
+    if isinstance(weights, float):
+        return [weights] * count
+    return list(weights)
+
+
+def total_weight(weights: Any, count: int) -> float:
+    """The sum of a block's `count` weights, given in their compact form."""
+    if weights is None:
+        return float(count)
+    if isinstance(weights, float):
+        return weights * count
+    return float(sum(weights))
+
+
+def compact_weights(weights: list[float]) -> Any:
+    """Whoosh's compact form of a block's weights: None (all 1), one float, or a tuple."""
+    first = weights[0]
+    if all(w == first for w in weights):
+        return None if first == 1.0 else first
+    return tuple(weights)
+
+
+def join_values(values: list[Any]) -> Any:
+    """Blocks' values joined: None (no values), bytes (fixed size) or a tuple."""
+    if values[0] is None:
+        return None
+    if isinstance(values[0], bytes):
+        return b"".join(values)
+    return tuple(chain.from_iterable(values))
+
+
+def pick_values(values: Any, count: int, keep: list[int]) -> Any:
+    """The values of the postings numbered `keep` among a block's `count`."""
+    if values is None:
+        return None
+    if isinstance(values, bytes):  # fixed-size values, joined
+        size = len(values) // count
+        return b"".join(values[n * size : (n + 1) * size] for n in keep)
+    return tuple(values[n] for n in keep)
+
+
+def write_block(postfile: Any, block: Block, last: bool, level: int) -> None:
+    """Write `block` (by its absolute `ids`) at the end of a postings file, compressed
+    at `level` when that pays (as Whoosh decides), flagged if it is a list's `last`."""
+    ids = block.ids
+    deltas = (ids[0], *(b - a for a, b in pairwise(ids)))
+    data = dumps((deltas, block.weights, block.values), 2)
+    used = level if len(data) >= COMPRESSION_MIN_SIZE else 0
+    if used:
+        data = zlib.compress(data, used)
+    header = dumps((block.count, ids[-1], block.maxweight, used, block.minlen, block.maxlen), 2)
+    size = len(header) + len(data)
+    postfile.write(_INT.pack(-size if last else size) + header + data)
+
+
+def term_extent(info: bytes) -> tuple[int, int] | None:
+    """(offset, length) of a term's postings from its encoded term info; None when its
+    postings are inlined in the term info instead."""
+    if info[0]:
+        return None
+    offset, length = EXTENT.unpack_from(info, TERM.size)
+    return offset, length
