@@ -23,12 +23,13 @@ from operator import itemgetter
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermsReader, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from searchlib.columns import per_reader
+from searchlib.postings import read_blocks, term_extent
 
 #: One scored leaf of a query: (field, term, boost).
 Leaf = tuple[str, str, float]
@@ -144,6 +145,27 @@ def _postings(reader: Any, field: str, text: str) -> tuple[array[int], array[flo
 
 
 def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
+    terms = getattr(reader, "_terms", None)
+    if isinstance(terms, W3TermsReader):
+        # The whole posting list in one read, each block decoded in C: Whoosh's matcher
+        # takes a few file reads and Python calls per block.
+        key = terms._keycoder(field, reader._text_to_bytes(field, text))
+        try:
+            where, size = terms._tindex.range_for_key(key)
+        except KeyError:
+            return _NONE
+        extent = term_extent(terms._dbfile.get(where, size))
+        if extent is not None:
+            ids: array[int] = array("I")
+            freqs: array[float] = array("f")
+            for block in read_blocks(terms._postfile, *extent):
+                ids.extend(accumulate(block.deltas))
+                weights = block.weights
+                if weights is None or isinstance(weights, float):
+                    freqs.extend(repeat(1.0 if weights is None else weights, block.count))
+                else:
+                    freqs.extend(weights)
+            return ids, freqs
     try:
         matcher = reader.postings(field, text)
     except TermNotFound:
@@ -152,24 +174,8 @@ def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float
         # Unwrap the deletion filter, which has already moved past deleted postings.
         matcher = matcher.child
         matcher.reset()
-    ids: array[int] = array("I")
-    freqs: array[float] = array("f")
-    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        # Decode whole blocks in C instead of one posting per Python call.
-        while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            block, weights = matcher._data[0], matcher._data[1]
-            start = len(ids)
-            ids.extend(accumulate(block))
-            if weights is None or isinstance(weights, float):
-                freqs.extend(repeat(1.0 if weights is None else weights, len(ids) - start))
-            elif isinstance(weights, array) and weights.typecode == "f":
-                freqs.extend(weights)
-            else:
-                freqs.extend(map(float, weights))
-            matcher._next_block()
-        return ids, freqs
+    ids = array("I")
+    freqs = array("f")
     while matcher.is_active():
         ids.append(matcher.id())
         freqs.append(matcher.weight())
