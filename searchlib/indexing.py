@@ -80,11 +80,16 @@ def _chain(first: list[RawItem], rest: Iterator[RawItem]) -> Iterator[RawItem]:
     yield from rest
 
 
-#: Documents in the first commits of a run without a fixed batch size. Later batches
-#: hold half as many documents as the index: segments grow geometrically, so their count
-#: (and the per-segment cost of every search) grows with the logarithm of the corpus,
-#: with no merge pass, which Whoosh makes as slow as indexing itself.
-FIRST_BATCH = 2000
+#: Documents in the first commits of a run without a fixed batch size (about ten
+#: seconds of work on two cores). Later batches hold half as many documents as the
+#: index: segments grow geometrically, so their count (and the per-segment cost of
+#: every search) grows with the logarithm of the corpus.
+FIRST_BATCH = 10_000
+
+#: At the end of a run, its smallest segments are merged, up to this share of the
+#: documents it wrote: the small segments of its first and last batches cost searches
+#: as much as large ones, and merging them costs little.
+MERGE_SHARE = 0.25
 
 
 def add(
@@ -177,6 +182,7 @@ class _Run:
         self.workers: SegmentWorkers | None = None
         # This batch's ids, with the checksum each had before it (None: a new document).
         self.batch: dict[str, str | None] = {}
+        self.written: set[str] = set()  # the ids of the segments the workers wrote
 
     def start_workers(self, count: int) -> None:
         # The posting memory of one writer, shared out, so the total stays the same.
@@ -218,10 +224,54 @@ class _Run:
                 self.workers.resume()
 
     def finish(self) -> None:
-        self.commit(last=True)
-        if self.workers is not None:
-            self.workers.close()
-            self.workers = None
+        if self.workers is None:
+            self.commit(last=True)
+            return
+        self.commit()  # the last batch; the lock is taken again for the merge
+        self._merge_written()
+        self.workers.close()
+        self.workers = None
+
+    def _merge_written(self) -> None:
+        """Merge the smallest segments this run wrote, in the workers (idle by now).
+
+        Each batch leaves a segment per worker (more where a worker's postings filled
+        its memory budget), and every search pays per segment. Merging a postings
+        block at a time costs about a third of what writing the documents did.
+        """
+        assert self.workers is not None
+        writer = self.writer
+        self.writer = None
+        mine = sorted(
+            (s for s in writer.segments if s.segment_id() in self.written),
+            key=lambda s: s.doc_count_all(),
+        )
+        budget = MERGE_SHARE * sum(s.doc_count_all() for s in mine)
+        small: list[Any] = []
+        for segment in mine:
+            if sum(s.doc_count_all() for s in small) + segment.doc_count_all() > budget:
+                break
+            small.append(segment)
+        # In index order, one group per worker, when each would merge two or more.
+        small = [s for s in writer.segments if s in small]
+        count = min(self.workers.count, len(small) // 2)
+        groups = [g for g in _partition(small, count) if len(g) > 1] if count else []
+        try:
+            if not groups:
+                store.cancel(writer)
+                return
+            merged = self.workers.merge(groups)
+            gone = {s.segment_id() for group in groups for s in group}
+            writer._close_segment()
+            writer._commit_toc([s for s in writer.segments if s.segment_id() not in gone] + merged)
+        except OSError as exc:
+            store.cancel(writer)
+            raise IndexWriteError.from_os(self.path, exc) from exc
+        except BaseException:
+            store.cancel(writer)
+            raise
+        writer._finish()
+        store.fsync_dir(writer.storage)
 
     def abandon(self) -> None:
         """Drop the open batch: the last commit stays as it was."""
@@ -260,7 +310,9 @@ class _Run:
                 segments.append(writer._finalize_segment())
             else:
                 writer._close_segment()
-            segments.extend(part.segment for part in written if part.segment is not None)
+            new = [segment for part in written for segment in part.segments]
+            self.written.update(segment.segment_id() for segment in new)
+            segments.extend(new)
             writer._commit_toc(segments)
         except OSError as exc:
             store.cancel(writer)
@@ -270,6 +322,19 @@ class _Run:
             raise
         writer._finish()
         store.fsync_dir(writer.storage)
+
+
+def _partition(segments: list[Any], count: int) -> list[list[Any]]:
+    """Split `segments`, in order, into at most `count` runs of about equal documents."""
+    total = sum(s.doc_count_all() for s in segments) or 1
+    groups: list[list[Any]] = [[] for _ in range(count)]
+    seen = 0
+    for segment in segments:
+        # The group whose share of the documents this segment's middle falls in.
+        middle = seen + segment.doc_count_all() / 2
+        groups[min(count - 1, int(middle * count / total))].append(segment)
+        seen += segment.doc_count_all()
+    return [g for g in groups if g]
 
 
 #: What a disk says when it refuses a write: full, read-only, over quota, failing.

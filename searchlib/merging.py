@@ -26,7 +26,6 @@ from typing import Any
 
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
-    WHOOSH3_HEADER_MAGIC,
     _lenfield,
 )
 from whoosh.columns import TranslatingColumnReader
@@ -35,8 +34,6 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
 from searchlib.postings import (
-    EXTENT,
-    TERM,
     Block,
     compact_weights,
     expand_weights,
@@ -44,8 +41,7 @@ from searchlib.postings import (
     pick_values,
     read_blocks,
     term_extent,
-    total_weight,
-    write_block,
+    write_term,
 )
 
 
@@ -179,8 +175,7 @@ def _copy_postings(
     starts: list[tuple[int, dict[int, int] | None]],
 ) -> None:
     """Merge the segments' postings term by term, renumbering each block's documents."""
-    postfile = fieldwriter._postfile
-    codec = fieldwriter._codec
+    blocklimit = fieldwriter._codec._blocklimit
     sources = [reader._terms._postfile for reader in readers]
     for fieldname in _indexed(schema, readers):
         fieldwriter.start_field(fieldname, schema[fieldname])
@@ -198,23 +193,7 @@ def _copy_postings(
                         pieces.append(block)
             if not pieces:  # every document with the term was deleted
                 continue
-            start = postfile.tell()
-            postfile.write(WHOOSH3_HEADER_MAGIC)
-            blocks = _coalesce(pieces, codec._blocklimit)
-            for n, block in enumerate(blocks):
-                write_block(postfile, block, n == len(blocks) - 1, codec._compression)
-            stats = TERM.pack(
-                0,
-                sum(total_weight(b.weights, b.count) for b in blocks),
-                sum(b.count for b in blocks),
-                min(b.minlen for b in blocks),
-                max(b.maxlen for b in blocks),
-                max(b.maxweight for b in blocks),
-                blocks[0].ids[0],
-                blocks[-1].ids[-1],
-            )
-            where = EXTENT.pack(start, postfile.tell() - start)
-            fieldwriter._tindex.add(prefix + text, stats + where)
+            write_term(fieldwriter, prefix + text, _coalesce(pieces, blocklimit))
         fieldwriter.finish_field()
 
 

@@ -22,7 +22,12 @@ from itertools import chain, pairwise
 from pickle import dumps, load, loads
 from typing import Any
 
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import (
+    COMPRESSION_MIN_SIZE,
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    _lenfield,
+)
 
 #: A term's statistics as Whoosh 3 encodes them (flags, total weight, document count,
 #: min and max length bytes, max weight, first and last document), then the extent of
@@ -52,7 +57,16 @@ class Block:
     def __init__(self, info: tuple[Any, ...], data: tuple[Any, ...]) -> None:
         self.count, self.last, self.maxweight, _, self.minlen, self.maxlen = info
         self.deltas, self.weights, self.values = data
-        self.ids: list[int] = []
+        self.ids: Any = []
+
+    @classmethod
+    def build(cls, ids: Any, weights: Any, values: Any, lengths: tuple[int, int]) -> Block:
+        """A block of absolute `ids`, their `weights` (floats), their `values` in
+        compact form and the (min, max) length bytes of their documents."""
+        block = cls((len(ids), ids[-1], max(weights), 0, *lengths), ((), None, values))
+        block.weights = compact_weights(weights)
+        block.ids = ids
+        return block
 
 
 def read_blocks(postfile: Any, offset: int, length: int) -> list[Block]:
@@ -132,6 +146,28 @@ def write_block(postfile: Any, block: Block, last: bool, level: int) -> None:
     postfile.write(_INT.pack(-size if last else size) + header + data)
 
 
+def write_term(fieldwriter: Any, key: bytes, blocks: list[Block]) -> None:
+    """Write a term's posting list as `blocks` (by their absolute `ids`) and its entry,
+    under `key` (field number and term), through a Whoosh 3 field writer's files."""
+    postfile = fieldwriter._postfile
+    level = fieldwriter._codec._compression
+    start = postfile.tell()
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    for n, block in enumerate(blocks):
+        write_block(postfile, block, n == len(blocks) - 1, level)
+    stats = TERM.pack(
+        0,
+        sum(total_weight(b.weights, b.count) for b in blocks),
+        sum(b.count for b in blocks),
+        min(b.minlen for b in blocks),
+        max(b.maxlen for b in blocks),
+        max(b.maxweight for b in blocks),
+        blocks[0].ids[0],
+        blocks[-1].ids[-1],
+    )
+    fieldwriter._tindex.add(key, stats + EXTENT.pack(start, postfile.tell() - start))
+
+
 def term_extent(info: bytes) -> tuple[int, int] | None:
     """(offset, length) of a term's postings from its encoded term info; None when its
     postings are inlined in the term info instead."""
@@ -139,3 +175,17 @@ def term_extent(info: bytes) -> tuple[int, int] | None:
         return None
     offset, length = EXTENT.unpack_from(info, TERM.size)
     return offset, length
+
+
+def length_bytes(perdoc: Any, field: str, count: int) -> bytes:
+    """A segment's `field` lengths, one byte per document of its `count` (Whoosh's
+    quantised lengths, 0 where a document has none), read from its per-document
+    reader at once."""
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return bytes(count)
+    try:
+        raw: bytes = column._dbfile.get(column._basepos, column._count)
+    except AttributeError:  # another column layout: read value by value
+        raw = bytes(column[n] for n in range(count))
+    return raw.ljust(count, b"\0")

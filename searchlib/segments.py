@@ -8,10 +8,12 @@ documents being replaced and commits the new segments in one table of contents, 
 batch still lands whole or not at all. Whoosh's multiprocessing writer
 (`whoosh.multiproc`, with `multisegment=True`) finishes segments the same way.
 
-The segment writers are Whoosh's own; two of its internals are used, as that module
-uses them: `_finalize_segment` to finish a segment without committing it, and each
-writer gets a temporary folder of its own, since Whoosh gives every writer of an index
-the same one and deletes it when any of them finishes.
+The segment writers are Whoosh's, with their postings held in memory and written a
+list at a time (`blockwriter`); a worker whose postings reach its memory budget
+finishes that segment and starts another. Two of Whoosh's internals are used, as its
+multiprocessing writer uses them: `_finalize_segment` to finish a segment without
+committing it, and each writer gets a temporary folder of its own, since Whoosh gives
+every writer of an index the same one and deletes it when any of them finishes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 from searchlib import store
 from searchlib.documents import prepare
 from searchlib.errors import IndexWriteError
+from searchlib.merging import merge_into
 from searchlib.models import Skipped
 from searchlib.sources import RawItem
 
@@ -35,16 +38,17 @@ from searchlib.sources import RawItem
 #: keep the workers evenly loaded.
 CHUNK = 16
 
-_END = "end"  # a job: finish the batch's segment and report it
+_END = "end"  # a job: finish the batch's segments and report them
+_MERGE = "merge"  # a job: (_MERGE, number, segments): merge them into one, report it
 _GO = "go"  # a control message: start the next batch
-_STOP = "stop"  # a control message: exit
+_STOP = "stop"  # a control message, or a job between batches: exit
 
 
 @dataclass
 class Written:
     """What one worker wrote in one batch."""
 
-    segment: Any | None  # the finished Whoosh segment, or None if nothing was added
+    segments: list[Any] = field(default_factory=list)  # the finished Whoosh segments
     ids: list[str] = field(default_factory=list)  # document ids written, in order
     skipped: list[tuple[str, Skipped]] = field(default_factory=list)  # (id, reason)
 
@@ -59,14 +63,14 @@ def _get(source: Any, parent: int) -> Any:
                 return None
 
 
-def _open_writer(path: str, limitmb: int) -> Any:
+def _open_writer(path: str) -> Any:
     from whoosh.util import random_name
-    from whoosh.writing import PostingPool, SegmentWriter
+
+    from searchlib.blockwriter import BlockSegmentWriter
 
     ix = store.open_index(Path(path))
-    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+    writer = BlockSegmentWriter(ix, _lk=False, compound=False)
     writer._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{random_name()}.tmp")
-    writer.pool = PostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     return writer
 
 
@@ -98,19 +102,28 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _stop)  # leave through `finally`, removing the pool folder
     writer: Any | None = None
-    done = Written(None)
+    done = Written()
+    budget = limitmb * 2**20
     try:
         while True:
             job = _get(jobs, parent)
-            if job is None:
+            if job is None or job == _STOP:
                 return
             if job == _END:
-                done.segment = _finish_segment(writer)
+                if (segment := _finish_segment(writer)) is not None:
+                    done.segments.append(segment)
                 writer = None
                 results.put(("done", done))
-                done = Written(None)
+                done = Written()
                 if _get(control, parent) != _GO:
                     return
+                continue
+            if isinstance(job, tuple) and job[0] == _MERGE:
+                writer = _open_writer(path)
+                merged = merge_into(writer, job[2])
+                _finish_segment(writer, keep=False)  # written: only its folder is left
+                writer = None
+                results.put(("merged", job[1], merged))
                 continue
             item: RawItem
             for item in job:
@@ -119,9 +132,14 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
                     done.skipped.append((item.doc_id, result))
                     continue
                 if writer is None:
-                    writer = _open_writer(path, limitmb)
+                    writer = _open_writer(path)
                 writer.add_document(**result)
                 done.ids.append(item.doc_id)
+                if writer.pool.size >= budget:
+                    # The postings fill the memory budget: finish this segment, and
+                    # go on in another (the batch's commit lists both).
+                    done.segments.append(_finish_segment(writer))
+                    writer = None
     except _Stopped:
         # The parent stopped reading: do not wait at exit to hand it anything. (Otherwise a
         # worker's report must reach the pipe before it exits, or the error is lost.)
@@ -141,6 +159,7 @@ class SegmentWorkers:
 
     def __init__(self, path: Path, count: int, limitmb: int) -> None:
         self.path = path
+        self.count = count
         ctx: Any = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         self._jobs: Any = ctx.Queue(maxsize=count * 4)
         self._results: Any = ctx.Queue()
@@ -187,15 +206,38 @@ class SegmentWorkers:
             out.append(self._written(message))
         return out
 
+    def merge(self, groups: list[list[Any]]) -> list[Any]:
+        """Merge each group of segments into one, the groups in parallel; return the
+        merged segments, in the order of `groups`. Call between batches, after `resume`.
+
+        Raises:
+            OSError: a worker could not write (a full or read-only disk).
+            IndexWriteError: a worker failed otherwise, or died.
+        """
+        for number, group in enumerate(groups):
+            self._put((_MERGE, number, group))
+        merged: dict[int, Any] = {}
+        while len(merged) < len(groups):
+            try:
+                message = self._results.get(timeout=1.0)
+            except queue.Empty:
+                self._check_alive()
+                continue
+            if message[0] != "merged":
+                self._written(message)  # raises the error reported
+            merged[message[1]] = message[2]
+        return [merged[number] for number in range(len(groups))]
+
     def resume(self) -> None:
         """Start the next batch, once the last one is committed."""
         for control in self._controls:
             control.put(_GO)
 
     def close(self) -> None:
-        """Stop the workers (after `end_batch`, or to abandon the open batch)."""
+        """Stop the workers (after `end_batch` or `merge`)."""
         for control in self._controls:
-            control.put(_STOP)
+            control.put(_STOP)  # for a worker waiting to start a batch
+            self._put(_STOP)  # for one waiting for a job
         for proc in self._procs:
             proc.join(timeout=5)
             if proc.is_alive():

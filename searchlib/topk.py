@@ -23,13 +23,13 @@ from operator import itemgetter
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermsReader, _lenfield
+from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from searchlib.columns import per_reader
-from searchlib.postings import read_blocks, term_extent
+from searchlib.postings import length_bytes, read_blocks, term_extent
 
 #: One scored leaf of a query: (field, term, boost).
 Leaf = tuple[str, str, float]
@@ -189,12 +189,4 @@ def _lengths(reader: Any, field: str) -> bytes:
 
 
 def _read_lengths(reader: Any, field: str) -> bytes:
-    count = reader.doc_count_all()
-    column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-    if column is None:
-        return bytes(count)
-    try:
-        raw: bytes = column._dbfile.get(column._basepos, column._count)
-    except AttributeError:  # another column layout: read value by value
-        raw = bytes(column[n] for n in range(count))
-    return raw.ljust(count, b"\0")
+    return length_bytes(reader._perdoc, field, reader.doc_count_all())

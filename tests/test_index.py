@@ -8,6 +8,7 @@ import os
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -503,6 +504,103 @@ def test_merged_index_holds_what_its_segments_held(
         assert after[2] == before[2]
         assert len(ix.search("storm", limit=500, collapse=False)) == len(updates)
         assert ix.check() == []
+
+
+def _segment_dump(path: Path) -> tuple[dict[Any, Any], list[Any]]:
+    """Every term's postings with their block statistics and term info, and every
+    stored document, of a one-segment index."""
+    from whoosh import index as windex
+
+    with windex.open_dir(str(path)).reader() as reader:
+        terms: dict[Any, Any] = {}
+        for field, text in reader.all_terms():
+            matcher = reader.postings(field, text)
+            listing = []
+            while matcher.is_active():
+                listing.append(
+                    (
+                        matcher.id(),
+                        matcher.weight(),
+                        matcher.value(),
+                        matcher.block_min_length(),
+                        matcher.block_max_length(),
+                        matcher.block_max_weight(),
+                    )
+                )
+                matcher.next()
+            info = reader.term_info(field, text)
+            terms[field, text] = (
+                listing,
+                info.weight(),
+                info.doc_frequency(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+                info.min_id(),
+                info.max_id(),
+            )
+        stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+        return terms, stored
+
+
+def test_block_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    # The segment workers' writer keeps postings in memory and writes each list whole;
+    # its segment must hold exactly what Whoosh's own writer puts in one.
+    from whoosh.writing import SegmentWriter
+
+    from searchlib import blockwriter, store
+    from searchlib.documents import prepare
+    from searchlib.sources import read_sources
+
+    records = [
+        {
+            "id": f"b{i}",
+            "title": f"Ferry timetable {i % 13}",
+            "body": f"The ferry to island {i % 17} sails at {i % 24} o'clock. " * (1 + i % 6),
+            "authors": [f"Reporter {i % 4}"],
+            "tags": ["transport", f"route-{i % 5}"],
+            "date": f"2023-0{1 + i % 9}-1{i % 10}",
+        }
+        for i in range(300)
+    ]
+    prepared = [
+        prepare(item) for item in read_sources([write_jsonl(tmp_path / "b.jsonl", records)])
+    ]
+    dumps = []
+    for name, kind in (("whoosh", SegmentWriter), ("block", blockwriter.BlockSegmentWriter)):
+        Index.create(tmp_path / name).close()
+        writer = kind(store.open_index(tmp_path / name), _lk=False, compound=False)
+        for n, fields in enumerate(prepared):
+            writer.add_document(**fields)
+            if kind is blockwriter.BlockSegmentWriter and n % 50 == 0:
+                writer.pool.fold()  # fold part way, as a large segment does
+        writer._commit_toc([writer._finalize_segment()])
+        writer._finish()
+        dumps.append(_segment_dump(tmp_path / name))
+    assert dumps[0] == dumps[1]
+    assert any(len(listing) > 128 for listing, *_ in dumps[0][0].values())  # several blocks
+
+
+def test_segment_workers_exit_when_closed(tmp_path: Path) -> None:
+    # Workers wait for a job or for the next batch; closing must reach them either way.
+    from searchlib.segments import SegmentWorkers
+    from searchlib.sources import read_sources
+
+    records = [{"id": f"w{i}", "title": "Weir", "body": f"weir gauge {i} " * 20} for i in range(40)]
+    Index.create(tmp_path / "ix").close()
+    workers = SegmentWorkers(tmp_path / "ix", 2, limitmb=32)
+    for item in read_sources([write_jsonl(tmp_path / "w.jsonl", records)]):
+        workers.send(item)
+    written = workers.end_batch()
+    assert sum(len(part.ids) for part in written) == 40
+    workers.resume()  # now waiting for jobs, not for the next batch
+    forced: list[int] = []
+    for proc in workers._procs:
+        kill = proc.terminate
+        proc.terminate = lambda proc=proc, kill=kill: (forced.append(proc.pid), kill())
+    workers.close()
+    assert forced == []  # each left on its own, none was killed
+    assert [proc.exitcode for proc in workers._procs] == [0, 0]
 
 
 def _scores(ix: Index, query: str) -> dict[str, float]:

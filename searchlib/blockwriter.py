@@ -1,0 +1,144 @@
+"""A segment writer that keeps its postings in memory and writes them a list at a time.
+
+Whoosh's segment writer sends every posting through a pool that pickles it into a
+temporary run file, reads it back in a merge sort and hands it to the codec one call
+at a time: writing a segment that way cost more than cleaning its documents. Here each
+term's document numbers, weights and positions are appended to arrays as documents
+are added; when the segment is finished, each term's list is cut into blocks and
+written whole. The caller finishes a segment once its postings reach a memory budget
+(`MemoryPool.size`). Stored fields, lengths and columns go through Whoosh's own
+per-document writer, as before.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any, TypeAlias
+
+from whoosh.system import pack_ushort
+from whoosh.writing import SegmentWriter
+
+from searchlib.postings import Block, length_bytes, write_term
+
+#: Bytes a posting holds while pending (its tuple, positions and list slot), and once
+#: folded into its term's arrays beyond its positions: estimates.
+PENDING_COST = 200
+POSTING_COST = 60
+
+#: Pending postings are folded into the per-term arrays this many at a time.
+FOLD_AT = 50_000
+
+#: Each term's (document numbers, weights, values), by (field, term).
+Terms: TypeAlias = "dict[tuple[str, bytes], tuple[array[int], array[float], list[bytes]]]"
+
+
+class MemoryPool:
+    """The postings of one segment's documents by (field, term), each term's in
+    document order. The writer calls `add` once per posting, and a list's own append
+    costs least, so postings wait in a list and are folded into per-term arrays,
+    which take a third of the memory, a batch at a time."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, bytes, int, float, bytes]] = []
+        self.add = self.pending.append
+        self.terms: Terms = {}
+        self.folded = 0  # an estimate of the memory the arrays hold, in bytes
+
+    @property
+    def size(self) -> int:
+        """An estimate of the memory held, in bytes."""
+        return self.folded + len(self.pending) * PENDING_COST
+
+    def fold(self) -> None:
+        """Move the pending postings into their terms' arrays."""
+        terms = self.terms
+        get = terms.get
+        size = 0
+        for field, text, docnum, weight, value in self.pending:
+            entry = get((field, text))
+            if entry is None:
+                entry = terms[field, text] = (array("I"), array("f"), [])
+            entry[0].append(docnum)
+            entry[1].append(weight)
+            entry[2].append(value)
+            size += len(value)
+        self.folded += size + POSTING_COST * len(self.pending)
+        self.pending.clear()
+
+    def cleanup(self) -> None:
+        self.pending.clear()
+        self.terms = {}
+        self.folded = 0
+
+
+class BlockSegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer with its postings held in a `MemoryPool`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = MemoryPool()
+
+    def add_document(self, **fields: Any) -> None:
+        super().add_document(**fields)
+        if len(self.pool.pending) >= FOLD_AT:
+            self.pool.fold()
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        self.pool.fold()
+        perdoc = self.per_document_reader()
+        try:
+            write_pool(self.fieldwriter, self.schema, self.pool.terms, perdoc, self.docnum)
+        finally:
+            perdoc.close()
+        self.fieldwriter.close()
+
+
+def write_pool(fieldwriter: Any, schema: Any, terms: Terms, perdoc: Any, doccount: int) -> None:
+    """Write every term's postings, in field and term order, in blocks as Whoosh's
+    postings writer would cut them."""
+    fields: dict[str, list[bytes]] = {}
+    for field, text in terms:
+        fields.setdefault(field, []).append(text)
+    limit = fieldwriter._codec._blocklimit
+    for name in sorted(fields):
+        fieldobj = schema[name]
+        fixed = fieldobj.format.fixed_value_size()
+        lengths = length_bytes(perdoc, name, doccount) if fieldobj.scorable else None
+        fieldwriter.start_field(name, fieldobj)
+        prefix = pack_ushort(fieldwriter._fieldid)
+        for text in sorted(fields[name]):
+            ids, weights, values = terms[name, text]
+            blocks = []
+            for at in range(0, len(ids), limit):
+                part = ids[at : at + limit]
+                blocks.append(
+                    Block.build(
+                        part,
+                        weights[at : at + limit],
+                        _compact_values(values[at : at + limit], fixed),
+                        _length_span(lengths, part),
+                    )
+                )
+            write_term(fieldwriter, prefix + text, blocks)
+        fieldwriter.finish_field()
+
+
+def _compact_values(values: list[bytes], fixed: int | None) -> Any:
+    """A block's values as Whoosh stores them: a tuple of the non-empty ones (values of
+    varying size), None (no values) or one joined string (values of a fixed size)."""
+    if fixed is None or fixed < 0:
+        return tuple(value for value in values if value)
+    if fixed == 0:
+        return None
+    return b"".join(values)
+
+
+def _length_span(lengths: bytes | None, ids: array[int]) -> tuple[int, int]:
+    """The (min, max) length bytes of documents `ids` (the min of the non-zero ones),
+    as Whoosh records them per block; (0, 0) for a field without lengths."""
+    if lengths is None:
+        return 0, 0
+    found = [lengths[docnum] for docnum in ids]
+    present = [b for b in found if b]
+    return (min(present) if present else 0), max(found)
