@@ -291,8 +291,6 @@ class _Run:
 
     def _commit_segments(self, written: list[Written]) -> None:
         """Commit the workers' segments, replacing the documents they update."""
-        from whoosh.writing import CLEAR
-
         writer = self.writer
         try:
             for part in written:
@@ -305,11 +303,10 @@ class _Run:
                         self.report.updated += 1
                     else:
                         self.report.added += 1
-            segments = writer._merge_segments(CLEAR if self.clear else None, None, None)
-            if writer._added:  # a merge wrote into this writer's own segment
-                segments.append(writer._finalize_segment())
-            else:
-                writer._close_segment()
+            # No merge here: Whoosh's policy would merge small segments through its slow
+            # path while the workers wait. The run merges its own segments at the end.
+            segments = [] if self.clear else list(writer.segments)
+            writer._close_segment()
             new = [segment for part in written for segment in part.segments]
             self.written.update(segment.segment_id() for segment in new)
             segments.extend(new)

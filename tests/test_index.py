@@ -581,6 +581,24 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     assert any(len(listing) > 128 for listing, *_ in dumps[0][0].values())  # several blocks
 
 
+def test_a_run_ends_by_merging_its_smallest_segments(index_dir: Path, tmp_path: Path) -> None:
+    # Eight batches of 40 and one of 10 leave 18 segments; the smallest, up to a quarter
+    # of the documents, are merged by the workers before the run returns.
+    records = [
+        {"id": f"s{i}", "title": f"Sluice {i}", "body": f"sluice gate {i} opened " * 12}
+        for i in range(330)
+    ]
+    with Index.create(index_dir) as ix:
+        report = ix.add(write_jsonl(tmp_path / "s.jsonl", records), batch_size=40, workers=2)
+        assert report.added == 330
+        segments = ix._ix._segments()
+        sizes = sorted(s.doc_count_all() for s in segments)
+        assert 8 <= len(segments) < 18
+        assert sizes[-1] > 20  # a merged segment: each worker writes about 20 a batch
+        assert len(ix.search("sluice", limit=400, collapse=False)) == 330
+        assert ix.check() == []
+
+
 def test_segment_workers_exit_when_closed(tmp_path: Path) -> None:
     # Workers wait for a job or for the next batch; closing must reach them either way.
     from searchlib.segments import SegmentWorkers
