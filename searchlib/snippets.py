@@ -56,10 +56,12 @@ def matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
         return []
     prefixes = frozenset(term[:2] for term in terms)
     folded = text.lower()
-    if len(folded) != len(text) or _UNSTABLE.search(text):
-        return _matches_word_by_word(text, terms, prefixes)
+    if not text.isascii():  # folding accents maps nothing in ASCII: skip the pass
+        if len(folded) != len(text) or _UNSTABLE.search(text):
+            return _matches_word_by_word(text, terms, prefixes)
+        folded = folded.translate(accent_map)
     out = []
-    for match in _candidates(prefixes).finditer(folded.translate(accent_map)):
+    for match in _candidates(prefixes).finditer(folded):
         offset = match.start()
         for start, end, term in _word_terms(text[offset : match.end()]):
             if term in terms:
