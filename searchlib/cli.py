@@ -201,7 +201,7 @@ class _StatusLine:
     "--batch-size",
     type=click.IntRange(1),
     default=None,
-    help="Documents per commit [default: 2000, growing to half the index's size].",
+    help="Documents per commit [default: 10000, growing to the index's size].",
 )
 @click.option("--show-skipped", is_flag=True, help="List every skipped input with its reason.")
 @click.pass_context

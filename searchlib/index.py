@@ -139,10 +139,11 @@ class Index:
 
         Unchanged inputs are left alone, changed ones replace their document. Documents
         are committed in batches as they complete: `batch_size` documents each, or by
-        default 2,000 at first and then half as many as the index already holds, so a
-        large archive ends in a few segments and searches stay fast without a merge.
-        With more than one worker, each cleans documents and writes them into a segment
-        of its own, so a batch is as many segments as workers.
+        default 10,000 at first and then as many as the index already holds, so a
+        large archive ends in a few segments and searches stay fast. With more than one
+        worker, each cleans documents and writes them into a segment of its own, so a
+        batch is as many segments as workers; at the end, the workers merge the run's
+        smallest segments (up to a quarter of its documents).
 
         Args:
             sources: paths and/or records (dicts with id, url, title, date, authors,

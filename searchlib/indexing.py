@@ -81,9 +81,9 @@ def _chain(first: list[RawItem], rest: Iterator[RawItem]) -> Iterator[RawItem]:
 
 
 #: Documents in the first commits of a run without a fixed batch size (about ten
-#: seconds of work on two cores). Later batches hold half as many documents as the
-#: index: segments grow geometrically, so their count (and the per-segment cost of
-#: every search) grows with the logarithm of the corpus.
+#: seconds of work on two cores). Later batches hold as many documents as the index
+#: held before them: segments grow geometrically, so their count (and the per-segment
+#: cost of every search) grows with the logarithm of the corpus.
 FIRST_BATCH = 10_000
 
 #: At the end of a run, its smallest segments are merged, up to this share of the

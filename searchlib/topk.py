@@ -111,17 +111,21 @@ def top_documents(
 class _Decoded:
     """A segment's decoded postings, least recently used first, within a budget."""
 
-    __slots__ = ("entries", "size")
+    __slots__ = ("entries", "limit", "size")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
         self.entries: OrderedDict[tuple[str, str], tuple[array[int], array[float]]] = OrderedDict()
+        self.limit = limit
         self.size = 0
 
 
-#: Postings kept decoded per open segment (8 bytes each, so 3 MB a segment at most):
-#: decoding a block costs more than scoring it, and the words of a news archive's
-#: queries recur. Segments never change, so neither do their postings.
+#: Postings kept decoded per open segment, 8 bytes each: 400,000 (3 MB), or 16 per
+#: document of a larger segment (a sixth of its postings, on news), since a
+#: common word's list grows with the segment. Decoding a block costs more than scoring
+#: it, and the words of a news archive's queries recur. Segments never change, so
+#: neither do their postings.
 CACHED_POSTINGS = 400_000
+CACHED_PER_DOCUMENT = 16
 
 _NONE: tuple[array[int], array[float]] = (array("I"), array("f"))
 
@@ -129,7 +133,11 @@ _NONE: tuple[array[int], array[float]] = (array("I"), array("f"))
 def _postings(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
     """A term's postings in one segment as (docnums, term frequencies), deleted
     documents included (the caller drops them)."""
-    cache = per_reader(reader, "postings", _Decoded)
+    cache = per_reader(
+        reader,
+        "postings",
+        lambda: _Decoded(max(CACHED_POSTINGS, CACHED_PER_DOCUMENT * reader.doc_count_all())),
+    )
     key = (field, text)
     found = cache.entries.get(key)
     if found is not None:
@@ -138,7 +146,7 @@ def _postings(reader: Any, field: str, text: str) -> tuple[array[int], array[flo
     found = _decode(reader, field, text)
     cache.entries[key] = found
     cache.size += len(found[0]) + 1
-    while cache.size > CACHED_POSTINGS and len(cache.entries) > 1:
+    while cache.size > cache.limit and len(cache.entries) > 1:
         _, (old, _) = cache.entries.popitem(last=False)
         cache.size -= len(old) + 1
     return found
