@@ -256,22 +256,17 @@ class _Run:
         small = [s for s in writer.segments if s in small]
         count = min(self.workers.count, len(small) // 2)
         groups = [g for g in _partition(small, count) if len(g) > 1] if count else []
-        try:
-            if not groups:
-                store.cancel(writer)
-                return
-            merged = self.workers.merge(groups)
+        if not groups:
+            store.cancel(writer)
+            return
+        workers = self.workers
+
+        def listing() -> list[Any]:
+            merged = workers.merge(groups)
             gone = {s.segment_id() for group in groups for s in group}
-            writer._close_segment()
-            writer._commit_toc([s for s in writer.segments if s.segment_id() not in gone] + merged)
-        except OSError as exc:
-            store.cancel(writer)
-            raise IndexWriteError.from_os(self.path, exc) from exc
-        except BaseException:
-            store.cancel(writer)
-            raise
-        writer._finish()
-        store.fsync_dir(writer.storage)
+            return [s for s in writer.segments if s.segment_id() not in gone] + merged
+
+        _commit(writer, self.path, listing)
 
     def abandon(self) -> None:
         """Drop the open batch: the last commit stays as it was."""
@@ -292,7 +287,8 @@ class _Run:
     def _commit_segments(self, written: list[Written]) -> None:
         """Commit the workers' segments, replacing the documents they update."""
         writer = self.writer
-        try:
+
+        def listing() -> list[Any]:
             for part in written:
                 for doc_id, reason in part.skipped:
                     self._unknow(doc_id)
@@ -305,20 +301,29 @@ class _Run:
                         self.report.added += 1
             # No merge here: Whoosh's policy would merge small segments through its slow
             # path while the workers wait. The run merges its own segments at the end.
-            segments = [] if self.clear else list(writer.segments)
-            writer._close_segment()
             new = [segment for part in written for segment in part.segments]
             self.written.update(segment.segment_id() for segment in new)
-            segments.extend(new)
-            writer._commit_toc(segments)
-        except OSError as exc:
-            store.cancel(writer)
-            raise IndexWriteError.from_os(self.path, exc) from exc
-        except BaseException:
-            store.cancel(writer)
-            raise
-        writer._finish()
-        store.fsync_dir(writer.storage)
+            return ([] if self.clear else list(writer.segments)) + new
+
+        _commit(writer, self.path, listing)
+
+
+def _commit(writer: Any, path: Path, listing: Callable[[], list[Any]]) -> None:
+    """Commit the segments `listing()` gives (it may write them) as the index, in one
+    table of contents. On any failure the writer is cancelled and the last commit
+    stays as it was."""
+    try:
+        segments = listing()
+        writer._close_segment()
+        writer._commit_toc(segments)
+    except OSError as exc:
+        store.cancel(writer)
+        raise IndexWriteError.from_os(path, exc) from exc
+    except BaseException:
+        store.cancel(writer)
+        raise
+    writer._finish()
+    store.fsync_dir(writer.storage)
 
 
 def _partition(segments: list[Any], count: int) -> list[list[Any]]:
@@ -360,18 +365,7 @@ def merge_all(ix: Any, path: Path, lock_timeout: float) -> None:
     from searchlib.merging import merge_into
 
     writer = store.acquire_writer(ix, path, lock_timeout)
-    try:
-        writer._commit_toc([merge_into(writer, list(writer.segments))])
-    except OSError as exc:
-        store.cancel(writer)
-        if exc.errno in _WRITE_ERRORS:
-            raise IndexWriteError.from_os(path, exc) from exc
-        raise
-    except BaseException:
-        store.cancel(writer)
-        raise
-    writer._finish()
-    store.fsync_dir(writer.storage)
+    _commit(writer, path, lambda: [merge_into(writer, list(writer.segments))])
 
 
 def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: float) -> int:
