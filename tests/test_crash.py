@@ -272,6 +272,40 @@ def test_sigkill_during_a_merge_keeps_the_index(tmp_path: Path) -> None:
         assert len(ix) == 300 and ix.stats().segments == 1
 
 
+RUN_MERGE_PAUSED = """
+import sys, time
+import searchlib.segments
+from searchlib import Index
+
+real = searchlib.segments.SegmentWorkers.merge
+
+def paused(self, groups):  # the merged segments are written; the last commit lists the parts
+    merged = real(self, groups)
+    print("paused", flush=True)
+    time.sleep(60)
+    return merged
+
+searchlib.segments.SegmentWorkers.merge = paused
+with Index.open(sys.argv[1]) as ix:
+    ix.add(sys.argv[2], batch_size=40, workers=2)
+"""
+
+
+def test_sigkill_during_the_merge_at_the_end_of_a_run_keeps_its_batches(tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    Index.create(index).close()
+    _kill_when_paused(RUN_MERGE_PAUSED, str(index), str(_corpus(tmp_path, 300)))
+    with Index.open(index) as ix:
+        # Every batch was committed before the merge began; the merge never landed.
+        assert len(ix) == 300 and ix.check() == []
+        assert ix.stats().segments == 300 // 40 * 2 + 2
+        assert len(ix.search("kingfisher", limit=400, collapse=False)) == 300
+        assert ix.add(_corpus(tmp_path, 300)).unchanged == 300
+        assert ix.optimize() > 1 and len(ix) == 300 and ix.stats().segments == 1
+    # The files the killed merge wrote were never listed, and the next commit removed them.
+    assert len({f.name.split(".")[0] for f in index.glob("MAIN_*.*")}) == 1
+
+
 def test_a_killed_writers_posting_pool_is_removed_by_the_next(tmp_path: Path) -> None:
     # A worker killed mid-batch leaves its posting-pool folder in the index folder.
     index = tmp_path / "ix"
