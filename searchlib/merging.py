@@ -2,17 +2,18 @@
 
 Whoosh merges segments through its indexing path: every posting of every segment is
 read one Python call at a time, sorted again in an external pool and written one call
-at a time, so a merge costs more than indexing the documents anew (71 s for Reuters
-into one segment). The segments being merged are each sorted already, and a segment's
-postings blocks need only their document numbers shifted: here the terms of all
-segments are merged in order and each term's blocks are decoded whole, renumbered and
-appended to the new segment's blocks, with the block statistics (weights, lengths)
-carried over instead of recomputed per posting. The documents' stored fields and
-columns are copied with Whoosh's own per-document code.
+at a time, so a merge cost about as much as indexing the documents anew. The segments
+being merged are each sorted already, and a segment's postings blocks need only their
+document numbers shifted: here the terms of all segments are merged in order and each
+term's blocks are decoded whole, renumbered (leaving out deleted documents) and written
+back, with the block statistics carried over instead of recomputed per posting; the
+small parts of a term, one per segment, are joined into one block. Stored fields,
+lengths and columns are copied with each column opened once (through Whoosh's own
+per-document copy for a segment with deletions).
 
-This reads and fills Whoosh 3's postings writer and matcher through their private
-attributes (the dependency is pinned below version 4); tests/test_index.py holds a
-merged index to the same search results as its parts on every run.
+The postings files are read and written in Whoosh 3's format (`searchlib.postings`);
+tests/test_index.py holds every posting, stored field, column and score of a merged
+index to its parts' on every run.
 """
 
 from __future__ import annotations
@@ -24,10 +25,7 @@ from itertools import accumulate, groupby
 from operator import itemgetter
 from typing import Any
 
-from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN,
-    _lenfield,
-)
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.columns import TranslatingColumnReader
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort

@@ -2,9 +2,9 @@
 
 Plain-word queries and their RM3 expansions are an OR of single terms over the text
 fields. Whoosh scores such a query a document at a time through a tree of matchers,
-several Python calls per posting and per tree node. Here each term's postings are read
-a block at a time and their BM25 contributions added into one table: a few arithmetic
-operations per posting. The scores are Whoosh's (the same formula, statistics and
+several Python calls per posting and per tree node. Here each term's posting list is
+read at once, decoded a block at a time (`searchlib.postings`), and its BM25
+contributions added into one table: a few arithmetic operations per posting. The scores are Whoosh's (the same formula, statistics and
 quantised field lengths), so both paths rank alike; any other query goes through Whoosh.
 
 Postings blocks and length columns are read through Whoosh 3's private attributes (the
