@@ -60,8 +60,11 @@ class MemoryPool:
                 entry = terms[field, text] = (array("I"), array("f"), [])
             entry[0].append(docnum)
             entry[1].append(weight)
-            entry[2].append(value)
-            size += len(value)
+            if value:
+                entry[2].append(value)
+                size += len(value)
+            else:  # no value (None, from some fields), as Whoosh's writer takes it
+                entry[2].append(b"")
         self.folded += size + POSTING_COST * len(self.pending)
         self.pending.clear()
 
