@@ -2,10 +2,10 @@
 
 Whoosh's segment writer sends every posting through a pool that pickles it into a
 temporary run file, reads it back in a merge sort and hands it to the codec one call
-at a time: writing a segment that way cost more than cleaning its documents. Here each
-term's document numbers, weights and positions are appended to arrays as documents
-are added; when the segment is finished, each term's list is cut into blocks and
-written whole. The caller finishes a segment once its postings reach a memory budget
+at a time: writing a segment that way cost more than cleaning its documents. Here the
+postings are kept in memory, gathered into each term's arrays of document numbers,
+weights and positions; when the segment is finished, each term's list is cut into
+blocks and written whole. The caller finishes a segment once its postings reach a memory budget
 (`MemoryPool.size`). Stored fields, lengths and columns go through Whoosh's own
 per-document writer, as before.
 """

@@ -249,7 +249,8 @@ class _Run:
         budget = MERGE_SHARE * sum(s.doc_count_all() for s in mine)
         small: list[Any] = []
         for segment in mine:
-            if sum(s.doc_count_all() for s in small) + segment.doc_count_all() > budget:
+            budget -= segment.doc_count_all()
+            if budget < 0:
                 break
             small.append(segment)
         # In index order, one group per worker, when each would merge two or more.

@@ -46,7 +46,6 @@ class Block:
         "count",
         "deltas",
         "ids",
-        "last",
         "maxlen",
         "maxweight",
         "minlen",
@@ -55,7 +54,8 @@ class Block:
     )
 
     def __init__(self, info: tuple[Any, ...], data: tuple[Any, ...]) -> None:
-        self.count, self.last, self.maxweight, _, self.minlen, self.maxlen = info
+        # The header's last id is left out: written blocks take it from `ids`.
+        self.count, _, self.maxweight, _, self.minlen, self.maxlen = info
         self.deltas, self.weights, self.values = data
         self.ids: Any = []
 

@@ -11,8 +11,8 @@ batch still lands whole or not at all. Whoosh's multiprocessing writer
 The segment writers are Whoosh's, with their postings held in memory and written a
 list at a time (`blockwriter`); a worker whose postings reach its memory budget
 finishes that segment and starts another. Between batches the workers can also merge
-segments (`merge`), which the end of a run uses. Two of Whoosh's internals are used, as its
-multiprocessing writer uses them: `_finalize_segment` to finish a segment without
+segments (`merge`), which the end of a run uses. Two of Whoosh's internals are used,
+as its multiprocessing writer uses them: `_finalize_segment` to finish a segment without
 committing it, and each writer gets a temporary folder of its own, since Whoosh gives
 every writer of an index the same one and deletes it when any of them finishes.
 """

@@ -4,8 +4,9 @@ Plain-word queries and their RM3 expansions are an OR of single terms over the t
 fields. Whoosh scores such a query a document at a time through a tree of matchers,
 several Python calls per posting and per tree node. Here each term's posting list is
 read at once, decoded a block at a time (`searchlib.postings`), and its BM25
-contributions added into one table: a few arithmetic operations per posting. The scores are Whoosh's (the same formula, statistics and
-quantised field lengths), so both paths rank alike; any other query goes through Whoosh.
+contributions added into one table: a few arithmetic operations per posting. The scores
+are Whoosh's (the same formula, statistics and quantised field lengths), so both paths
+rank alike; any other query goes through Whoosh.
 
 Postings blocks and length columns are read through Whoosh 3's private attributes (the
 dependency is pinned below version 4); tests/test_topk.py compares this path with
@@ -193,8 +194,8 @@ def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float
 
 def _lengths(reader: Any, field: str) -> bytes:
     """A segment's field lengths, one byte per document (Whoosh's quantised lengths)."""
-    return per_reader(reader, ("lengths", field), lambda: _read_lengths(reader, field))
-
-
-def _read_lengths(reader: Any, field: str) -> bytes:
-    return length_bytes(reader._perdoc, field, reader.doc_count_all())
+    return per_reader(
+        reader,
+        ("lengths", field),
+        lambda: length_bytes(reader._perdoc, field, reader.doc_count_all()),
+    )
