@@ -5,9 +5,11 @@
     python scripts/import_reuters.py ../shared/data/corpora/reuters21578 reuters10x.jsonl --scale 10
 
 Each story with text becomes {"id", "title", "date", "body", "source", "tags"}; tags are
-its TOPICS, PLACES, PEOPLE, ORGS and EXCHANGES. With --scale N the output holds N times
-as many records: the originals, then synthetic stories made by sampling and recombining
-Reuters paragraphs (seeded, so the same N gives the same corpus), for scaling runs.
+its TOPICS, PLACES, PEOPLE, ORGS and EXCHANGES. Headlines are kept as written (upper
+case); the date is the DATE field's leading stamp, whatever follows it. With --scale N
+the output holds N times as many records: the originals, then synthetic stories made by
+sampling and recombining Reuters paragraphs (seeded, so the same N gives the same
+corpus), for scaling runs.
 Streams file by file and record by record.
 """
 
@@ -46,14 +48,25 @@ def _clean(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
+#: The leading date and time of a DATE field. 329 fields carry bytes after the time
+#: ("27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM", control codes and a desk code), and some
+#: have two spaces before the time; only the leading stamp is the date.
+_STAMP = re.compile(r"\s*(\d{1,2}-[A-Za-z]{3}-\d{4})\s+(\d{1,2}:\d{2}:\d{2})(\.\d{1,6})?")
+
+
 def _date(raw: str) -> str | None:
-    raw = raw.strip()
-    for fmt in ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S"):
-        try:
-            return datetime.strptime(raw, fmt).isoformat()
-        except ValueError:
-            continue
-    return None
+    """The ISO date of a DATE field, from its leading stamp; None when there is none."""
+    found = _STAMP.match(raw)
+    if found is None:
+        return None
+    day, clock, fraction = found.groups()
+    try:
+        when = datetime.strptime(f"{day} {clock}", "%d-%b-%Y %H:%M:%S")
+    except ValueError:
+        return None
+    if fraction:
+        when = when.replace(microsecond=int(fraction[1:].ljust(6, "0")))
+    return when.isoformat()
 
 
 def stories(folder: Path) -> Iterator[dict[str, object]]:
@@ -82,7 +95,9 @@ def stories(folder: Path) -> Iterator[dict[str, object]]:
             date_match = _DATE.search(inner)
             yield {
                 "id": f"reuters-{newid.group(1)}",
-                "title": title.title() if title.isupper() else title,
+                # As written: Reuters headlines are upper case, and str.title() made
+                # "FED'S" "Fed'S", "3RD" "3Rd" and "USDA" "Usda". Search folds case.
+                "title": title,
                 "date": _date(date_match.group(1)) if date_match else None,
                 "body": body,
                 "source": "Reuters",
