@@ -23,7 +23,7 @@ from searchlib.documents import prepare
 from searchlib.errors import IndexDamagedError, IndexWriteError
 from searchlib.models import DEFAULT_MAX_BYTES, IndexReport, Skipped
 from searchlib.segments import SegmentWorkers, Written
-from searchlib.sources import RawItem, path_exists, path_text, read_sources, walk
+from searchlib.sources import DICT_RECORDS, RawItem, path_exists, path_text, read_sources, walk
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ def add(
         files_done = 0
         last_file = ""
         done = 0
+        claims = _Claims()
 
         def todo() -> Iterator[RawItem]:
             nonlocal done, files_done, last_file
@@ -129,6 +130,9 @@ def add(
                     last_file = where
                 if isinstance(entry, Skipped):
                     report.skip(entry)
+                    done += 1
+                elif (clash := claims.clash(entry)) is not None:
+                    report.skip(clash)
                     done += 1
                 elif run.known.get(entry.doc_id) == entry.checksum:
                     report.unchanged += 1
@@ -157,6 +161,43 @@ def add(
         run.abandon()
         raise
     return report
+
+
+class _Claims:
+    """The ids read in one run, each with the input (file, or the dict records) that gave it.
+
+    Two inputs giving one id would replace each other's document, so the later one is
+    skipped with a note naming both: it is checked as items are read, before any
+    cleaning, so one writer and many workers report the same. An id repeated within one
+    input (a record revised further down a JSON-lines file) is that input's own update:
+    the later record replaces the earlier, as on a re-run.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, str] = {}
+        # One string per input, shared by all its ids: a million records of one file
+        # cost a million dict slots, not a million copies of the file's path.
+        self._inputs: dict[str, str] = {}
+
+    def clash(self, item: RawItem) -> Skipped | None:
+        """Claim `item`'s id for its input; a note if another input claimed it first."""
+        # A record's origin is its file and "#line"; a file's origin is its path alone
+        # (which may itself hold a "#").
+        source = item.origin.rsplit("#", 1)[0] if item.kind == "record" else item.origin
+        source = self._inputs.setdefault(source, source)
+        first = self._by_id.setdefault(item.doc_id, source)
+        if first is source:
+            return None
+        if item.kind == "record":
+            advice = "give the records distinct ids"
+        else:
+            advice = "index one folder that holds both, or rename one of them"
+        earlier = "the records given" if first == DICT_RECORDS else first
+        return Skipped(
+            item.origin,
+            f"id collision: {item.doc_id!r} is also given by {earlier}, read earlier in "
+            f"this run; {advice}",
+        )
 
 
 class _Run:

@@ -19,8 +19,11 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.support.charset import accent_map
 
-#: Bumped whenever the schema or the analysis changes in a way an old index cannot serve.
-SCHEMA_VERSION = 6
+#: Bumped whenever the schema, the analysis or the id rule changes in a way an old index
+#: cannot serve. 7: a file's id starts with the name of the folder given (`f1/a.txt`);
+#: an index of bare relative ids would take every file again as new, and the folder
+#: given cannot be told from the stored paths, so such an index is rebuilt, not migrated.
+SCHEMA_VERSION = 7
 
 #: Lucene's English stop set (as used by Anserini's BM25 baselines), plus the lone
 #: letters left by splitting contractions and possessives ("Putin's" -> putin, s).

@@ -28,6 +28,9 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 RECORD_SUFFIXES = frozenset({".jsonl", ".json", ".ndjson"})
 
+#: The origin of dict records given to index, before "#" and their place in the list.
+DICT_RECORDS = "record"
+
 
 @dataclass(frozen=True)
 class RawItem:
@@ -109,13 +112,26 @@ def path_exists(text: str) -> bool:
         return False
 
 
+def folder_name(folder: Path) -> str:
+    """The name a folder given to index puts in front of its files' ids.
+
+    Two folders holding the same file names (dated archive folders that each hold
+    `index.html`) then give different ids. The name is that of the folder reached:
+    `.` and `coll/f1/` are named by where they lead, and a symlink by its target, so a
+    `latest` link to each day's folder in turn does not replace yesterday's stories
+    with today's. Indexing the same folder again gives the same ids; `/` adds no name.
+    """
+    return folder.resolve().name
+
+
 def walk(
     paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None
 ) -> Iterator[tuple[Path, str]]:
     """Yield (file, id) for every file under `paths`, in a stable order.
 
-    The id is the path relative to the folder given (the file name for a file given
-    directly). Hidden files and folders are passed over, as is `exclude` (the index
+    The id is the name of the folder given, then the path below it (`f1/a.txt` for
+    `coll/f1/a.txt` when `coll/f1` is given), or the file name for a file given
+    directly. Hidden files and folders are passed over, as is `exclude` (the index
     itself); symlink loops are followed once.
     """
     excluded = exclude.resolve() if exclude else None
@@ -126,6 +142,7 @@ def walk(
         if root.is_file():
             yield root, path_text(root.name)
             continue
+        base = folder_name(root)
         seen: set[tuple[int, int]] = set()
         for folder, dirs, files in os.walk(root, followlinks=True):
             here = Path(folder)
@@ -143,7 +160,8 @@ def walk(
             for name in sorted(files):
                 if not name.startswith("."):
                     path = here / name
-                    yield path, path_text(path.relative_to(root).as_posix())
+                    rel = path.relative_to(root).as_posix()
+                    yield path, path_text(f"{base}/{rel}" if base else rel)
 
 
 def _text_field(value: Any) -> str | None:
@@ -339,7 +357,7 @@ def read_sources(
         sources = [sources]
     for number, source in enumerate(sources, 1):
         if isinstance(source, Mapping):
-            yield record_item(source, f"record#{number}", f"record-{number}")
+            yield record_item(source, f"{DICT_RECORDS}#{number}", f"record-{number}")
             continue
         for path, rel in walk([source], exclude=exclude):
             yield from read_file(path, rel, max_bytes)

@@ -77,7 +77,7 @@ def test_since_until_and_paging(news: Path) -> None:
     code, out, _ = run("search", "bank OR snow OR festival", "--since", "2022-01-01", "--json")
     assert {json.loads(line)["id"] for line in out.splitlines()} == {
         "wire-1",
-        "wordpress-festival.html",
+        "news/wordpress-festival.html",
     }
     code, out, _ = run(
         "search", "bank OR snow OR festival", "--limit", "1", "--offset", "1", "--json"

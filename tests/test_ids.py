@@ -1,0 +1,205 @@
+"""Document ids: unique per input, the same on every run, and collisions reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib import Index, IndexVersionError
+from searchlib.cli import EXIT_OK, cli
+from searchlib.store import META_FILE
+
+from .conftest import write_jsonl
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def story(folder: Path, name: str, title: str, words: str = "") -> Path:
+    """Write a text story `name` into `folder` (made if need be)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(
+        f"{title}\n\n{words or title} was reported on the day, with more to follow.",
+        encoding="utf-8",
+    )
+    return path
+
+
+def ids(ix: Index) -> set[str]:
+    return {json.loads(line)["id"] for line in ix.export()}
+
+
+@pytest.fixture
+def two_folders(tmp_path: Path) -> tuple[Path, Path]:
+    """coll/f1 and coll/f2, each holding an a.txt of its own."""
+    f1, f2 = tmp_path / "coll" / "f1", tmp_path / "coll" / "f2"
+    story(f1, "a.txt", "Lighthouse keeper retires")
+    story(f2, "a.txt", "Ferry timetable changes")
+    return f1, f2
+
+
+def test_two_folders_with_the_same_file_names_keep_both_through_the_cli(
+    two_folders: tuple[Path, Path], index_dir: Path
+) -> None:
+    f1, f2 = two_folders
+    code, out, _ = run("index", str(f1), str(f2))
+    assert code == EXIT_OK
+    assert out.startswith("2 added, 0 updated, 0 unchanged, 0 skipped")
+    code, out, _ = run("show", "f1/a.txt", "--json")
+    assert code == EXIT_OK and json.loads(out)["title"] == "Lighthouse keeper retires"
+    code, out, _ = run("show", "f2/a.txt", "--json")
+    assert code == EXIT_OK and json.loads(out)["title"] == "Ferry timetable changes"
+
+
+def test_dated_archive_folders_each_keep_their_index_page(tmp_path: Path, index_dir: Path) -> None:
+    days = [tmp_path / "archive" / f"2024-01-0{day}" for day in range(1, 4)]
+    for day in days:
+        day.mkdir(parents=True)
+        (day / "index.html").write_text(
+            f"<html><head><title>Briefing of {day.name}</title></head><body><article>"
+            + f"<p>The council met on {day.name} and voted on the harbour budget.</p>" * 4
+            + "</article></body></html>",
+            encoding="utf-8",
+        )
+    with Index.create(index_dir) as ix:
+        report = ix.add(days)
+        assert (report.added, report.updated) == (3, 0)
+        assert ids(ix) == {f"{day.name}/index.html" for day in days}
+
+
+def test_two_folders_through_the_library(two_folders: tuple[Path, Path], index_dir: Path) -> None:
+    f1, f2 = two_folders
+    with Index.create(index_dir) as ix:
+        report = ix.add([f1, f2])
+        assert (report.added, report.updated, report.skipped) == (2, 0, [])
+        assert ids(ix) == {"f1/a.txt", "f2/a.txt"}
+        first, second = ix.get("f1/a.txt"), ix.get("f2/a.txt")
+        assert first is not None and first.title == "Lighthouse keeper retires"
+        assert second is not None and second.title == "Ferry timetable changes"
+
+
+def test_indexing_the_same_tree_again_gives_the_same_ids_and_changes_nothing(
+    two_folders: tuple[Path, Path], index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f1, f2 = two_folders
+    story(f1 / "deep", "b.txt", "Orchard harvest begins")
+    with Index.create(index_dir) as ix:
+        ix.add([f1, f2])
+        before = ids(ix)
+        assert before == {"f1/a.txt", "f1/deep/b.txt", "f2/a.txt"}
+        again = ix.add([f1, f2])
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+        # The same folders, named another way: from inside one, and with a trailing slash.
+        monkeypatch.chdir(f1)
+        again = ix.add([".", f"{f2}/"])
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+        assert ids(ix) == before
+
+
+def test_prune_removes_a_deleted_file_by_its_new_id(
+    two_folders: tuple[Path, Path], index_dir: Path
+) -> None:
+    f1, f2 = two_folders
+    assert run("index", str(f1), str(f2))[0] == EXIT_OK
+    (f1 / "a.txt").unlink()
+    code, out, _ = run("index", str(f1), str(f2), "--prune")
+    assert code == EXIT_OK
+    assert out.startswith("0 added, 0 updated, 1 unchanged, 0 skipped, 1 removed")
+    with Index.open(index_dir) as ix:
+        assert ids(ix) == {"f2/a.txt"}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_collision_in_one_run_is_reported_and_the_first_story_kept(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    # Two folders named "news": enough stories for the workers to start.
+    first, second = tmp_path / "a" / "news", tmp_path / "b" / "news"
+    for i in range(50):
+        story(first, f"s{i:02d}.txt", f"Alpha story {i}", f"kestrel {i}")
+        story(second, f"s{i:02d}.txt", f"Beta story {i}", f"merlin {i}")
+    with Index.create(index_dir) as ix:
+        report = ix.add([first, second], workers=workers)
+        assert (report.added, report.updated, report.unchanged) == (50, 0, 0)
+        assert report.skip_counts == {"id collision": 50}
+        note = report.skipped[7]
+        assert note.source == str((second / "s07.txt").resolve())
+        assert note.reason == (
+            f"id collision: 'news/s07.txt' is also given by {(first / 's07.txt').resolve()}, "
+            "read earlier in this run; index one folder that holds both, or rename one of them"
+        )
+        found = ix.get("news/s07.txt")
+        assert found is not None and found.title == "Alpha story 7"
+        assert len(ix.search("merlin", limit=100)) == 0
+        # Run again: the first folder's stories are unchanged, the clash is reported again.
+        again = ix.add([first, second], workers=workers)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 50)
+        assert again.skip_counts == {"id collision": 50}
+        # Their common parent gives every story an id of its own.
+        both = ix.add(tmp_path, workers=workers, replace_all=True)
+        assert (both.added, both.skipped) == (100, [])
+        assert len(ix) == 100
+
+
+def test_a_collision_is_listed_by_the_cli(tmp_path: Path, index_dir: Path) -> None:
+    first = story(tmp_path / "a", "x.txt", "Glacier retreat measured")
+    second = story(tmp_path / "b", "x.txt", "Harbour crane toppled")
+    code, out, err = run("index", str(first), str(second), "--show-skipped")
+    assert code == EXIT_OK
+    assert out.startswith("1 added, 0 updated, 0 unchanged, 1 skipped (1 id collision)")
+    assert err == (
+        f"skipped {second.resolve()}: id collision: 'x.txt' is also given by "
+        f"{first.resolve()}, read earlier in this run; index one folder that holds both, "
+        "or rename one of them\n"
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_records_with_one_id_in_two_files_collide_but_repeat_within_one(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    # The second file revises r7 further down (its own update), and shares r3 with the first.
+    records = [
+        {"id": f"r{i}", "title": f"Wire {i}", "body": f"plover {i} " * 20} for i in range(60)
+    ]
+    extra = [{"id": f"x{i}", "title": f"Extra {i}", "body": f"avocet {i} " * 20} for i in range(60)]
+    extra += [{"id": "r3", "title": "Other r3", "body": "sanderling " * 20}]
+    extra += [{"id": "x7", "title": "Extra 7 revised", "body": "avocet revised " * 20}]
+    one = write_jsonl(tmp_path / "one.jsonl", records)
+    two = write_jsonl(tmp_path / "two.jsonl", extra)
+    with Index.create(index_dir) as ix:
+        report = ix.add([one, two], workers=workers)
+        assert (report.added, report.updated) == (120, 1)
+        assert [(note.source, note.reason) for note in report.skipped] == [
+            (
+                f"{two.resolve()}#61",
+                f"id collision: 'r3' is also given by {one.resolve()}, read earlier in this "
+                "run; give the records distinct ids",
+            )
+        ]
+        kept, revised = ix.get("r3"), ix.get("x7")
+        assert kept is not None and kept.title == "Wire 3"
+        assert revised is not None and revised.title == "Extra 7 revised"
+        assert len(ix) == 120
+
+
+def test_an_index_of_the_old_id_rule_is_refused_with_a_rebuild_hint(
+    two_folders: tuple[Path, Path], index_dir: Path
+) -> None:
+    Index.create(index_dir).close()
+    meta = json.loads((index_dir / META_FILE).read_text())
+    meta["schema_version"] = 6  # ids relative to the folder given, without its name
+    (index_dir / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(IndexVersionError, match="--rebuild"):
+        Index.open(index_dir)
+    f1, f2 = two_folders
+    code, out, _ = run("index", str(f1), str(f2), "--rebuild")
+    assert code == EXIT_OK and out.startswith("2 added")
+    with Index.open(index_dir) as ix:
+        assert ids(ix) == {"f1/a.txt", "f2/a.txt"}
