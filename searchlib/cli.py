@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from searchlib import __version__
-from searchlib.errors import DocumentNotFoundError, SearchlibError
+from searchlib.errors import DocumentNotFoundError, IndexNotFoundError, SearchlibError
 
 if TYPE_CHECKING:
     from searchlib.searching import Results
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_NO_HITS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_INDEX = "index"
 SAMPLE_DIR = Path(__file__).parent / "sample"
+# The sample corpus gets an index of its own, so that trying searchlib out never mixes
+# its stories into an archive's index (./index, or $SEARCHLIB_INDEX).
+SAMPLE_INDEX = "searchlib-sample"
 
 
 class _Error(click.ClickException):
@@ -39,6 +43,10 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except IndexNotFoundError as exc:
+            # Only the command line knows which command would have made this index.
+            command = (ctx.obj or {}).get("create_command")
+            raise _Error(str(IndexNotFoundError(exc.path, command))) from None
         except SearchlibError as exc:
             raise _Error(str(exc)) from None
 
@@ -84,6 +92,12 @@ class _Group(click.Group):
 
 
 def _index_option(func: Any) -> Any:
+    """--index DIR and --sample, for every command that reads an index."""
+    func = click.option(
+        "--sample",
+        is_flag=True,
+        help=f"Use the sample corpus's index (./{SAMPLE_INDEX} unless --index is given).",
+    )(func)
     return click.option(
         "--index",
         "index_dir",
@@ -99,11 +113,27 @@ def _hit_output_options(func: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")(func)
 
 
-def _index_dir(ctx: click.Context, value: Path | None) -> Path:
-    if value is not None:
-        return value
-    group_value = (ctx.obj or {}).get("index_dir")
-    return Path(group_value) if group_value else Path(DEFAULT_INDEX)
+def _index_dir(ctx: click.Context, value: Path | None, sample: bool = False) -> Path:
+    """The index folder a command uses, noting the command that would create it.
+
+    With --sample, only an --index typed on the command line overrides the sample's
+    own folder: $SEARCHLIB_INDEX names the user's archive, which the sample must not
+    be mixed into.
+    """
+    obj = ctx.ensure_object(dict)
+    group_value = obj.get("index_dir")
+    typed = value
+    if typed is None and group_value and obj.get("index_typed"):
+        typed = Path(group_value)
+    if sample:
+        target = typed or Path(SAMPLE_INDEX)
+        option = f" --index {shlex.quote(str(target))}" if typed else ""
+        obj["create_command"] = f"searchlib index --sample{option}"
+        return target
+    target = value or (Path(group_value) if group_value else Path(DEFAULT_INDEX))
+    option = f" --index {shlex.quote(str(target))}" if typed else ""
+    obj["create_command"] = f"searchlib index{option} PATH"
+    return target
 
 
 def _use_color(no_color: bool) -> bool:
@@ -135,6 +165,9 @@ def cli(ctx: click.Context, index_dir: str | None, verbose: int) -> None:
     """Search a news archive: clean articles, index them, search them ranked."""
     ctx.ensure_object(dict)
     ctx.obj["index_dir"] = index_dir
+    # Typed on the command line, as opposed to taken from $SEARCHLIB_INDEX (see --sample).
+    source = ctx.get_parameter_source("index_dir")
+    ctx.obj["index_typed"] = index_dir is not None and source is ParameterSource.COMMANDLINE
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -209,6 +242,7 @@ def index(
     ctx: click.Context,
     paths: tuple[Path, ...],
     index_dir: Path | None,
+    sample: bool,
     rebuild: bool,
     prune: bool,
     workers: int | None,
@@ -219,15 +253,24 @@ def index(
 ) -> None:
     """Index files and folders of articles (.html, .txt, .jsonl/.json, also .gz).
 
-    With no PATH, indexes the sample corpus that ships with searchlib.
+    `searchlib index --sample` indexes the sample corpus that ships with searchlib into
+    an index of its own (./searchlib-sample), which `searchlib search --sample` searches.
     """
     from searchlib import store
     from searchlib.errors import IndexDamagedError, IndexVersionError
     from searchlib.index import Index
     from searchlib.sources import check_paths
 
-    target = _index_dir(ctx, index_dir)
-    sources = list(paths) or [SAMPLE_DIR]
+    if sample and paths:
+        raise click.UsageError("give PATHs or --sample, not both")
+    if not sample and not paths:
+        # Never guess: an index created in whatever folder this runs in is a surprise.
+        raise click.UsageError(
+            "give the files or folders to index (`searchlib index ~/archive`), "
+            "or --sample to index the sample corpus"
+        )
+    target = _index_dir(ctx, index_dir, sample)
+    sources = [SAMPLE_DIR] if sample else list(paths)
     check_paths(sources)
     replace_all = False
     if rebuild:
@@ -321,6 +364,7 @@ def search(
     ctx: click.Context,
     query: str,
     index_dir: Path | None,
+    sample: bool,
     limit: int,
     offset: int,
     since: datetime | None,
@@ -340,7 +384,7 @@ def search(
     """Ranked search. Words, "phrases", -exclude, OR, title:/author:/source:/tag:."""
     from searchlib.index import Index
 
-    with Index.open(_index_dir(ctx, index_dir)) as ix:
+    with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
         results = ix.search(
             query,
             limit=limit,
@@ -372,6 +416,7 @@ def similar(
     ctx: click.Context,
     doc_id: str,
     index_dir: Path | None,
+    sample: bool,
     limit: int,
     no_collapse: bool,
     as_json: bool,
@@ -380,7 +425,7 @@ def similar(
     """Stories like the one with id DOC_ID (more like this)."""
     from searchlib.index import Index
 
-    with Index.open(_index_dir(ctx, index_dir)) as ix:
+    with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
         results = ix.similar(doc_id, limit=limit, collapse=not no_collapse)
     _print_results(results, f"stories like {doc_id}", 0, as_json, no_color)
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
@@ -446,12 +491,12 @@ def _print_results(
     help="Seconds to wait for another writer to finish.",
 )
 @click.pass_context
-def optimize(ctx: click.Context, index_dir: Path | None, lock_timeout: float) -> None:
+def optimize(ctx: click.Context, index_dir: Path | None, sample: bool, lock_timeout: float) -> None:
     """Merge the index's segments into one, for faster searches."""
     from searchlib.index import Index
 
     start = time.monotonic()
-    with Index.open(_index_dir(ctx, index_dir)) as ix:
+    with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
         before = ix.optimize(lock_timeout=lock_timeout)
     click.echo(f"merged {before} segment(s) into 1 in {time.monotonic() - start:.1f}s")
 
@@ -472,7 +517,12 @@ def optimize(ctx: click.Context, index_dir: Path | None, lock_timeout: float) ->
 @click.option("--mapping", is_flag=True, help="Print the matching index mapping instead.")
 @click.pass_context
 def export(
-    ctx: click.Context, index_dir: Path | None, fmt: str, bulk_index: str, mapping: bool
+    ctx: click.Context,
+    index_dir: Path | None,
+    sample: bool,
+    fmt: str,
+    bulk_index: str,
+    mapping: bool,
 ) -> None:
     """Write the cleaned articles to stdout (for a bigger engine, or a backup)."""
     from searchlib.export import BULK_MAPPING
@@ -481,7 +531,7 @@ def export(
     if mapping:
         click.echo(json.dumps(BULK_MAPPING, indent=2))
         return
-    with Index.open(_index_dir(ctx, index_dir)) as ix:
+    with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
         for line in ix.export(bulk_index if fmt == "bulk" else None):
             click.echo(line)
 
@@ -489,11 +539,11 @@ def export(
 @cli.command()
 @_index_option
 @click.pass_context
-def check(ctx: click.Context, index_dir: Path | None) -> None:
+def check(ctx: click.Context, index_dir: Path | None, sample: bool) -> None:
     """Verify the index files and counts; exit 2 when anything is wrong."""
     from searchlib.index import Index
 
-    target = _index_dir(ctx, index_dir)
+    target = _index_dir(ctx, index_dir, sample)
     with Index.open(target) as ix:
         problems = ix.check()
         count = len(ix)
@@ -565,11 +615,13 @@ def clean(file: Path, as_json: bool, url: str | None) -> None:
 @_index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @click.pass_context
-def show(ctx: click.Context, doc_id: str, index_dir: Path | None, as_json: bool) -> None:
+def show(
+    ctx: click.Context, doc_id: str, index_dir: Path | None, sample: bool, as_json: bool
+) -> None:
     """Show the stored article with id DOC_ID."""
     from searchlib.index import Index
 
-    with Index.open(_index_dir(ctx, index_dir)) as ix:
+    with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
         article = ix.get(doc_id)
     if article is None:
         raise DocumentNotFoundError(doc_id)
@@ -580,11 +632,11 @@ def show(ctx: click.Context, doc_id: str, index_dir: Path | None, as_json: bool)
 @_index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
-def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
+def stats(ctx: click.Context, index_dir: Path | None, sample: bool, as_json: bool) -> None:
     """Documents, date range, sources and size of the index."""
     from searchlib.index import Index
 
-    with Index.open(_index_dir(ctx, index_dir)) as ix:
+    with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
         figures = ix.stats()
     day = "%Y-%m-%d"
     if as_json:

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class SearchlibError(Exception):
     """Base of every error searchlib raises on purpose."""
 
 
 class IndexNotFoundError(SearchlibError):
-    """No index exists at the given location."""
+    """No index exists at the given location.
 
-    def __init__(self, path: str) -> None:
+    `command` is the command that creates this index, when the caller knows it (the
+    command line does: it knows whether the sample or an archive was meant).
+    """
+
+    def __init__(self, path: str, command: str | None = None) -> None:
         self.path = path
-        super().__init__(f"no index at {path}: run `searchlib index` first")
+        self.command = command
+        # Absolute: a relative path says nothing when the user ran from another folder.
+        where = Path(path).absolute()
+        if command:
+            hint = f"run `{command}` to create it"
+        else:
+            hint = "run `searchlib index` first, with the files or folders to index"
+        super().__init__(f"no index at {where}: {hint}")
 
 
 class IndexExistsError(SearchlibError):

@@ -10,14 +10,20 @@ import pytest
 from click.testing import CliRunner
 
 from searchlib import __version__
-from searchlib.cli import EXIT_ERROR, EXIT_NO_HITS, EXIT_OK, cli
+from searchlib.cli import EXIT_ERROR, EXIT_NO_HITS, EXIT_OK, SAMPLE_DIR, cli
 
 from .conftest import SEED
 
 
 def run(*args: str, **env: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env=env or None)
+    result = CliRunner().invoke(cli, list(args), env=env or None, prog_name="searchlib")
     return result.exit_code, result.stdout, result.stderr
+
+
+def index_sample() -> None:
+    """Index the sample corpus into the test's own index ($SEARCHLIB_INDEX)."""
+    code, out, err = run("index", str(SAMPLE_DIR))
+    assert code == EXIT_OK, out + err
 
 
 def test_version_and_help() -> None:
@@ -30,19 +36,60 @@ def test_version_and_help() -> None:
     assert code == 0 and "cleaner" in out
 
 
-def test_index_sample_then_search_seed() -> None:
-    code, out, _ = run("index")
+def test_index_sample_then_search_seed(tmp_path: Path, index_dir: Path) -> None:
+    code, out, _ = run("index", "--sample")
     assert code == EXIT_OK
-    assert "added" in out and "0 skipped" in out
-    code, out, _ = run("search", "Power of Siberia")
+    assert "added" in out and "0 skipped" in out and out.rstrip().endswith("searchlib-sample")
+    assert (tmp_path / "searchlib-sample").is_dir()
+    assert not index_dir.exists()  # $SEARCHLIB_INDEX names the archive: left alone
+    code, out, _ = run("search", "--sample", "Power of Siberia")
     assert code == EXIT_OK
     first = out.split("\n\n")[0]
     assert "Xi Jinping- Putin summit" in first
     assert "[Power] [of] [Siberia]" in out or "[Power] of [Siberia]" in out
     assert "Please enter" not in out
-    code, _, err = run("search", "Please enter your comment")
+    code, _, err = run("search", "--sample", "Please enter your comment")
     assert code == EXIT_NO_HITS
     assert "no results" in err
+
+
+def test_plain_index_asks_for_paths_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = sorted(tmp_path.iterdir())
+    for env in ({}, {"SEARCHLIB_INDEX": ""}):
+        monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
+        code, _, err = run("index", **env)
+        assert code == EXIT_ERROR
+        assert err.strip() == (
+            "Error: give the files or folders to index (`searchlib index ~/archive`), "
+            "or --sample to index the sample corpus (see `searchlib index --help`)"
+        )
+        assert sorted(tmp_path.iterdir()) == before  # no ./index, nothing at all
+    code, _, err = run("index", "--sample", str(SEED))
+    assert code == EXIT_ERROR and "give PATHs or --sample, not both" in err
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_sample_is_never_mixed_into_an_archive(tmp_path: Path, news: Path) -> None:
+    run("index", "--sample")
+    run("index", str(news))
+    _, out, _ = run("stats", "--json")
+    assert json.loads(out)["documents"] == 7  # the archive holds its own stories only
+    _, out, _ = run("stats", "--sample", "--json")
+    assert json.loads(out)["documents"] == 6
+    code, _, _ = run("search", "Power of Siberia")
+    assert code == EXIT_OK  # the seed is in news/ too
+    code, _, _ = run("search", '"arabica coffee"')
+    assert code == EXIT_NO_HITS  # a sample-only story
+    code, _, _ = run("search", "--sample", '"arabica coffee"')
+    assert code == EXIT_OK
+    # --index typed on the command line wins over the sample's folder; $SEARCHLIB_INDEX does not.
+    elsewhere = tmp_path / "my-sample"
+    code, out, _ = run("--index", str(elsewhere), "index", "--sample")
+    assert code == EXIT_OK and (elsewhere / "searchlib.json").exists()
+    code, _, _ = run("search", "--sample", "--index", str(elsewhere), "arabica")
+    assert code == EXIT_OK
 
 
 def test_search_json_lines(news: Path) -> None:
@@ -123,15 +170,27 @@ def test_index_option_and_env(tmp_path: Path, news: Path) -> None:
     ("args", "message"),
     [
         (["index", "does/not/exist"], "no such file or folder: does/not/exist"),
-        (["search", "anything"], "no index at index: run `searchlib index` first"),
-        (["show", "x"], "no index at index: run `searchlib index` first"),
-        (["stats"], "no index at index: run `searchlib index` first"),
+        (["search", "x"], "no index at {tmp}/index: run `searchlib index PATH` to create it"),
+        (["show", "x"], "no index at {tmp}/index: run `searchlib index PATH` to create it"),
+        (["stats"], "no index at {tmp}/index: run `searchlib index PATH` to create it"),
+        (
+            ["search", "--sample", "x"],
+            "no index at {tmp}/searchlib-sample: run `searchlib index --sample` to create it",
+        ),
+        (
+            ["similar", "x", "--index", "nowhere"],
+            "no index at {tmp}/nowhere: run `searchlib index --index nowhere PATH` to create it",
+        ),
+        (
+            ["--index", "my ix", "stats", "--sample"],
+            "no index at {tmp}/my ix: run `searchlib index --sample --index 'my ix'` to create it",
+        ),
     ],
 )
 def test_errors_without_index(args: list[str], message: str, tmp_path: Path) -> None:
     code, out, err = run(*args, SEARCHLIB_INDEX="index")
     assert code == EXIT_ERROR
-    assert err.strip() == f"Error: {message}"
+    assert err.strip() == "Error: " + message.format(tmp=tmp_path)
     assert "Traceback" not in out + err
 
 
@@ -147,7 +206,7 @@ def test_errors_without_index(args: list[str], message: str, tmp_path: Path) -> 
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: list[str], fragment: str) -> None:
-    run("index")
+    index_sample()
     code, out, err = run(*args)
     assert code == EXIT_ERROR
     assert fragment in err
@@ -158,7 +217,7 @@ def test_bad_input_exits_2_with_one_line(args: list[str], fragment: str) -> None
 def test_locked_index_fails_cleanly(index_dir: Path) -> None:
     from whoosh import index as windex
 
-    run("index")
+    index_sample()
     holder = windex.open_dir(str(index_dir), indexname="MAIN").writer()
     try:
         code, _, err = run("index", str(SEED), "--lock-timeout", "0.2")
@@ -203,7 +262,7 @@ def test_python_dash_m(tmp_path: Path) -> None:
 
 
 def test_did_you_mean_and_explain_on_the_command_line() -> None:
-    run("index")
+    index_sample()
     code, _, err = run("search", "siberai pipline")
     assert "did you mean: searchlib search 'siberia pipeline'" in err
     code, out, _ = run("search", "Power of Siberia", "--explain", "-n", "1")
@@ -216,7 +275,7 @@ def test_search_path_does_not_load_the_html_stack(index_dir: Path) -> None:
     import subprocess
     import sys
 
-    run("index")
+    index_sample()
     code = (
         "import sys; from click.testing import CliRunner; from searchlib.cli import cli; "
         f"r = CliRunner().invoke(cli, ['--index', {str(index_dir)!r}, 'search', 'pipeline']); "
@@ -230,7 +289,7 @@ def test_search_path_does_not_load_the_html_stack(index_dir: Path) -> None:
 
 
 def test_optimize_command() -> None:
-    run("index")
+    index_sample()
     code, out, _ = run("optimize")
     assert code == EXIT_OK and out.startswith("merged ")
 
@@ -241,7 +300,7 @@ def test_optimize_command() -> None:
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.parametrize("damage", ["truncate-segment", "garble-toc", "remove-segment"])
 def test_damaged_index_fails_cleanly_and_rebuild_recovers(index_dir: Path, damage: str) -> None:
-    run("index")
+    index_sample()
     # A segment's term dictionary (its own file, or a part of a compound .seg file).
     segment = next(p for p in sorted(index_dir.glob("MAIN_*")) if p.suffix in (".trm", ".seg"))
     if damage == "truncate-segment":
@@ -251,12 +310,13 @@ def test_damaged_index_fails_cleanly_and_rebuild_recovers(index_dir: Path, damag
     else:
         toc = next(index_dir.glob("*.toc"))
         toc.write_bytes(b"garbage")
-    for args in (["search", "pipeline"], ["stats"], ["index"], ["show", "rail-strike.txt"]):
+    sample = str(SAMPLE_DIR)
+    for args in (["search", "pipeline"], ["stats"], ["index", sample], ["show", "rail-strike.txt"]):
         code, out, err = run(*args)
         assert code == EXIT_ERROR, (args, out, err)
         assert err.startswith("Error: index damaged at") and "searchlib index --rebuild" in err
         assert "Traceback" not in out + err
-    code, _, _ = run("index", "--rebuild")
+    code, _, _ = run("index", "--rebuild", sample)
     assert code == EXIT_OK
     code, out, _ = run("search", "Power of Siberia")
     assert code == EXIT_OK and "Xi Jinping" in out
@@ -280,8 +340,8 @@ def test_export_jsonl_and_bulk(news: Path) -> None:
 
 
 def test_check_sound_index() -> None:
-    run("index")
+    index_sample()
     code, out, _ = run("check")
     assert code == EXIT_OK and "is sound: 6 documents" in out
     code, _, err = run("check", "--index", "nowhere")
-    assert code == EXIT_ERROR and "no index at nowhere" in err
+    assert code == EXIT_ERROR and "nowhere: run `searchlib index --index nowhere PATH`" in err
