@@ -1,11 +1,12 @@
 """The query language: plain words (ranked, any may match), "phrases", -exclusions,
-OR, AND, NOT and field:value. Parsing never fails on user input; a query with nothing
-searchable in it raises QueryError with a hint.
+OR, AND, NOT, prefix* and field:value. Parsing never fails on user input; a query with
+nothing searchable in it, or a prefix too short to expand, raises QueryError with a hint.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +17,17 @@ from searchlib.schema import QUERY_FIELDS, TEXT_FIELDS, name_terms, text_terms
 
 Modifier = Literal["", "+", "-"]
 
+#: A prefix (`opec*`) needs this many letters: a shorter one names most of the index.
+MIN_PREFIX = 2
+#: A prefix expands to at most this many index terms, its most frequent ones: the rest
+#: are rare forms and typos, and each term costs a posting list to read.
+MAX_EXPANSION = 300
+#: A prefix that begins more index terms than this is refused rather than scanned.
+MAX_PREFIX_SCAN = 20_000
+
+#: Fields a prefix applies to (the text fields and the name fields), as parsed.
+_PREFIX_FIELDS = frozenset({"content", "title", "authors", "source", "tags"})
+
 
 @dataclass
 class Clause:
@@ -25,6 +37,28 @@ class Clause:
     phrase: bool = False
     field: str | None = None
     modifier: Modifier = ""
+
+
+class Terms(frozenset[str]):
+    """The index terms to highlight: these terms, and any term that starts with one of
+    `prefixes` (the query's `word*`s, whose expansion depends on the index).
+
+    The prefixes are members too, so code that looks at the terms' first letters (the
+    snippet finder does) sees them.
+    """
+
+    prefixes: tuple[str, ...]
+
+    def __new__(cls, terms: Iterable[str] = (), prefixes: Iterable[str] = ()) -> Terms:
+        prefixes = tuple(prefixes)
+        made = super().__new__(cls, (*terms, *prefixes))
+        made.prefixes = prefixes
+        return made
+
+    def __contains__(self, term: object) -> bool:
+        if frozenset.__contains__(self, term):
+            return True
+        return bool(self.prefixes) and isinstance(term, str) and term.startswith(self.prefixes)
 
 
 @dataclass
@@ -88,6 +122,52 @@ def tokenize(raw: str) -> list[Clause | str]:
     return out
 
 
+class BoundedPrefix(wq.Prefix):  # type: ignore[misc]
+    """The index terms of a field that start with `text`: the `MAX_EXPANSION` most
+    frequent of them, each scored as the word itself would be (Whoosh's Prefix gives
+    every match one constant score, so `opec*` would rank unlike `opec`).
+
+    In a stemmed field the words that start with `text` may be indexed under a stem
+    that does not: "negotiate" is "negoti", "company" is "compani". So the prefix's own
+    stem counts too, and so do the prefix less its last one or two letters when that
+    leaves five or more and is an index term.
+
+    Raises (when searched):
+        QueryError: more than `MAX_PREFIX_SCAN` terms start with the prefix.
+    """
+
+    def __init__(self, fieldname: str, text: str, boost: float = 1.0, stemmed: bool = False):
+        super().__init__(fieldname, text, boost=boost, constantscore=False)
+        self.stemmed = stemmed
+
+    def _btexts(self, ixreader: Any) -> Iterable[bytes]:
+        # Whoosh asks for the expansion several times per search (size estimates,
+        # then the matcher): work it out once per reader.
+        cache: dict[int, list[bytes]] = self.__dict__.setdefault("_expansions", {})
+        key = id(ixreader)
+        if key not in cache:
+            cache[key] = self._expand(ixreader)
+        return cache[key]
+
+    def _expand(self, ixreader: Any) -> list[bytes]:
+        found: list[tuple[int, bytes]] = []
+        for count, btext in enumerate(ixreader.expand_prefix(self.fieldname, self.text)):
+            if count >= MAX_PREFIX_SCAN:
+                raise QueryError(
+                    f"too many words start with {self.text!r} (over {MAX_PREFIX_SCAN:,}): "
+                    "give a longer prefix"
+                )
+            found.append((ixreader.doc_frequency(self.fieldname, btext), btext))
+        found.sort(key=lambda item: (-item[0], item[1]))
+        kept = {btext for _, btext in found[:MAX_EXPANSION]}
+        if self.stemmed:
+            for term in _stems_of_prefix(self.text):
+                btext = term.encode("utf-8")
+                if ixreader.doc_frequency(self.fieldname, btext):
+                    kept.add(btext)
+        return sorted(kept)
+
+
 class Union(wq.Or):  # type: ignore[misc]
     """An OR query whose parts are always merged as a tree of union matchers.
 
@@ -107,6 +187,41 @@ def _text_query(terms: list[str], phrase: bool, weight: float = 1.0) -> Any:
         ]
         return subs[0] if len(subs) == 1 else wq.And(subs)
     return Union([wq.Phrase(f, terms, boost=w) for f, w in TEXT_FIELDS.items()])
+
+
+def _prefix(clause: Clause) -> str | None:
+    """The folded prefix of a `word*` clause, or None for any other clause.
+
+    Raises:
+        QueryError: the prefix has fewer than `MIN_PREFIX` letters.
+    """
+    text = clause.text.strip()
+    if clause.phrase or not text.endswith("*"):
+        return None
+    if clause.field is not None and clause.field not in _PREFIX_FIELDS:
+        return None
+    words = analyze(text.rstrip("*"), "name")  # folded and lower-cased, not stemmed
+    if len(words) > 1:
+        return None  # `a-b*`: read as words, as before
+    if not words or len(words[0]) < MIN_PREFIX:
+        raise QueryError(
+            f"the prefix {text!r} is too short: give at least {MIN_PREFIX} letters before the *"
+        )
+    return words[0]
+
+
+def _stems_of_prefix(prefix: str) -> list[str]:
+    """The terms other than those starting with `prefix` that words starting with it
+    may be indexed under: its own stem, and itself less one or two final letters."""
+    cut = [prefix[:size] for size in (len(prefix) - 2, len(prefix) - 1) if size >= 5]
+    return [*analyze(prefix), *cut]
+
+
+def _prefix_query(prefix: str, field: str | None) -> Any:
+    """Words that start with `prefix`, in `field` or in every text field (weighted)."""
+    fields = TEXT_FIELDS if field is None else {field: 1.0}
+    parts = [BoundedPrefix(f, prefix, boost=w, stemmed=f in TEXT_FIELDS) for f, w in fields.items()]
+    return parts[0] if len(parts) == 1 else Union(parts)
 
 
 def _field_query(clause: Clause) -> Any | None:
@@ -165,6 +280,7 @@ def parse(raw: str) -> ParsedQuery:
     optional: list[Any] = []
     excluded: list[Any] = []
     terms: set[str] = set()
+    prefixes: list[str] = []
     term_list: list[str] = []
     # Plain optional words are counted, not repeated: Whoosh folds duplicate clauses
     # into one, and a word a query repeats should weigh more (BM25's query tf).
@@ -172,7 +288,7 @@ def parse(raw: str) -> ParsedQuery:
     for index, group in enumerate(groups):
         subqueries: list[Any] = []
         must = index in required_groups
-        if len(group) == 1 and not must and _is_loose(group[0]):
+        if len(group) == 1 and not must and _is_loose(group[0]) and _prefix(group[0]) is None:
             words = analyze(group[0].text)
             if len(words) == 1:
                 loose[words[0]] += 1
@@ -180,7 +296,16 @@ def parse(raw: str) -> ParsedQuery:
                 term_list.append(words[0])
                 continue
         for clause in group:
-            if clause.field is not None:
+            prefix = _prefix(clause)
+            if prefix is not None:
+                sub = _prefix_query(prefix, clause.field)
+                if clause.modifier != "-":
+                    prefixes.append(prefix)
+                    terms.update(_stems_of_prefix(prefix))
+                # Like a word: required when +word, and, like a field test, when field:
+                field_test = clause.field is not None and clause.modifier != "-"
+                must = must or clause.modifier == "+" or field_test
+            elif clause.field is not None:
                 sub = _field_query(clause)
                 must = must or clause.modifier != "-"
             else:
@@ -216,8 +341,9 @@ def parse(raw: str) -> ParsedQuery:
     else:
         positive = _or(optional)
     final = wq.AndNot(positive, _or(excluded)) if excluded else positive
-    optional_only = not required and not excluded
-    return ParsedQuery(final, frozenset(terms), tuple(term_list), optional_only)
+    # Feedback rebuilds an optional-only query from its words: a prefix would be lost.
+    optional_only = not required and not excluded and not prefixes
+    return ParsedQuery(final, Terms(terms, prefixes), tuple(term_list), optional_only)
 
 
 def _is_loose(clause: Clause) -> bool:

@@ -291,3 +291,57 @@ def test_direct_analysis_matches_the_whoosh_chain(text: str) -> None:
     for analyzer, direct in ((text_analyzer(), text_terms), (name_analyzer(), name_terms)):
         assert direct(text) == [token.text for token in analyzer(text, mode="query")]
         assert direct(text) == [token.text for token in analyzer(text, mode="index")]
+
+
+def test_prefix_matches_words_that_start_with_it(ix: Index) -> None:
+    assert ids(ix, "sol*") == ["d3"]
+    assert ids(ix, "appro*") == ["d1"]  # "approved" is indexed as "approv"
+    assert ids(ix, "Zür*") == ids(ix, "zur*") == ["d4"]  # folded like the words
+    assert ids(ix, "title:win*") == ["d1"]
+    assert set(ids(ix, "author:mare*")) == {"d1", "d3"}
+    assert set(ids(ix, "farm -sol*")) == {"d1", "d2"}
+    assert ids(ix, "+sol* park") == ["d3"]
+    hit = ix.search("sol*")[0]
+    assert {hit.snippet[s:e].lower() for s, e in hit.highlights} == {"solar"}
+
+
+def test_prefix_scores_like_the_word(ix: Index) -> None:
+    # Whoosh's own prefix query gives every match one constant score.
+    assert ix.search("solar*")[0].score == pytest.approx(ix.search("solar")[0].score)
+
+
+def test_prefix_finds_words_indexed_under_a_shorter_stem(tmp_path: Path) -> None:
+    records = [
+        {"id": "n", "title": "Talks", "body": "The negotiations resumed on Monday."},
+        {"id": "c", "title": "Results", "body": "Several companies reported losses."},
+    ]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "r.jsonl", records))
+        assert ids(ix, "negotiat*") == ["n"]  # indexed as "negoti"
+        assert ids(ix, "company*") == ["c"]  # indexed as "compani"
+
+
+@pytest.mark.parametrize("query", ["s*", "*", "-é*", "title:a*", "x* farm"])
+def test_too_short_prefix_is_a_query_error(ix: Index, query: str) -> None:
+    with pytest.raises(QueryError, match=r"is too short: give at least 2 letters before the \*"):
+        ix.search(query)
+
+
+def test_prefix_expansion_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import searchlib.query
+
+    # opecs in 3 stories, opecna in 2, opecx in 1 ("opec" itself in none).
+    bodies = ["opecs opecna opecx", "opecs opecna", "opecs"]
+    records = [{"id": f"r{n}", "title": "Oil", "body": b} for n, b in enumerate(bodies)]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "r.jsonl", records))
+        assert len(ix.search("opec*")) == 3
+        monkeypatch.setattr(searchlib.query, "MAX_EXPANSION", 1)  # the most frequent only
+        found = ix.search("opec* -opecs")
+        assert len(found) == 0
+        monkeypatch.setattr(searchlib.query, "MAX_EXPANSION", 2)
+        assert len(ix.search("opec* -opecs")) == 0
+        assert [h.id for h in ix.search("opecna* OR opecx*")] == ["r0", "r1"]
+        monkeypatch.setattr(searchlib.query, "MAX_PREFIX_SCAN", 2)
+        with pytest.raises(QueryError, match="too many words start with 'opec'"):
+            ix.search("opec*")
