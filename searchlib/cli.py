@@ -109,7 +109,9 @@ def _index_option(func: Any) -> Any:
 
 def _hit_output_options(func: Any) -> Any:
     """--json and --no-color, for the commands that print hits."""
-    func = click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")(func)
+    func = click.option(
+        "--no-color", is_flag=True, help="No colour (also: NO_COLOR set, not empty)."
+    )(func)
     return click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")(func)
 
 
@@ -136,8 +138,66 @@ def _index_dir(ctx: click.Context, value: Path | None, sample: bool = False) -> 
     return target
 
 
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _use_color(no_color: bool) -> bool:
-    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    # no-color.org: NO_COLOR counts only when set to a non-empty value.
+    return not no_color and not os.environ.get("NO_COLOR") and _stdout_is_terminal()
+
+
+def _score(value: float) -> str:
+    """A score to three significant digits: recency can make every score tiny, and
+    two decimals would print them all as 0.00."""
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+class _QueryCommand(click.Command):
+    """A command whose arguments are query words: click reads a word such as `-oil` as
+    an option, so a usage error involving one says how to pass it (after `--`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError:
+            options, words = self._split(given)
+            # A mistyped --option is an option, not a word: leave click's message.
+            dashed = [w for w in words if w.startswith("-") and not w.startswith("--")]
+            if not dashed or dashed[0] == "-":
+                raise
+            example = shlex.join([*options, "--", *words])
+            raise click.UsageError(
+                f"{dashed[0]} is not an option of `{ctx.command_path}`; to search for it, "
+                f"put the query after `--`: `{ctx.command_path} {example}`",
+                ctx,
+            ) from None
+
+    def _split(self, args: list[str]) -> tuple[list[str], list[str]]:
+        """The arguments that are this command's options (with their values), and the rest."""
+        takes_value: dict[str, bool] = {}
+        for param in self.params:
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag and not param.count
+        options: list[str] = []
+        words: list[str] = []
+        pending = False
+        for i, arg in enumerate(args):
+            name = arg.split("=", 1)[0]
+            if pending:
+                options.append(arg)
+                pending = False
+            elif arg == "--":
+                words.extend(args[i + 1 :])
+                break
+            elif name in takes_value:
+                options.append(arg)
+                pending = takes_value[name] and "=" not in arg
+            else:
+                words.append(arg)
+        return options, words
 
 
 def _parse_day(_ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -326,11 +386,24 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
     return "".join(out)
 
 
-@cli.command()
-@click.argument("query")
+@cli.command(cls=_QueryCommand)
+@click.argument("query", nargs=-1, required=True)
 @_index_option
-@click.option("-n", "--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option(
+    "-n",
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=10,
+    show_default=True,
+    help="Hits per page.",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Skip this many hits (the next page starts where the last one ended).",
+)
 @click.option("--since", callback=_parse_day, help="Only stories on or after YYYY-MM-DD.")
 @click.option("--until", callback=_parse_day, help="Only stories on or before YYYY-MM-DD.")
 @click.option(
@@ -362,7 +435,7 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
 @click.pass_context
 def search(
     ctx: click.Context,
-    query: str,
+    query: tuple[str, ...],
     index_dir: Path | None,
     sample: bool,
     limit: int,
@@ -381,12 +454,18 @@ def search(
     as_json: bool,
     no_color: bool,
 ) -> None:
-    """Ranked search. Words, "phrases", -exclude, OR, title:/author:/source:/tag:."""
+    """Ranked search for QUERY: words, "phrases", -exclude, OR, prefix*, field:value.
+
+    Several words are one query (`searchlib search gas pipeline`); quote a phrase
+    inside it (`searchlib search '"power of siberia"' gas`). When a word starts with
+    a dash (-oil), put the query after `--`: `searchlib search -- -oil gas`.
+    """
     from searchlib.index import Index
 
+    text = " ".join(query)
     with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
         results = ix.search(
-            query,
+            text,
             limit=limit,
             offset=offset,
             since=since,
@@ -401,7 +480,7 @@ def search(
             facets=facets,
             explain=explain,
         )
-    _print_results(results, query, offset, as_json, no_color)
+    _print_results(results, text, offset, as_json, no_color)
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
 
 
@@ -458,7 +537,7 @@ def _print_results(
         meta = [
             hit.date.strftime("%Y-%m-%d") if hit.date else "undated",
             hit.source or hit.url or "",
-            f"score {hit.score:.2f}",
+            f"score {_score(hit.score)}",
             f"id {hit.id}",
         ]
         if hit.copies:
@@ -468,7 +547,7 @@ def _print_results(
             click.echo("   " + _highlight(hit.snippet, hit.highlights, color))
         if hit.explanation:
             parts = ", ".join(
-                f"{field}:{term} {score:.2f}" for field, term, score in hit.explanation
+                f"{field}:{term} {_score(score)}" for field, term, score in hit.explanation
             )
             click.echo(f"   why: {parts}")
         click.echo()
