@@ -3,6 +3,7 @@
 
     python scripts/eval_extraction.py ../shared/data/extraction/trafilatura-eval
     python scripts/eval_extraction.py ../shared/data/extraction/l3s-gn1
+    python scripts/eval_extraction.py ../shared/data/extraction/wcxb-dev
     python scripts/eval_extraction.py DIR --limit 100 --no-baseline --show-misses 5
 
 trafilatura-eval: the snippet method of its authors ("with" snippets found = TP, missing
@@ -10,12 +11,19 @@ trafilatura-eval: the snippet method of its authors ("with" snippets found = TP,
 author accuracy against evaldata.json. L3S-GN1: precision, recall and F1 over the words
 of the labelled full text (headline excluded; non-ASCII folded to "?" as the annotation
 does), and the share of pages where labelled comments or related content leak in.
+WCXB (wcxb-dev): as the benchmark scores it, 4-gram word shingles of `main_content`
+against the extracted text, precision and recall per page averaged over pages (F1 is the
+mean of the per-page F1), the share of `with` snippets found and of `without` snippets
+leaked, and title and publication date accuracy.
+On every set, headlines that hold markup ('<'), run over 300 characters, or are empty
+are counted: the cleaner promises none of the first two.
 Speed is pages per second on one core, cleaning only (files are read beforehand).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -80,8 +88,29 @@ class Tally:
     meta_total: Counter[str] = field(default_factory=Counter)
     leaks: Counter[str] = field(default_factory=Counter)
     misses: list[str] = field(default_factory=list)
+    # Per-page precision, recall and F1, for sets scored page by page (WCXB).
+    pages_prf: list[tuple[float, float, float]] = field(default_factory=list)
+    bad_titles: Counter[str] = field(default_factory=Counter)
+    # One line per page for --dump: what was extracted beside what is labelled.
+    records: list[dict[str, str]] = field(default_factory=list)
+
+    def record(self, page: str, got: Extracted, title: str, date: str) -> None:
+        self.records.append(
+            {"page": page, "title": got.title, "date": got.date, "gold_title": title,
+             "gold_date": date, "body_start": got.body[:200]}
+        )  # fmt: skip
+
+    def check_title(self, title: str) -> None:
+        """Count a headline that holds markup, is over-long, or is empty."""
+        self.bad_titles["markup"] += "<" in title
+        self.bad_titles["long"] += len(title) > 300
+        self.bad_titles["empty"] += not title.strip()
 
     def prf(self) -> tuple[float, float, float]:
+        if self.pages_prf:
+            n = len(self.pages_prf)
+            p, r, f = (sum(page[i] for page in self.pages_prf) / n for i in range(3))
+            return p, r, f
         p = self.tp / max(self.tp + self.fp, 1)
         r = self.tp / max(self.tp + self.fn, 1)
         return p, r, 2 * p * r / max(p + r, 1e-9)
@@ -102,7 +131,16 @@ def _time(extract: Extractor, html: bytes, url: str, tally: Tally) -> Extracted:
         result = Extracted("")
     tally.seconds += time.perf_counter() - start
     tally.pages += 1
+    tally.check_title(result.title)
     return result
+
+
+#: Typographic quotes and dashes, which labelled titles often type plainly.
+_PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def _same_title(got: str, want: str) -> bool:
+    return norm(got).casefold().translate(_PLAIN) == norm(want).casefold().translate(_PLAIN)
 
 
 def trafilatura_eval(
@@ -121,6 +159,7 @@ def trafilatura_eval(
         for name, extract in extractors.items():
             tally = tallies[name]
             got = _time(extract, html, url, tally)
+            tally.record(case["file"], got, case.get("title") or "", case.get("date") or "")
             text = norm(got.body)
             for snippet in case["with"]:
                 if norm(snippet) in text:
@@ -138,7 +177,7 @@ def trafilatura_eval(
                     tally.tn += 1
             if case.get("title"):
                 tally.meta_total["title"] += 1
-                tally.meta["title"] += norm(got.title).casefold() == norm(case["title"]).casefold()
+                tally.meta["title"] += _same_title(got.title, case["title"])
             if case.get("date"):
                 tally.meta_total["date"] += 1
                 tally.meta["date"] += got.date[:10] == case["date"][:10]
@@ -182,6 +221,7 @@ def l3s_eval(
         for name, extract in extractors.items():
             tally = tallies[name]
             got = _time(extract, html, case.get("url") or "", tally)
+            tally.record(uuid, got, case.get("headline") or "", "")
             words = Counter(_gn1_words(got.body))
             overlap = sum((words & gold).values())
             tally.tp += overlap
@@ -199,9 +239,68 @@ def l3s_eval(
                     tally.leaks["related"] += 1
             if case.get("headline"):
                 tally.meta_total["title"] += 1
-                tally.meta["title"] += norm(got.title).casefold() == norm(
-                    case["headline"]
-                ).casefold().replace("?", "?")
+                # The annotation writes non-ASCII characters as "?": fold ours alike.
+                folded = "".join(c if ord(c) < 128 else "?" for c in got.title)
+                tally.meta["title"] += _same_title(folded, case["headline"])
+    return tallies
+
+
+_SHINGLE_WORD = re.compile(r"\w+")
+
+
+def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    words = _SHINGLE_WORD.findall(text.casefold())
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def wcxb_eval(
+    folder: Path, extractors: dict[str, Extractor], limit: int | None, show: int
+) -> dict[str, Tally]:
+    tallies = {name: Tally() for name in extractors}
+    for path in sorted((folder / "ground-truth").glob("*.json"))[:limit]:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        case = record["ground_truth"]
+        page = folder / "html" / f"{path.stem}.html.gz"
+        if not page.exists() or not case.get("main_content"):
+            continue
+        html = gzip.decompress(page.read_bytes())
+        gold = _shingles(case["main_content"])
+        for name, extract in extractors.items():
+            tally = tallies[name]
+            got = _time(extract, html, record.get("url") or "", tally)
+            tally.record(path.stem, got, case["title"], case.get("publish_date") or "")
+            mine = _shingles(got.body)
+            common = len(mine & gold)
+            p = common / len(mine) if mine else 0.0
+            r = common / len(gold) if gold else 0.0
+            tally.pages_prf.append((p, r, 2 * p * r / (p + r) if p + r else 0.0))
+            text = norm(got.body)
+            for snippet in case.get("with") or []:
+                found = norm(snippet) in text
+                tally.tp += found
+                tally.fn += not found
+            for snippet in case.get("without") or []:
+                found = norm(snippet) in text
+                tally.fp += found
+                tally.tn += not found
+            if case.get("title"):
+                tally.meta_total["title"] += 1
+                right = _same_title(got.title, case["title"])
+                tally.meta["title"] += right
+                if not right and len(tally.misses) < show:
+                    tally.misses.append(
+                        f"TITLE {path.stem}: {got.title[:80]!r} != {case['title'][:80]!r}"
+                    )
+            if case.get("publish_date"):
+                tally.meta_total["date"] += 1
+                right = got.date[:10] == case["publish_date"][:10]
+                tally.meta["date"] += right
+                if not right and len(tally.misses) < 2 * show:
+                    tally.misses.append(
+                        f"DATE {path.stem}: {got.date!r} != {case['publish_date']!r}"
+                    )
     return tallies
 
 
@@ -224,6 +323,19 @@ def report(name_of_set: str, tallies: dict[str, Tally]) -> None:
             else:
                 line += f" {tally.meta[key] / max(total, 1):>9.3f}"
         print(line)
+    for name, tally in tallies.items():
+        bad = tally.bad_titles
+        print(
+            f"{name:<12} headlines with markup {bad['markup']}, over 300 characters "
+            f"{bad['long']}, empty {bad['empty']}"
+        )
+        if tally.pages_prf:
+            snippets_in = tally.tp / max(tally.tp + tally.fn, 1)
+            snippets_out = tally.fp / max(tally.fp + tally.tn, 1)
+            print(
+                f"{name:<12} with-snippets found {snippets_in:.3f}, "
+                f"without-snippets leaked {snippets_out:.3f}"
+            )
     names = list(tallies)
     if len(names) == 2:
         a, b = (tallies[n] for n in names)
@@ -241,9 +353,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("folder", type=Path, help="trafilatura-eval or l3s-gn1 folder")
+    parser.add_argument("folder", type=Path, help="trafilatura-eval, l3s-gn1 or wcxb-dev folder")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--no-baseline", action="store_true", help="skip trafilatura")
+    parser.add_argument(
+        "--dump", type=Path, default=None, help="write each page's headline and date as JSON lines"
+    )
     parser.add_argument("--show-misses", type=int, default=0, help="print N missed/leaked snippets")
     args = parser.parse_args()
     extractors: dict[str, Extractor] = {"searchlib": ours}
@@ -261,15 +376,23 @@ def main() -> int:
     elif (args.folder / "ground-truth.json").exists():
         tallies = l3s_eval(args.folder, extractors, args.limit, args.show_misses)
         report(f"L3S-GN1 ({args.folder})", tallies)
+    elif (args.folder / "ground-truth").is_dir():
+        tallies = wcxb_eval(args.folder, extractors, args.limit, args.show_misses)
+        report(f"WCXB, 4-gram shingles per page ({args.folder})", tallies)
     else:
         print(
-            f"error: {args.folder} holds neither evaldata.json nor ground-truth.json",
+            f"error: {args.folder} holds none of evaldata.json, ground-truth.json, ground-truth/",
             file=sys.stderr,
         )
         return 2
     for name, tally in tallies.items():
         for line in tally.misses:
             print(f"  [{name}] {line}")
+    if args.dump is not None:
+        with args.dump.open("w", encoding="utf-8") as out:
+            for name, tally in tallies.items():
+                for row in tally.records:
+                    out.write(json.dumps({"extractor": name, **row}, ensure_ascii=False) + "\n")
     return 0
 
 
