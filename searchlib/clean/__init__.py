@@ -27,6 +27,33 @@ _INVISIBLE_RE = re.compile(
     f"[{rules.INVISIBLE_CHARS}]|&shy;|&#173;|&#x0*ad;|&#8288;|&#x0*2060;",
     re.I,
 )
+_TITLE_OPEN_RE = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_CLOSE_RE = re.compile(r"</title\s*>", re.I)
+_TAG_START_RE = re.compile(r"<[a-z!/]", re.I)
+#: A <title> running longer than this (characters) before it closes, with tags inside,
+#: has lost its closing tag: no headline is that long.
+_TITLE_SPAN = 1000
+
+
+def close_broken_title(text: str) -> str:
+    """Close a <title> that lost its end tag before the first tag inside it.
+
+    A <title> is raw text up to `</title>`: when the end tag is missing or mangled
+    (`</titavaScript`), the parser reads the rest of the page, markup and all, as the
+    title and finds no body. Browsers show such a page as text; the cleaner would return
+    markup as headline and body.
+    """
+    opened = _TITLE_OPEN_RE.search(text)
+    if opened is None:
+        return text
+    closed = _TITLE_CLOSE_RE.search(text, opened.end())
+    stop = closed.start() if closed else len(text)
+    if stop - opened.end() <= _TITLE_SPAN:
+        return text
+    tag = _TAG_START_RE.search(text, opened.end(), stop)
+    if tag is None:
+        return text
+    return f"{text[: tag.start()]}</title>{text[tag.start() :]}"
 
 
 def clean_html(html: str | bytes, url: str | None = None) -> Article:
@@ -40,7 +67,7 @@ def clean_html(html: str | bytes, url: str | None = None) -> Article:
         The cleaned Article; empty fields where nothing was found.
     """
     text = decode(html) if isinstance(html, bytes) else html.replace("\x00", "")
-    text = _INVISIBLE_RE.sub("", text)
+    text = close_broken_title(_INVISIBLE_RE.sub("", text))
     try:
         from bs4 import BeautifulSoup
 

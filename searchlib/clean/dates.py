@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 _ISO_RE = re.compile(
@@ -32,11 +35,12 @@ def _to_naive_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=None) if value.tzinfo is not None else value
 
 
-def parse_date(text: str | None) -> datetime | None:
+def parse_date(text: str | None, order: DateOrder | None = None) -> datetime | None:
     """Parse a date written by a page or a record; None when there is no plausible date.
 
     ISO 8601 is read directly; other forms ("March 5, 2024", "26-FEB-1987 15:01:01.79",
-    RFC 2822) go through dateutil. Aware times are converted to naive UTC.
+    RFC 2822) go through dateutil. Aware times are converted to naive UTC. `order` says
+    how the page writes numeric dates ("07/01/2008": day or month first).
     """
     if not text:
         return None
@@ -57,7 +61,7 @@ def parse_date(text: str | None) -> datetime | None:
             return _plausible(datetime(int(match["y"]), int(match["m"]), int(match["d"])))
         except ValueError:
             return None
-    return _parse_loose(text)
+    return _parse_loose(text, order)
 
 
 def _iso_form(match: re.Match[str]) -> str:
@@ -70,12 +74,12 @@ def _iso_form(match: re.Match[str]) -> str:
     return out
 
 
-def _parse_loose(text: str) -> datetime | None:
+def _parse_loose(text: str, order: DateOrder | None) -> datetime | None:
     import warnings
 
     from dateutil import parser as dateparser
 
-    found = find_date(text)
+    found = find_date(text, order=order)
     if found is not None:
         return found
     # "04.02.2022" and "04-02-2022" are day-first nearly everywhere they are written;
@@ -153,8 +157,28 @@ _DAY_MONTH_YEAR = re.compile(
 _MONTH_DAY_YEAR = re.compile(
     r"\b" + _MONTH_WORD + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I
 )
-_NUMERIC_DMY = re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|20)\d\d)\b")
-_SHORT_DMY = re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d\d)\b(?!\.\d)")
+#: A numeric date, day and month in either order: "07/01/2008", "01.09.2008", "03-09-2026".
+_NUMERIC = re.compile(
+    r"\b(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)\b(?![./-]\d)"
+)
+#: "03.05.09": slashes with a two-digit year are left alone, too often a US or a UK date.
+_SHORT_NUMERIC = re.compile(r"\b(?P<a>[0-3]?\d)(?P<sep>\.)(?P<b>[0-3]?\d)\.(?P<y>\d\d)\b(?!\.\d)")
+#: Weekday names (Monday is 0), full in the common news languages, short in English.
+_WEEKDAYS: dict[str, int] = {}
+for _number, _names in enumerate(
+    [
+        "monday mon montag lundi lunes lunedì maandag",
+        "tuesday tue tues dienstag mardi martes martedì dinsdag",
+        "wednesday wed mittwoch mercredi miércoles miercoles mercoledì woensdag",
+        "thursday thu thur thurs donnerstag jeudi jueves giovedì donderdag",
+        "friday fri freitag vendredi viernes venerdì vrijdag",
+        "saturday sat samstag sonnabend samedi sábado sabado sabato zaterdag",
+        "sunday sun sonntag dimanche domingo domenica zondag",
+    ]
+):
+    for _name in _names.split():
+        _WEEKDAYS[_name] = _number
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def _month(word: str) -> int | None:
@@ -162,12 +186,15 @@ def _month(word: str) -> int | None:
     return _MONTHS.get(word) or _MONTHS.get(word[:3])
 
 
-def find_date(text: str, short_years: bool = False) -> datetime | None:
+def find_date(
+    text: str, short_years: bool = False, order: DateOrder | None = None
+) -> datetime | None:
     """Find the first written-out date in running text ("14. Januar 2020", "May 3, 2009",
     "03.05.2009", "2009-05-03"), in any of the common news languages.
 
     `short_years` also reads "03.05.09" as 2009, which is safe only in a line known to be a
-    date line: in running text it is as likely a version number or a score.
+    date line: in running text it is as likely a version number or a score. `order`
+    decides between day and month first in a numeric date that reads both ways.
     """
     candidates: list[tuple[int, datetime]] = []
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
@@ -181,16 +208,16 @@ def find_date(text: str, short_years: bool = False) -> datetime | None:
                 continue
             candidates.append((match.start(), value))
             break
-    for pattern in (_NUMERIC_DMY, _ISO_RE, _SHORT_DMY) if short_years else (_NUMERIC_DMY, _ISO_RE):
-        numeric = pattern.search(text)
-        if numeric:
-            year = int(numeric["y"])
-            year += 2000 if year < 100 else 0
-            try:
-                value = datetime(year, int(numeric["m"]), int(numeric["d"]))
-            except ValueError:
-                continue
-            candidates.append((numeric.start(), value))
+    iso = _ISO_RE.search(text)
+    iso_date = _ymd(iso)
+    if iso is not None and iso_date is not None:
+        candidates.append((iso.start(), iso_date))
+    for pattern in (_NUMERIC, _SHORT_NUMERIC) if short_years else (_NUMERIC,):
+        for numeric in pattern.finditer(text):
+            found = _numeric_date(numeric, text, order)
+            if found is not None:
+                candidates.append((numeric.start(), found))
+                break
     plausible = [(pos, v) for pos, v in candidates if _plausible(v)]
     return min(plausible)[1] if plausible else None
 
@@ -204,13 +231,115 @@ _DATE_LABEL = re.compile(
 )
 
 
-def find_labelled_date(text: str, limit: int = 20) -> datetime | None:
+def find_labelled_date(
+    text: str, limit: int = 20, order: DateOrder | None = None
+) -> datetime | None:
     """The first date introduced by a label ("Published: 3 May 2009", "Pressemitteilung vom
     20.01.2022"), for pages that mark their date with no markup at all."""
     for count, match in enumerate(_DATE_LABEL.finditer(text)):
         if count >= limit:
             break
-        found = find_date(match["rest"], short_years=True)
+        found = find_date(match["rest"], short_years=True, order=order)
         if found is not None:
             return found
     return None
+
+
+def _weekday_near(text: str, start: int, end: int) -> int | None:
+    """The weekday named right before or after a date ("Monday | 07/01/2008")."""
+    named = {
+        _WEEKDAYS[w.lower()]
+        for w in _WORD.findall(f"{text[max(start - 25, 0) : start]} {text[end : end + 15]}")
+        if w.lower() in _WEEKDAYS
+    }
+    return named.pop() if len(named) == 1 else None
+
+
+def _numeric_date(match: re.Match[str], text: str, order: DateOrder | None) -> datetime | None:
+    """The date a numeric match names, day or month first as the evidence says."""
+    a, b, year = int(match["a"]), int(match["b"]), int(match["y"])
+    year += 2000 if year < 100 else 0
+    options: dict[bool, datetime] = {}  # day first or not -> the date so read
+    for dayfirst, (day, month) in ((True, (a, b)), (False, (b, a))):
+        try:
+            options[dayfirst] = datetime(year, month, day)
+        except ValueError:
+            continue
+    if len(options) < 2 or options[True] == options[False]:
+        return next(iter(options.values()), None)
+    weekday = _weekday_near(text, match.start(), match.end())
+    fits = [d for d, value in options.items() if value.weekday() == weekday]
+    if len(fits) == 1:
+        return options[fits[0]]
+    sep = match["sep"]
+    decided = order.dayfirst(sep, options) if order is not None else None
+    # Without evidence: dotted and dashed dates are day-first nearly everywhere they are
+    # written; slashes stay month-first ("02/04/2022" is an American February 4).
+    return options[decided if decided is not None else sep != "/"]
+
+
+#: Regions whose English writes the month first in numeric dates.
+_MONTH_FIRST_REGIONS = frozenset({"us", "ph", "fm", "pw", "mh"})
+
+
+@dataclass
+class DateOrder:
+    """How one page writes numeric dates, judged from its language and its other dates.
+
+    `text` gives the page's text; it is read only when a date reads both ways.
+    """
+
+    locale: str | None
+    text: Callable[[], str]
+    _evidence: tuple[set[datetime], int, set[datetime]] | None = field(default=None, repr=False)
+
+    def _gather(self) -> tuple[set[datetime], int, set[datetime]]:
+        """Dates written with the month's name; the balance of numeric dates that read one
+        way only (positive: day first, as in 13/01/2008); dotted dates read day first."""
+        if self._evidence is None:
+            text = self.text()[:300_000]
+            written: set[datetime] = set()
+            for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+                for match in pattern.finditer(text):
+                    month = _month(match["mon"])
+                    if month is not None:
+                        with contextlib.suppress(ValueError):
+                            written.add(datetime(int(match["y"]), month, int(match["d"])))
+            balance = 0
+            dotted: set[datetime] = set()
+            for match in _NUMERIC.finditer(text):
+                a, b = int(match["a"]), int(match["b"])
+                if 12 < a <= 31 and 1 <= b <= 12:
+                    balance += 1
+                elif 12 < b <= 31 and 1 <= a <= 12:
+                    balance -= 1
+                elif match["sep"] == ".":
+                    with contextlib.suppress(ValueError):
+                        dotted.add(datetime(int(match["y"]), b, a))
+            self._evidence = (written, balance, dotted)
+        return self._evidence
+
+    def dayfirst(self, sep: str, options: dict[bool, datetime]) -> bool | None:
+        """Whether a date that reads both ways is day-first here; None when unknown.
+
+        The page's own dates decide first: the same day written with its month's name,
+        then numeric dates that read one way only; dots are day-first, and so is a slash
+        date whose day the page also writes with dots. Then its language: slashes and
+        dashes are month-first in US English, day-first in other English.
+        """
+        written, balance, dotted = self._gather()
+        named = [dayfirst for dayfirst, value in options.items() if value in written]
+        if len(named) == 1:
+            return named[0]
+        if balance:
+            return balance > 0
+        if sep == ".":
+            return True
+        # The same day written with dots, which put the day first nearly everywhere.
+        named = [dayfirst for dayfirst, value in options.items() if value in dotted]
+        if len(named) == 1:
+            return named[0]
+        language, _, region = (self.locale or "").lower().replace("_", "-").partition("-")
+        if language != "en" or not region:
+            return None  # servers write US dates whatever the page's language
+        return region[:2] not in _MONTH_FIRST_REGIONS

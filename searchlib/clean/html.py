@@ -18,8 +18,9 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from searchlib.clean import rules
-from searchlib.clean.dates import find_date, find_labelled_date, parse_date
-from searchlib.clean.metadata import clean_author, read_meta, squash, strip_site_name
+from searchlib.clean.dates import DateOrder, find_date, find_labelled_date, parse_date
+from searchlib.clean.metadata import clean_author, read_meta, squash
+from searchlib.clean.titles import choose_headline, key
 from searchlib.clean.tree import _SKIP, PageTree, walk
 from searchlib.models import Article
 
@@ -567,7 +568,7 @@ class _Header:
     date: datetime | None
 
 
-def _take_header(kept: list[str]) -> tuple[list[str], _Header]:
+def _take_header(kept: list[str], order: DateOrder | None) -> tuple[list[str], _Header]:
     """Move a leading byline and date line out of the body."""
     header = _Header([], None)
     out = list(kept)
@@ -583,7 +584,7 @@ def _take_header(kept: list[str]) -> tuple[list[str], _Header]:
                 # A date often shares the byline's line: "By Jo Roe | May 3, 2009".
                 rest = text[match.end() :]
                 if header.date is None and re.search(r"\d{4}", rest):
-                    header.date = parse_date(rest.strip(" |·,-–"))
+                    header.date = parse_date(rest.strip(" |·,-–"), order)
                 continue
         date_match = _DATELINE.match(text)
         if (
@@ -592,7 +593,7 @@ def _take_header(kept: list[str]) -> tuple[list[str], _Header]:
             and re.search(r"\b(?:19|20)\d\d\b", text)
             and len(re.findall(r"[^\W\d]+", text)) <= 6
         ):
-            parsed = parse_date(date_match["date"])
+            parsed = parse_date(date_match["date"], order)
             if parsed:
                 header.date = parsed
                 out.remove(text)
@@ -600,7 +601,9 @@ def _take_header(kept: list[str]) -> tuple[list[str], _Header]:
     return out, header
 
 
-def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
+def _body_text(
+    blocks: list[_Block], title: str, order: DateOrder | None = None
+) -> tuple[str, _Header]:
     kept: list[str] = []
     seen: set[str] = set()
     # A short label directly followed by dropped furniture (or ending the page) heads
@@ -640,43 +643,44 @@ def _body_text(blocks: list[_Block], title: str) -> tuple[str, _Header]:
             kept = kept[:i]
             break
         running += len(text)
-    if kept and title and squash(kept[0]).casefold() == title.casefold():
+    if kept and title and key(kept[0]) == key(title):
         kept = kept[1:]
-    kept, header = _take_header(kept)
+    kept, header = _take_header(kept, order)
     return "\n\n".join(kept), header
 
 
-def _choose_title(meta_title: str, title_tag: str, h1s: list[str], site: str | None) -> str:
-    stripped = strip_site_name(title_tag, site) if title_tag else ""
-    for h1 in h1s:
-        low = h1.casefold()
-        if len(h1) > 3 and (
-            low in title_tag.casefold() or (meta_title and low in meta_title.casefold())
-        ):
-            return h1
-    if meta_title:
-        return strip_site_name(meta_title, site)
-    if h1s and len(h1s[0]) > 10:
-        return h1s[0]
-    return stripped
+#: How far into a paragraph a date may start to be the story's dateline (characters).
+_DATELINE_SPAN = 40
+#: A line that holds a date and little else: a byline or date line, not a sentence.
+_DATE_LINE_WORDS = 8
 
 
-def _visible_date(tree: PageTree, pruned: _Pruned) -> datetime | None:
-    """A date written near the headline (bylines without markup), else early in the page."""
+def _is_date_line(text: str) -> bool:
+    """Whether a block near the headline is a date or byline line ("By Jo Roe | May 3,
+    2009", "Monday | 07/01/2008"): short, few words, not a sentence. A date inside the
+    story ("born Jan. 13, 1968.") says nothing of when the story was published."""
+    if len(text) > 150 or len(re.findall(r"[^\W\d]+", text)) > _DATE_LINE_WORDS + 2:
+        return False
+    return bool(rules.BYLINE_RE.match(text)) or not text.rstrip().endswith((".", "!", "?", ";"))
+
+
+def _visible_date(tree: PageTree, pruned: _Pruned, order: DateOrder | None) -> datetime | None:
+    """A date on a date or byline line near the headline (pages without markup), else one
+    the page labels as published."""
     start = tree.h1s[0] if tree.h1s else tree.body
-    texts: list[str] = []
     size = 0
     for block in _blocks(
         start.parent if isinstance(start.parent, Tag) and start is not tree.body else start, pruned
     ):
-        texts.append(block.text)
+        # A date line, or a dateline that opens the story ("27.1.2022 - In Berlin ...").
+        line = block.text if _is_date_line(block.text) else block.text[:_DATELINE_SPAN]
+        near = find_date(line, order=order)
+        if near is not None:
+            return near
         size += len(block.text)
         if size > 1500:
             break
-    near = find_date(" \n ".join(texts))
-    if near is not None:
-        return near
-    return find_labelled_date(tree.body.get_text(" "))
+    return find_labelled_date(tree.body.get_text(" "), order=order)
 
 
 #: A body shorter than this (characters) from the chosen container is checked against
@@ -684,7 +688,9 @@ def _visible_date(tree: PageTree, pruned: _Pruned) -> datetime | None:
 SHORT_BODY = 500
 
 
-def _marked_article(pruned: _Pruned, title: str, size: int) -> tuple[str, _Header] | None:
+def _marked_article(
+    pruned: _Pruned, title: str, size: int, order: DateOrder | None
+) -> tuple[str, _Header] | None:
     """The text of the page's largest <article> or <main>, when it holds real prose and
     at least twice the `size` of the body found.
 
@@ -700,7 +706,7 @@ def _marked_article(pruned: _Pruned, title: str, size: int) -> tuple[str, _Heade
     best = max(marked, key=lambda tag: pruned.tree.stat(tag).text)
     if pruned.tree.stat(best).text < 2 * size:
         return None
-    text, header = _body_text(list(_blocks(best, pruned)), title)
+    text, header = _body_text(list(_blocks(best, pruned)), title, order)
     return (text, header) if len(text) >= max(2 * size, 200) else None
 
 
@@ -709,16 +715,23 @@ def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     tree = walk(soup)
     meta = read_meta(tree, url)
     h1s = [squash(h.get_text(" ")) for h in tree.h1s[:5]]
-    title = _choose_title(meta.title, meta.title_tag, [h for h in h1s if h], meta.site)
     pruned = _Pruned(tree)
     container = _find_container(pruned)
     container = _widen_to_main(pruned, container)
     blocks = [b for tag in container for b in _blocks(tag, pruned)]
     blocks = _lead(pruned, container, blocks) + blocks
-    text, header = _body_text(blocks, title)
+    # The body's first line, past a one-word section label ("News", "USA").
+    lines = [b.text for b in blocks[:20] if _keep_block(b)][:2]
+    first_line = (
+        lines[1] if len(lines) > 1 and len(lines[0].split()) == 1 else next(iter(lines), "")
+    )
+    title = choose_headline(
+        meta.title, meta.title_tag, [h for h in h1s if h], first_line, meta.site, meta.url
+    )
+    text, header = _body_text(blocks, title, meta.order)
     if len(text) < SHORT_BODY:
-        text, header = _marked_article(pruned, title, len(text)) or (text, header)
-    date = meta.date or header.date or _visible_date(tree, pruned)
+        text, header = _marked_article(pruned, title, len(text), meta.order) or (text, header)
+    date = meta.date or header.date or _visible_date(tree, pruned, meta.order)
     return Article(
         title=title,
         body=text,

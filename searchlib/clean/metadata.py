@@ -13,7 +13,13 @@ from urllib.parse import urlsplit
 from bs4 import Tag
 
 from searchlib.clean import rules
-from searchlib.clean.dates import date_from_url, date_from_url_dmy, find_date, parse_date
+from searchlib.clean.dates import (
+    DateOrder,
+    date_from_url,
+    date_from_url_dmy,
+    find_date,
+    parse_date,
+)
 from searchlib.clean.tree import PageTree
 
 _ARTICLE_TYPES = frozenset(
@@ -50,6 +56,7 @@ class PageMeta:
     url: str | None = None
     tags: list[str] = field(default_factory=list)
     language: str | None = None
+    order: DateOrder | None = None  # how the page writes numeric dates
 
 
 def squash(text: str) -> str:
@@ -187,25 +194,6 @@ def _split_keywords(value: Any) -> list[str]:
     return []
 
 
-def strip_site_name(title: str, site: str | None) -> str:
-    """Remove a site name appended or prepended to a <title> ("Story - Site")."""
-    title = squash(title)
-    for sep in rules.TITLE_SEPARATORS:
-        if sep not in title:
-            continue
-        parts = title.split(sep)
-        if site:
-            low = site.casefold()
-            kept = [p for p in parts if p.strip().casefold() != low and low not in p.casefold()]
-            if kept and len(kept) < len(parts):
-                return sep.join(kept).strip()
-        # Without a known site name, keep the longest part: headlines outweigh brand names.
-        longest = max(parts, key=len)
-        if len(longest) >= 0.5 * len(title) or len(parts) == 2:
-            return longest.strip()
-    return title
-
-
 def _language(tree: PageTree, meta: dict[str, list[str]], ld: dict[str, Any]) -> str | None:
     for value in (tree.lang, ld.get("inLanguage"), _first(meta, rules.META_LANGUAGE)):
         if isinstance(value, str) and re.match(r"^[a-zA-Z]{2,3}\b", value.strip()):
@@ -213,27 +201,27 @@ def _language(tree: PageTree, meta: dict[str, list[str]], ld: dict[str, Any]) ->
     return None
 
 
-def _tag_date(tag: Tag) -> datetime | None:
+def _tag_date(tag: Tag, order: DateOrder) -> datetime | None:
     value = tag.get("datetime") or tag.get("content") or tag.get_text(" ")
-    return parse_date(value if isinstance(value, str) else None)
+    return parse_date(value if isinstance(value, str) else None, order)
 
 
-def _time_elements(tree: PageTree) -> datetime | None:
+def _time_elements(tree: PageTree, order: DateOrder) -> datetime | None:
     for tag in tree.date_tags[:3]:
-        parsed = _tag_date(tag)
+        parsed = _tag_date(tag, order)
         if parsed:
             return parsed
     preferred = [
         t for t in tree.times if t.has_attr("pubdate") or "publish" in str(t.get("class", ""))
     ]
     for tag in [*preferred, *tree.times][:6]:
-        parsed = _tag_date(tag)
+        parsed = _tag_date(tag, order)
         if parsed:
             return parsed
     return None
 
 
-def _hinted_date(tree: PageTree) -> datetime | None:
+def _hinted_date(tree: PageTree, order: DateOrder) -> datetime | None:
     """A date in a short element marked as a date line ("posted", "datum", "entry-meta").
 
     The one nearest the headline comes first: dates far from it belong to teasers and lists.
@@ -245,7 +233,7 @@ def _hinted_date(tree: PageTree) -> datetime | None:
         size = tree.stat(tag).text
         if not 6 <= size <= 120 or tag.name == "a":  # a dated link is a teaser
             continue
-        found = find_date(tag.get_text(" "), short_years=True)
+        found = find_date(tag.get_text(" "), short_years=True, order=order)
         if found:
             return found
         tried += 1
@@ -254,11 +242,21 @@ def _hinted_date(tree: PageTree) -> datetime | None:
     return None
 
 
-def _meta_date(value: str | None) -> datetime | None:
+def _meta_date(value: str | None, order: DateOrder) -> datetime | None:
     # A bare year ("1988") in a citation field is not the day the page was published.
     if value is None or re.fullmatch(r"\s*\d{4}\s*", value):
         return None
-    return parse_date(value)
+    return parse_date(value, order)
+
+
+def _locale(tree: PageTree, meta: dict[str, list[str]]) -> str | None:
+    """The page's language with its region when declared ("en-US", "en_GB")."""
+    values = [v.strip() for v in (tree.lang, _first(meta, rules.META_LANGUAGE)) if v]
+    values = [v for v in values if re.match(r"^[a-zA-Z]{2,3}\b", v)]
+    # "en" on <html> and "en_US" in og:locale: the region decides how dates are written.
+    return next((v for v in values if re.match(r"^[a-zA-Z]{2,3}[-_][a-zA-Z]{2}", v)), None) or (
+        values[0] if values else None
+    )
 
 
 def _byline_authors(tree: PageTree) -> list[str]:
@@ -314,15 +312,17 @@ def read_meta(tree: PageTree, url: str | None) -> PageMeta:
     # rewritten by later edits. The page's own meta tags carry the local day more often
     # than JSON-LD, which many systems write in UTC.
     date_value = ld.get("datePublished") or ld.get("dateCreated")
+    body = tree.body
+    order = out.order = DateOrder(_locale(tree, meta), lambda: body.get_text(" "))
     out.date = (
         date_from_url(out.url)
-        or _meta_date(_first(meta, rules.META_DATE[:-4]))
-        or parse_date(date_value if isinstance(date_value, str) else None)
-        or _time_elements(tree)
-        or _hinted_date(tree)
-        or parse_date(tree.script_date)
+        or _meta_date(_first(meta, rules.META_DATE[:-4]), order)
+        or parse_date(date_value if isinstance(date_value, str) else None, order)
+        or _time_elements(tree, order)
+        or _hinted_date(tree, order)
+        or parse_date(tree.script_date, order)
         or date_from_url_dmy(out.url)
-        or _meta_date(_first(meta, rules.META_DATE[-4:]))
+        or _meta_date(_first(meta, rules.META_DATE[-4:]), order)
     )
 
     authors = [a for name in _names(ld.get("author")) for a in clean_author(name)]

@@ -270,7 +270,9 @@ COMMENT_START_RE = re.compile(
 )
 
 #: Strings that separate a headline from the site name in a <title>.
-TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ")
+TITLE_SEPARATORS: tuple[str, ...] = (
+    " | ", " - ", " – ", " — ", " -- ", " :: ", " · ", " • ", " » ", " / ",
+)  # fmt: skip
 
 #: Meta tag names (name= or property=) for each metadata field, most trusted first.
 META_TITLE: tuple[str, ...] = ("og:title", "twitter:title", "dc.title", "headline", "title")

@@ -1,0 +1,128 @@
+"""Headlines and publication dates: the cleaner's choice among a page's candidates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchlib import clean_html
+from searchlib.clean.dates import DateOrder, parse_date
+from searchlib.clean.titles import MAX_HEADLINE, choose_headline
+
+_BODY = (
+    "<p>" + "The council met on a wet evening and talked about the bridge for hours. " * 8 + "</p>"
+)
+
+
+def _page(head: str, body: str, lang: str = "en") -> str:
+    return f'<html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
+
+
+def test_a_title_that_lost_its_end_tag_does_not_swallow_the_page() -> None:
+    filler = "".join(f'<div class="nav"><a href="/s{i}">Section {i}</a></div>' for i in range(60))
+    page = (
+        '<html><head><title>Bridge repairs start in March</titavaScript" src="/x.js">'
+        f"</script></head><body>{filler}<h1>Bridge repairs start in March</h1>{_BODY}</body></html>"
+    )
+    article = clean_html(page, url="https://news.example.com/bridge")
+    assert article.title == "Bridge repairs start in March"
+    assert "<" not in article.body and "The council met" in article.body
+
+
+def test_site_name_before_the_headline_is_not_the_headline() -> None:
+    head = "<title>Example Herald - Bridge repairs start in March</title>"
+    body = "<h1>Example Herald</h1><h2>Bridge repairs start in March</h2>" + _BODY
+    article = clean_html(_page(head, body), url="https://www.exampleherald.com/a/1")
+    assert article.title == "Bridge repairs start in March"
+
+
+def test_a_section_label_is_not_taken_for_the_headline() -> None:
+    head = "<title>The Daily Example / Wire Elections / Mayor wins second term</title>"
+    body = "<h1>READER CENTER</h1><h1>MARKETPLACE</h1>" + _BODY
+    article = clean_html(_page(head, body), url="https://example.org/story")
+    assert article.title == "Mayor wins second term"
+
+
+def test_the_first_body_line_is_the_headline_when_nothing_else_is() -> None:
+    body = "<div><p>Mayor wins second term</p>" + _BODY * 3 + "</div>"
+    article = clean_html(_page("", body))
+    assert article.title == "Mayor wins second term"
+    assert not article.body.startswith("Mayor wins")
+
+
+def test_headline_agreed_by_og_title_and_h1_loses_its_section() -> None:
+    head = (
+        '<meta property="og:title" content="Why the bridge closed | Opinion">'
+        "<title>Why the bridge closed | Opinion | Example News</title>"
+    )
+    body = "<article><h1>Why the bridge closed</h1>" + _BODY + "</article>"
+    assert clean_html(_page(head, body)).title == "Why the bridge closed"
+
+
+def test_double_escaped_entities_are_decoded() -> None:
+    head = '<meta property="og:title" content="Rates &amp;amp; fees: what changes">'
+    assert clean_html(_page(head, _BODY)).title == "Rates & fees: what changes"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=2000), st.text(max_size=400), st.lists(st.text(max_size=400), max_size=3))
+def test_headline_is_bounded_plain_text(title: str, meta: str, h1s: list[str]) -> None:
+    headline = choose_headline(meta, title, h1s, "", None, None)
+    assert len(headline) <= MAX_HEADLINE
+    assert "</" not in headline
+
+
+def test_a_weekday_decides_day_or_month_order() -> None:
+    # 7 January 2008 was a Monday; 1 July 2008 a Tuesday.
+    assert parse_date("Monday | 07/01/2008") == datetime(2008, 1, 7)
+    assert parse_date("Tuesday | 07/01/2008") == datetime(2008, 7, 1)
+
+
+def _order(locale: str | None, text: str = "") -> DateOrder:
+    return DateOrder(locale, lambda: text)
+
+
+@pytest.mark.parametrize(
+    ("value", "locale", "text", "expected"),
+    [
+        ("07/01/2008", "en-US", "", datetime(2008, 7, 1)),
+        ("07/01/2008", "en-GB", "", datetime(2008, 1, 7)),
+        ("01.09.2008", "en-US", "", datetime(2008, 9, 1)),  # dots are day-first
+        ("07/01/2008", "en-US", "Earlier: 13/01/2008.", datetime(2008, 1, 7)),
+        ("01.09.2008", "en-US", "Filed 12.13.2008 and 12.30.2008", datetime(2008, 1, 9)),
+        ("03-09-2026", None, "Published March 9, 2026", datetime(2026, 3, 9)),
+    ],
+)
+def test_page_language_and_other_dates_decide_the_order(
+    value: str, locale: str | None, text: str, expected: datetime
+) -> None:
+    assert parse_date(value, _order(locale, text)) == expected
+
+
+def test_us_page_reads_a_slash_date_month_first() -> None:
+    head = '<meta property="og:locale" content="en_US">'
+    body = '<h1>Bridge repairs start</h1><p class="byline">Posted 03/09/2026</p>' + _BODY
+    assert clean_html(_page(head, body)).date == datetime(2026, 3, 9)
+
+
+def test_a_date_in_the_story_is_not_the_publication_date() -> None:
+    body = (
+        "<article><h1>The long road to the bridge</h1>"
+        "<p>The first plan for the bridge was drawn on Jan. 13, 1968, when the town had "
+        "two ferries and a toll road, and it was shelved within the year.</p>"
+        + _BODY
+        + "</article>"
+    )
+    assert clean_html(_page("", body)).date is None
+
+
+def test_a_date_line_under_the_headline_is_the_publication_date() -> None:
+    body = (
+        "<article><h1>The long road to the bridge</h1><p>By Jo Roe | Jan. 14, 2008</p>"
+        + _BODY
+        + "</article>"
+    )
+    assert clean_html(_page("", body)).date == datetime(2008, 1, 14)
