@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -345,3 +346,70 @@ def test_prefix_expansion_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyP
         monkeypatch.setattr(searchlib.query, "MAX_PREFIX_SCAN", 2)
         with pytest.raises(QueryError, match="too many words start with 'opec'"):
             ix.search("opec*")
+
+
+SPELLING_DOCS = (
+    [
+        {"id": f"v{n}", "title": "Fed", "body": f"Volcker on interest rates, week {n}."}
+        for n in range(12)
+    ]
+    + [{"id": "v-typo", "title": "Fed", "body": "Volker said interest rates would hold."}]
+    + [{"id": f"b{n}", "title": "Bonn", "body": "The Bundesbank kept rates."} for n in range(3)]
+    + [{"id": f"k{n}", "title": "Names", "body": "Kock won the race."} for n in range(7)]
+    + [{"id": f"c{n}", "title": "Names", "body": "Koch lost the race."} for n in range(2)]
+)
+
+
+@pytest.fixture
+def speller(tmp_path: Path) -> Iterator[Any]:
+    """A searcher over SPELLING_DOCS, as `searching.run` passes to `suggest`."""
+    from searchlib import store
+    from searchlib.searching import weighting
+
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "s.jsonl", SPELLING_DOCS))
+    searcher = store.open_index(tmp_path / "ix").searcher(weighting=weighting())
+    yield searcher
+    searcher.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "matches", "expected"),
+    [
+        # Unknown to the index: corrected whatever the other words match.
+        ("Bundesbnak interest rates", 16, "bundesbank interest rates"),
+        # Known but rare, one edit from a word in 12 times as many stories.
+        ("Volker", 1, "volcker"),
+        ("Volker interest rates", 13, "volcker interest rates"),
+        # Rare, but the neighbour is only 3.5 times as common: a name of its own.
+        ("Koch", 2, None),
+        ("interest rates", 16, None),
+        ("volcker", 12, None),
+        ('"Volker said" -Koch', 1, None),  # phrases and exclusions stay as typed
+    ],
+)
+def test_did_you_mean_decides_from_document_frequencies(
+    speller: Any, query: str, matches: int, expected: str | None
+) -> None:
+    from searchlib.spelling import suggest
+
+    assert suggest(speller, query, matches) == expected
+
+
+def test_did_you_mean_costs_a_lookup_per_word_when_nothing_is_wrong(speller: Any) -> None:
+    from searchlib.spelling import suggest
+
+    calls: list[str] = []
+    reader = speller.reader()
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            calls.append(name)
+            return getattr(reader, name)
+
+    class Searcher:
+        def reader(self) -> Spy:
+            return Spy()
+
+    assert suggest(Searcher(), "interest rates week", 16) is None
+    assert sorted(calls) == ["doc_count", "doc_frequency", "doc_frequency", "doc_frequency"]
