@@ -8,7 +8,6 @@ import pickle
 import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -19,6 +18,7 @@ from whoosh.util.times import long_to_datetime
 from searchlib import store
 from searchlib.columns import NO_DATE, column_lookup
 from searchlib.errors import DocumentNotFoundError, IndexDamagedError
+from searchlib.filters import DateLike
 from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
 from searchlib.searching import Results, SortOrder, run, split_lines, weighting
 from searchlib.searching import similar as similar_stories
@@ -226,8 +226,8 @@ class Index:
         query: str,
         limit: int = 10,
         offset: int = 0,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
         sort: SortOrder = "relevance",
         expand: bool = False,
         snippets: bool = True,
@@ -235,6 +235,7 @@ class Index:
         author: str | None = None,
         tag: str | None = None,
         half_life_days: float | None = None,
+        recent_from: DateLike | None = None,
         collapse: bool = True,
         facets: bool = False,
         explain: bool = False,
@@ -244,16 +245,23 @@ class Index:
         Args:
             query: words (any may match; more matches rank higher), "phrases",
                 -excluded, OR, and field:value for title, author, source, tag.
-            limit, offset: the page of results.
-            since, until: publication-date bounds, inclusive.
-            sort: "relevance" (default), "date" (newest first) or "oldest".
+            limit, offset: the page of results; `Results.next_offset` is where the
+                next page starts.
+            since, until: publication-date bounds, inclusive: a date, a datetime or an
+                ISO 8601 string, also partial ("2024", "2024-03"); `since` counts from
+                the start of the period it names, `until` to its end.
+            sort: "relevance" (default), "date" (newest first) or "oldest"; undated
+                stories come last in both date orders.
             expand: add words from the top documents to the query and search again
                 (RM3 pseudo-relevance feedback): better recall for short queries.
             snippets: build a snippet per hit (skip for ranking-only use).
             source, author, tag: only stories whose source, an author or a tag holds
                 these words ("reuters", "jane doe").
             half_life_days: blend relevance with recency: a story's score halves for
-                every this many days of age.
+                every this many days between its date and `recent_from`. Undated
+                stories count as far from it as the farthest dated one.
+            recent_from: the date ages are measured from (default: the newest story
+                in the index, so an archive of any era ranks alike).
             collapse: show near-identical stories (syndicated copies, pages saved twice)
                 once; the hit lists the other ids in `copies`.
             facets: also count the matching stories by source, month and tag
@@ -261,9 +269,11 @@ class Index:
             explain: give each hit its score's parts, per field and word
                 (`Hit.explanation`).
         Returns:
-            A sequence of Hit, with `.total` the number of matching documents.
+            A sequence of Hit, with `.total` the number of stories in the result list
+            (`.matches` the documents, copies included).
         Raises:
-            QueryError: the query holds nothing searchable, or bad arguments.
+            QueryError: the query holds nothing searchable, or bad arguments (a date
+                that is not one, `since` after `until`).
         """
         return run(
             self._get_searcher(),
@@ -279,6 +289,7 @@ class Index:
             author=author,
             tag=tag,
             half_life_days=half_life_days,
+            recent_from=recent_from,
             collapse=collapse,
             facets=facets,
             explain_scores=explain,
@@ -365,7 +376,7 @@ class Index:
 
     @_guarded
     def stats(self) -> Stats:
-        """Documents, date range, top sources and size on disk."""
+        """Documents, date range, every source with its count (most first) and size on disk."""
         searcher = self._get_searcher()
         reader = searcher.reader()
         sources: dict[str, int] = {}
@@ -385,7 +396,7 @@ class Index:
                     highest = value if highest is None or value > highest else highest
             first = long_to_datetime(lowest) if lowest is not None else None
             last = long_to_datetime(highest) if highest is not None else None
-        top = tuple(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
+        top = tuple(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0])))
         return Stats(
             documents=searcher.doc_count(),
             first_date=first,

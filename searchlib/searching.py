@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, overload
 
-from whoosh import query as wq
 from whoosh import scoring
+from whoosh.util.times import long_to_datetime
 
-from searchlib.columns import column_lookup, date_lookup
+from searchlib.collapse import DUPLICATE_BITS, Collapser, Group
+from searchlib.collapse import collapse as collapse_ranked
+from searchlib.columns import NO_DATE, column_lookup, date_lookup, per_reader
 from searchlib.errors import QueryError
+from searchlib.filters import DateLike, build_filter, date_period
 from searchlib.models import Hit
 from searchlib.query import ParsedQuery, analyze, parse
 from searchlib.snippets import make_snippet
-from searchlib.topk import term_leaves, top_documents
+from searchlib.topk import best, score_documents, term_leaves
+
+__all__ = ["Results", "SortOrder", "build_filter", "run", "similar", "weighting"]
 
 SortOrder = Literal["relevance", "date", "oldest"]
 
@@ -44,39 +50,16 @@ def bm25_idf(frequency: int, documents: int) -> float:
     return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
-def _relevance(searcher: Any, query: Any, docnums: list[int]) -> dict[int, float]:
-    """The relevance scores of `docnums` for `query`."""
-    if not docnums:
-        return {}
-    fast = _term_at_a_time(searcher, query, len(docnums), None, only=set(docnums))
-    if fast is not None:
-        return dict(fast[0])
-    return {d: sum(score for _, _, score in explain(searcher, query, d)) for d in docnums}
-
-
 def _term_at_a_time(
-    searcher: Any, query: Any, limit: int, flt: Any, only: set[int] | None = None
+    searcher: Any, query: Any, limit: int, flt: Any
 ) -> tuple[list[tuple[int, float]], int] | None:
     """The top (docnum, score) pairs and the match count of an OR of words, scored by
-    `topk` (several times faster than Whoosh's matchers, same scores), among `only`
-    when given; None for other queries, which Whoosh runs."""
-    weighting = searcher.weighting
-    if not isinstance(weighting, _BM25) or weighting._field_B:
+    `topk` (several times faster than Whoosh's matchers, same scores); None for other
+    queries, which Whoosh runs."""
+    scores = _all_term_at_a_time(searcher, query, flt)
+    if scores is None:
         return None
-    schema = searcher.schema
-    leaves = term_leaves(query, lambda field: field in schema and schema[field].scorable)
-    if leaves is None:
-        return None
-    allowed = set(searcher.docs_for_query(flt)) if flt is not None else None
-    if only is not None:
-        allowed = only if allowed is None else allowed & only
-
-    documents = searcher.doc_count_all()
-
-    def idf(frequency: int) -> float:
-        return bm25_idf(frequency, documents)
-
-    return top_documents(searcher, leaves, limit, idf, weighting.K1, weighting.B, allowed)
+    return best(scores, limit), len(scores)
 
 
 def weighting() -> Any:
@@ -86,15 +69,24 @@ def weighting() -> Any:
 
 @dataclass(frozen=True)
 class Results(Sequence[Hit]):
-    """The hits of one page of a search, and how many documents matched in all."""
+    """The hits of one page of a search, and how many there are in all.
+
+    `total` counts the list being paged: stories, with near-identical copies folded
+    in when collapsing (the default), else matching documents. It is exact unless
+    `total_is_estimate` (a long list collapsed only as deep as the page needed).
+    `matches` is the exact number of matching documents, copies included.
+    """
 
     hits: tuple[Hit, ...]
     total: int
     offset: int
     query: str
     facets: dict[str, tuple[tuple[str, int], ...]] | None = None
-    suggestion: str | None = None  # a corrected query, when words were unknown and hits few
-    total_is_estimate: bool = False  # `total` is an upper bound, not an exact count
+    suggestion: str | None = None  # a corrected query ("did you mean")
+    total_is_estimate: bool = False
+    matches: int = 0
+    next_offset: int | None = None  # where the next page starts; None on the last page
+    unfiltered_total: int | None = None  # no hits under filters: the matches without them
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...
@@ -158,108 +150,143 @@ def make_hit(
     )
 
 
-def date_filter(since: datetime | None, until: datetime | None) -> Any | None:
-    """A filter on publication dates, both ends inclusive (`until` through its whole day)."""
-    if since is None and until is None:
-        return None
-    if until is not None and until.hour == until.minute == until.second == 0:
-        until = until.replace(hour=23, minute=59, second=59, microsecond=999999)
-    if since is not None and until is not None and since > until:
-        raise QueryError(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}")
-    return wq.DateRange("date", since, until)
+def facet_counts(searcher: Any, docnums: Iterable[int]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Counts by source, year-month and tag over the given matching documents.
 
-
-def _name_filter(field: str, value: str) -> Any:
-    """Documents whose `field` (authors, source, tags) holds all the words of `value`."""
-    words = analyze(value, "name")
-    if not words:
-        raise QueryError(f"nothing to filter on in {value!r}: give a name or a word")
-    if len(words) == 1:
-        return wq.Term(field, words[0])
-    return wq.Phrase(field, words)
-
-
-def build_filter(
-    since: datetime | None,
-    until: datetime | None,
-    source: str | None = None,
-    author: str | None = None,
-    tag: str | None = None,
-) -> Any | None:
-    """The filter query for dates and metadata (None when nothing is filtered)."""
-    parts = [q for q in (date_filter(since, until),) if q is not None]
-    for field, value in (("source", source), ("authors", author), ("tags", tag)):
-        if value:
-            parts.append(_name_filter(field, value))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
-#: "Did you mean" is offered when a query finds fewer stories than this.
-SUGGEST_BELOW = 3
-
-#: Near-duplicates differ in at most this many of their 64 SimHash bits (unrelated
-#: stories differ in about 32; a copy with a changed sentence or credit line in 2 to 5).
-DUPLICATE_BITS = 6
-
-
-def _collapse(
-    ranked: list[tuple[int, float]], fingerprints: Callable[[int], Any]
-) -> list[tuple[int, float, list[int]]]:
-    """Keep the first of each group of near-identical stories, noting the others."""
-    kept: list[tuple[int, float, list[int]]] = []
-    prints: list[int] = []
-    for docnum, score in ranked:
-        mine = fingerprints(docnum) or 0
-        for index, theirs in enumerate(prints):
-            if (mine ^ theirs).bit_count() <= DUPLICATE_BITS:
-                kept[index][2].append(docnum)
-                break
-        else:
-            kept.append((docnum, score, []))
-            prints.append(mine)
-    return kept
-
-
-def _recency(score: float, date: Any, now: datetime, half_life_days: float) -> float:
-    """Halve a story's score every `half_life_days` of age (undated stories count as old)."""
-    if not isinstance(date, datetime):
-        return score * float(0.5 ** (3650 / half_life_days))
-    age = max((now - date).total_seconds() / 86400, 0.0)
-    return score * float(0.5 ** (age / half_life_days))
-
-
-def facet_counts(
-    searcher: Any, query: Any, flt: Any | None
-) -> dict[str, tuple[tuple[str, int], ...]]:
-    """Counts by source, year-month and tag over every document the query matches."""
-    results = searcher.search(query, limit=None, filter=flt, scored=False)
+    Tags are counted case-insensitively ("News" and "news" are one tag), under the
+    spelling most documents use.
+    """
     reader = searcher.reader()
     sources = column_lookup(reader, "source_key")
     dates = date_lookup(reader)
-    by_source: dict[str, int] = {}
-    by_month: dict[str, int] = {}
-    by_tag: dict[str, int] = {}
-    for docnum in results.docs():
+    by_source: Counter[str] = Counter()
+    by_month: Counter[str] = Counter()
+    by_tag: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}
+    for docnum in docnums:
         source = sources(docnum)
         if source:
-            by_source[source] = by_source.get(source, 0) + 1
+            by_source[source] += 1
         date = dates(docnum)
         if date is not None:
-            month = date.strftime("%Y-%m")
-            by_month[month] = by_month.get(month, 0) + 1
+            by_month[date.strftime("%Y-%m")] += 1
         stored = searcher.stored_fields(docnum).get("tags", "")
-        for name in split_lines(stored):
-            by_tag[name] = by_tag.get(name, 0) + 1
+        for name in set(split_lines(stored)):
+            key = name.casefold()
+            by_tag[key] += 1
+            spellings.setdefault(key, Counter())[name] += 1
+    tags = Counter({spellings[key].most_common(1)[0][0]: n for key, n in by_tag.items()})
 
-    def top(counts: dict[str, int], by_key: bool = False) -> tuple[tuple[str, int], ...]:
-        order = sorted(
-            counts.items(), key=(lambda kv: kv[0]) if by_key else (lambda kv: (-kv[1], kv[0]))
-        )
-        return tuple(order[:20]) if not by_key else tuple(order)
+    def top(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+        return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20])
 
-    return {"source": top(by_source), "month": top(by_month, by_key=True), "tag": top(by_tag)}
+    return {
+        "source": top(by_source),
+        "month": tuple(sorted(by_month.items())),
+        "tag": top(tags),
+    }
+
+
+def _matches(searcher: Any, query: Any, flt: Any | None) -> dict[int, float]:
+    """Every document the query matches under the filter, with its relevance score."""
+    fast = _all_term_at_a_time(searcher, query, flt)
+    if fast is not None:
+        return fast
+    # Exhaustive, not Whoosh's pruned top k: that can drop a document of the true top k,
+    # and pages cut from lists of different depths would then disagree.
+    found = searcher.search(query, limit=None, filter=flt)
+    return {docnum: float(score or 0.0) for score, docnum in found.top_n}
+
+
+def _all_term_at_a_time(searcher: Any, query: Any, flt: Any | None) -> dict[int, float] | None:
+    """Every match's score of an OR of words, scored by `topk`; None for other queries,
+    which Whoosh runs."""
+    weighting = searcher.weighting
+    if not isinstance(weighting, _BM25) or weighting._field_B:
+        return None
+    schema = searcher.schema
+    leaves = term_leaves(query, lambda field: field in schema and schema[field].scorable)
+    if leaves is None:
+        return None
+    allowed = set(searcher.docs_for_query(flt)) if flt is not None else None
+    documents = searcher.doc_count_all()
+
+    def idf(frequency: int) -> float:
+        return bm25_idf(frequency, documents)
+
+    return score_documents(searcher, leaves, idf, weighting.K1, weighting.B, allowed)
+
+
+def date_range(reader: Any) -> tuple[datetime, datetime] | None:
+    """The oldest and newest publication dates in the index (None when nothing is dated)."""
+
+    def scan() -> tuple[datetime, datetime] | None:
+        raw = column_lookup(reader, "date", translate=False)
+        lowest = highest = None
+        for docnum in reader.all_doc_ids():
+            value = raw(docnum)
+            if isinstance(value, int) and value < NO_DATE:
+                lowest = value if lowest is None or value < lowest else lowest
+                highest = value if highest is None or value > highest else highest
+        if lowest is None or highest is None:
+            return None
+        return long_to_datetime(lowest), long_to_datetime(highest)
+
+    return per_reader(reader, "date range", scan)
+
+
+def _with_recency(
+    searcher: Any, scores: dict[int, float], half_life_days: float, origin: DateLike | None
+) -> dict[int, float]:
+    """Scores multiplied by a decay that halves every `half_life_days` of distance from
+    `origin` (by default the newest story in the index), as natural logarithms.
+
+    Ranking by the logarithm never underflows: on an archive decades old every plain
+    product would be 0. Undated stories count as far from `origin` as the farthest
+    dated one, so they never outrank a dated story of equal relevance.
+    """
+    reader = searcher.reader()
+    span = date_range(reader)
+    if span is None:
+        return {d: math.log(max(score, _TINY)) for d, score in scores.items()}
+    oldest, newest = span
+    start = date_period(origin)[0] if origin is not None else newest
+    per_day = math.log(2) / half_life_days
+    farthest = max(abs((start - oldest).total_seconds()), abs((start - newest).total_seconds()))
+    undated = farthest / 86400 * per_day
+    dates = date_lookup(reader)
+    logged: dict[int, float] = {}
+    for docnum, score in scores.items():
+        date = dates(docnum)
+        decay = undated if date is None else abs((start - date).total_seconds()) / 86400 * per_day
+        logged[docnum] = math.log(max(score, _TINY)) - decay
+    return logged
+
+
+#: The least score whose logarithm is taken (a match Whoosh scores 0).
+_TINY = 1e-300
+
+#: A result list of at most this many matches is collapsed whole, so the count of its
+#: stories is exact; a longer one is collapsed as deep as the page needs and its count
+#: estimated from that depth.
+EXACT_COLLAPSE = 250
+
+
+def _by_date(
+    searcher: Any, scores: dict[int, float], newest_first: bool
+) -> Callable[[int], list[tuple[int, float]]]:
+    """The first n matches by date, undated ones last in either direction, ties by
+    docnum."""
+    raw = column_lookup(searcher.reader(), "date", translate=False)
+    sign = -1 if newest_first else 1
+
+    def key(item: tuple[int, float]) -> tuple[bool, int, int]:
+        value = raw(item[0])
+        dated = isinstance(value, int) and value < NO_DATE
+        return not dated, sign * value if dated else 0, item[0]
+
+    keyed = sorted(scores.items(), key=key)
+    return lambda n: keyed[:n]
 
 
 def run(
@@ -268,8 +295,8 @@ def run(
     *,
     limit: int = 10,
     offset: int = 0,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: DateLike | None = None,
+    until: DateLike | None = None,
     sort: SortOrder = "relevance",
     expand: bool = False,
     snippets: bool = True,
@@ -277,11 +304,15 @@ def run(
     author: str | None = None,
     tag: str | None = None,
     half_life_days: float | None = None,
+    recent_from: DateLike | None = None,
     collapse: bool = True,
     facets: bool = False,
     explain_scores: bool = False,
 ) -> Results:
     """Search and return one page of hits; see `Index.search` for the arguments.
+
+    Every match is ranked (or sorted) and the page cut from that one list, after
+    near-identical stories are folded together: page k + 1 starts where page k ended.
 
     Raises:
         QueryError: the query has nothing searchable, or the arguments are invalid.
@@ -294,71 +325,38 @@ def run(
         raise QueryError(f"unknown sort order {sort!r}: use relevance, date or oldest")
     if half_life_days is not None and half_life_days <= 0:
         raise QueryError("the recency half-life must be a positive number of days")
+    if recent_from is not None:
+        date_period(recent_from)  # a bad date is an error even when recency is off
     parsed = parse(text)
     flt = build_filter(since, until, source, author, tag)
     query = parsed.query
     if expand:
-        from searchlib.feedback import FEEDBACK_DOCS, expanded_query
-
-        fast = _term_at_a_time(searcher, query, FEEDBACK_DOCS, flt)
-        if fast is not None:
-            top = fast[0]
-        else:
-            first = searcher.search(query, limit=FEEDBACK_DOCS, filter=flt)
-            top = [(hit.docnum, float(hit.score or 0.0)) for hit in first]
-        documents = [(dict(searcher.stored_fields(d)), score) for d, score in top]
-        total = float(max(searcher.doc_count_all(), 1))
-
-        def doc_share(term: str) -> float:
-            share: float = searcher.doc_frequency("content", term) / total
-            return share
-
-        query = expanded_query(parsed, documents, doc_share)
-    # Collapsing and recency re-rank a window deeper than the page, so that each page is
-    # cut from the same deterministic ordering (paging never repeats or skips).
-    reorder = collapse or (half_life_days is not None and sort == "relevance")
-    window = offset + limit
-    if reorder:
-        window += 20  # room for the copies folded into the page's stories
-    fast = _term_at_a_time(searcher, query, window, flt) if sort == "relevance" else None
-    if fast is not None:
-        ranked, scored = fast
-        total, exact = scored, True
-    else:
-        options: dict[str, Any] = {"limit": window, "filter": flt}
-        if sort != "relevance":
-            options["sortedby"] = "date"
-            options["reverse"] = sort == "date"
-        results = searcher.search(query, **options)
-        ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
-        # Counting every match exactly would cost a second pass over the postings (the
-        # collector skips blocks that cannot reach the top); when fewer hits than the
-        # window were collected nothing was skipped and the count is exact, else it is
-        # estimated.
-        scored = results.scored_length()
-        exact = scored < window or results.has_exact_length()
-        total = (
-            (len(results) if results.has_exact_length() else scored)
-            if exact
-            else min(results.estimated_length(), searcher.doc_count())
-        )
-    # Re-ranking reads columns only; stored documents are loaded for the page alone.
-    reader = searcher.reader()
-    if half_life_days is not None and sort == "relevance":
-        day = date_lookup(reader)
-        now = datetime.now()
-        ranked = [(d, _recency(sc, day(d), now, half_life_days)) for d, sc in ranked]
-        ranked.sort(key=lambda item: (-item[1], item[0]))
-    if collapse:
-        grouped = _collapse(ranked, column_lookup(reader, "simhash"))
-    else:
-        grouped = [(d, sc, []) for d, sc in ranked]
-    ids = column_lookup(reader, "id")
-    page = grouped[offset : offset + limit]
+        query = _expanded(searcher, parsed, flt)
+    scores = _matches(searcher, query, flt)
+    matches = len(scores)
     if sort != "relevance":
-        # Whoosh's sorted hits carry their sort key (the date) as score.
-        relevance = _relevance(searcher, query, [docnum for docnum, _, _ in page])
-        page = [(docnum, relevance.get(docnum, 0.0), copies) for docnum, _, copies in page]
+        ordered = _by_date(searcher, scores, newest_first=sort == "date")
+    elif half_life_days is not None:
+        logged = _with_recency(searcher, scores, half_life_days, recent_from)
+
+        def ordered(n: int) -> list[tuple[int, float]]:
+            return [(d, math.exp(value)) for d, value in best(logged, n)]
+
+    else:
+
+        def ordered(n: int) -> list[tuple[int, float]]:
+            return best(scores, n)
+
+    # One more than the page shows whether another page follows.
+    wanted = offset + limit + 1
+    reader = searcher.reader()
+    if collapse:
+        groups, total, exact = _collapsed(ordered, matches, wanted, reader)
+    else:
+        groups = [(d, sc, []) for d, sc in ordered(wanted)]
+        total, exact = matches, True
+    page = groups[offset : offset + limit]
+    ids = column_lookup(reader, "id")
     hits = tuple(
         replace(
             make_hit(dict(searcher.stored_fields(docnum)), score, parsed, snippets),
@@ -367,21 +365,68 @@ def run(
         )
         for docnum, score, copies in page
     )
-    counts = facet_counts(searcher, query, flt) if facets else None
-    suggestion = None
-    if scored < SUGGEST_BELOW:
-        from searchlib.spelling import suggest
+    unfiltered = None
+    if not hits and flt is not None:
+        unfiltered = len(searcher.search(query, limit=None, scored=False))
+    from searchlib.spelling import suggest
 
-        suggestion = suggest(searcher, text)
+    suggestion = suggest(searcher, text, matches)
     return Results(
         hits=hits,
         total=total,
         offset=offset,
         query=text,
-        facets=counts,
+        facets=facet_counts(searcher, scores) if facets else None,
         suggestion=suggestion,
         total_is_estimate=not exact,
+        matches=matches,
+        next_offset=offset + len(hits) if len(groups) > offset + limit else None,
+        unfiltered_total=unfiltered,
     )
+
+
+def _expanded(searcher: Any, parsed: ParsedQuery, flt: Any | None) -> Any:
+    """The query with RM3 feedback terms from its top documents added."""
+    from searchlib.feedback import FEEDBACK_DOCS, expanded_query
+
+    fast = _term_at_a_time(searcher, parsed.query, FEEDBACK_DOCS, flt)
+    if fast is not None:
+        top = fast[0]
+    else:
+        first = searcher.search(parsed.query, limit=FEEDBACK_DOCS, filter=flt)
+        top = [(hit.docnum, float(hit.score or 0.0)) for hit in first]
+    documents = [(dict(searcher.stored_fields(d)), score) for d, score in top]
+    total = float(max(searcher.doc_count_all(), 1))
+
+    def doc_share(term: str) -> float:
+        share: float = searcher.doc_frequency("content", term) / total
+        return share
+
+    return expanded_query(parsed, documents, doc_share)
+
+
+def _collapsed(
+    ordered: Callable[[int], list[tuple[int, float]]], matches: int, wanted: int, reader: Any
+) -> tuple[list[Group], int, bool]:
+    """The first `wanted` stories of the ranked list with copies folded in (fewer when
+    the list ends), the number of stories in the whole list, and whether that number is
+    exact (the whole list was collapsed) or estimated from the depth collapsed."""
+    collapser = Collapser(column_lookup(reader, "simhash"))
+    depth, done = wanted + 20, 0  # room for the copies folded into the page's stories
+    while True:
+        if matches <= EXACT_COLLAPSE:
+            depth = matches
+        ranked = ordered(depth)
+        collapser.add(ranked[done:])
+        done = len(ranked)
+        if done >= matches or len(collapser.groups) >= wanted:
+            break
+        depth *= 2
+    stories = len(collapser.groups)
+    if done >= matches:
+        return collapser.groups, stories, True
+    # The share of stories among the matches collapsed so far, applied to the rest.
+    return collapser.groups, stories + round((matches - done) * stories / done), False
 
 
 def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) -> Results | None:
@@ -400,14 +445,14 @@ def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) 
     found = searcher.more_like(docnum, "content", text=text, top=limit + 20, numterms=12)
     reader = searcher.reader()
     prints = column_lookup(reader, "simhash")
-    own = prints(docnum)
+    own = prints(docnum) or 0
     ranked = [
         (hit.docnum, float(hit.score or 0.0))
         for hit in found
         # Leave out copies of the story itself.
-        if not collapse or (own ^ prints(hit.docnum)).bit_count() > DUPLICATE_BITS
+        if not collapse or (own ^ (prints(hit.docnum) or 0)).bit_count() > DUPLICATE_BITS
     ]
-    grouped = _collapse(ranked, prints) if collapse else [(d, sc, []) for d, sc in ranked]
+    grouped = collapse_ranked(ranked, prints) if collapse else [(d, sc, []) for d, sc in ranked]
     ids = column_lookup(reader, "id")
     hits = tuple(
         replace(
@@ -416,4 +461,6 @@ def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) 
         )
         for d, sc, copies in grouped[:limit]
     )
-    return Results(hits=hits, total=len(hits), offset=0, query=f"similar:{doc_id}")
+    return Results(
+        hits=hits, total=len(hits), offset=0, query=f"similar:{doc_id}", matches=len(ranked)
+    )

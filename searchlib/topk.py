@@ -67,6 +67,20 @@ def top_documents(
     """The best `limit` (docnum, score) pairs, best first (ties: lower docnum first), and
     how many documents matched. `idf` maps a term's document frequency to its weight;
     `allowed`, when given, holds the only docnums to keep."""
+    scores = score_documents(searcher, leaves, idf, k1, b, allowed)
+    return best(scores, limit), len(scores)
+
+
+def score_documents(
+    searcher: Any,
+    leaves: list[Leaf],
+    idf: Callable[[int], float],
+    k1: float,
+    b: float,
+    allowed: set[int] | None = None,
+) -> dict[int, float]:
+    """The score of every live document that matches a leaf (and is in `allowed`,
+    when given), by docnum."""
     scores: dict[int, float] = {}
     get = scores.get
     segments = searcher.reader().leaf_readers()
@@ -93,20 +107,30 @@ def top_documents(
                 scores.pop(offset + docnum, None)
     if allowed is not None:
         scores = {d: s for d, s in scores.items() if d in allowed}
-    # One more than asked for shows whether the tie at the cut-off runs past it.
-    best = heapq.nlargest(limit + 1, scores.items(), key=itemgetter(1))
-    if best:
-        # Documents tied with the last one kept are ordered by number, as Whoosh does.
-        # Scores summed in another order can differ in the last bits, so a tie is a
-        # difference within a billionth.
-        floor = best[min(limit, len(best)) - 1][1]
-        slack = 1e-9 * max(1.0, abs(floor))
-        tied = best if len(best) <= limit or best[limit][1] < floor - slack else scores.items()
-        best = [item for item in best[:limit] if item[1] > floor + slack]
-        best += sorted(item for item in tied if abs(item[1] - floor) <= slack)
-        best.sort(key=lambda item: -item[1])  # stable: tied numbers stay in order
-        best = best[:limit]
-    return best, len(scores)
+    return scores
+
+
+def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
+
+
+def best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The `limit` best (docnum, score) pairs, best first, ties by lower docnum.
+
+    The order is total, so the best n are always the first n of the best m > n: pages
+    cut from lists of different depths never repeat or skip a document.
+    """
+    if limit >= len(scores):
+        return sorted(scores.items(), key=_rank_key)
+    # One more than asked for shows whether a tie at the cut-off runs past it.
+    top = heapq.nlargest(limit + 1, scores.items(), key=itemgetter(1))
+    floor = top[limit - 1][1]
+    if top[limit][1] == floor:
+        # Which of the tied documents make the cut is decided by number, over them all.
+        tied = sorted(docnum for docnum, score in scores.items() if score == floor)
+        top = [item for item in top if item[1] > floor] + [(d, floor) for d in tied]
+    top.sort(key=_rank_key)
+    return top[:limit]
 
 
 class _Decoded:
