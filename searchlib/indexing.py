@@ -23,7 +23,15 @@ from searchlib.documents import prepare
 from searchlib.errors import IndexDamagedError, IndexWriteError
 from searchlib.models import DEFAULT_MAX_BYTES, IndexReport, Skipped
 from searchlib.segments import SegmentWorkers, Written
-from searchlib.sources import DICT_RECORDS, RawItem, path_exists, path_text, read_sources, walk
+from searchlib.sources import (
+    DICT_RECORDS,
+    RawItem,
+    origin_file,
+    path_exists,
+    path_text,
+    read_sources,
+    walk,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +53,64 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def existing_checksums(ix: Any) -> dict[str, str]:
-    """Map each live document id to its content checksum, read from column storage."""
+def existing_checksums(ix: Any) -> tuple[dict[str, str], _Origins]:
+    """Each live document's content checksum by id, and the files they were read from,
+    both read from column storage (no stored fields are loaded)."""
     out: dict[str, str] = {}
+    origins = _Origins()
     try:
         with ix.reader() as reader:
             if reader.doc_count_all() == 0:
-                return out
+                return out, origins
             ids = column_lookup(reader, "id")
             sums = column_lookup(reader, "checksum")
+            places = column_lookup(reader, "origin")
             for docnum in reader.all_doc_ids():
-                out[ids(docnum)] = sums(docnum)
+                doc_id = ids(docnum)
+                out[doc_id] = sums(docnum)
+                origins.add(doc_id, places(docnum) or "")
     except (OSError, EOFError, ValueError, KeyError) as exc:
         # Opening the segments is a read: failing here means damaged files, not a full disk.
         raise IndexDamagedError.from_exception(getattr(ix.storage, "folder", "?"), exc) from exc
-    return out
+    origins.done()
+    return out, origins
+
+
+class _Origins:
+    """The file each indexed document was read from, by id (none for dict records).
+
+    Most ids are the end of their origin (`news/s.txt` of `/home/a/news/s.txt`,
+    `news/w.jsonl#3` of that file's third record): for those only the part before the
+    id is kept, one string shared by a folder's documents, and a record's file is kept
+    once for all its records. A million stories cost a dict slot each, not a million
+    copies of their paths.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, str] = {}
+        self._shared: dict[str, str] = {}
+
+    def add(self, doc_id: str, origin: str) -> None:
+        if not origin or origin.startswith(f"{DICT_RECORDS}#"):
+            return  # a record given as a dict: no file to compare
+        head = origin[: len(origin) - len(doc_id)]
+        # A kept head ends with a separator; a file's path never does.
+        if doc_id and origin.endswith(doc_id) and head.endswith(("/", os.sep)):
+            value = head
+        else:
+            value = origin_file(origin)
+        self._by_id[doc_id] = self._shared.setdefault(value, value)
+
+    def done(self) -> None:
+        """Drop what only reading needed."""
+        self._shared = {}
+
+    def file(self, doc_id: str) -> str | None:
+        """The file the indexed document `doc_id` was read from, if it was read from one."""
+        value = self._by_id.get(doc_id)
+        if value is None:
+            return None
+        return origin_file(value + doc_id) if value.endswith(("/", os.sep)) else value
 
 
 def count_files(sources: Iterable[Any] | Any, exclude: Path) -> int:
@@ -114,7 +165,10 @@ def add(
     writer = store.acquire_writer(ix, path, lock_timeout, on_wait, limitmb=128)
     run = _Run(ix, path, writer, report, batch_size, lock_timeout, clear)
     try:
-        run.known = {} if clear else existing_checksums(ix)
+        if not clear:
+            run.known, origins = existing_checksums(ix)
+        else:
+            origins = _Origins()
         files_total = count_files(sources, path) if progress else 0
         files_done = 0
         last_file = ""
@@ -134,6 +188,14 @@ def add(
                 elif (clash := claims.clash(entry)) is not None:
                     report.skip(clash)
                     done += 1
+                elif entry.from_path and (other := _other_file(entry, origins)) is not None:
+                    if path_exists(other):
+                        report.skip(_indexed_clash(entry, other))
+                        done += 1
+                    else:
+                        # Moved or renamed: this file is now the story's, even unchanged,
+                        # so that its stored origin (shown, and used by --prune) follows.
+                        yield entry
                 elif run.known.get(entry.doc_id) == entry.checksum:
                     report.unchanged += 1
                     done += 1
@@ -198,6 +260,27 @@ class _Claims:
             f"id collision: {item.doc_id!r} is also given by {earlier}, read earlier in "
             f"this run; {advice}",
         )
+
+
+def _other_file(item: RawItem, origins: _Origins) -> str | None:
+    """The file the index holds `item`'s id from, when that is another file than item's."""
+    indexed = origins.file(item.doc_id)
+    if indexed is None or indexed == origin_file(item.origin):
+        return None
+    return indexed
+
+
+def _indexed_clash(item: RawItem, other: str) -> Skipped:
+    """The note for an input whose id is already a story read from another, existing file.
+
+    Ids made from paths hold the folder's name, not where it is: a second folder of one
+    name would otherwise replace the first one's stories, each counted as "updated".
+    """
+    return Skipped(
+        item.origin,
+        f"id collision: {item.doc_id!r} is also given by {other}, indexed earlier; index "
+        "one folder that holds both, rename one of them, or start afresh with --rebuild",
+    )
 
 
 class _Run:
@@ -419,7 +502,7 @@ def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: flo
             origins = column_lookup(reader, "origin")
             ids = column_lookup(reader, "id")
             for docnum in reader.all_doc_ids():
-                origin = str(origins(docnum) or "").split("#", 1)[0]
+                origin = origin_file(str(origins(docnum) or ""))
                 if origin.startswith(tuple(resolved)) and not path_exists(origin):
                     gone.append(ids(docnum))
     if not gone:

@@ -37,7 +37,9 @@ class RawItem:
     """One document to index, read but not cleaned.
 
     `origin` is where it came from (absolute path, plus "#line" for records); `payload`
-    is the file's bytes or the record's dict.
+    is the file's bytes or the record's dict. `from_path` says the id was made from the
+    file's path (a file, or a record with neither id nor url), so it stands for that
+    file; an id a record gives names its story wherever the record is read from.
     """
 
     doc_id: str
@@ -45,6 +47,7 @@ class RawItem:
     kind: Kind
     payload: bytes | dict[str, Any]
     checksum: str
+    from_path: bool = False
 
 
 def _checksum(data: bytes) -> str:
@@ -97,6 +100,15 @@ def path_text(path: Path | str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return text
+
+
+def origin_file(origin: str) -> str:
+    """The file part of a stored origin: a record's "#line" removed. A file's own path
+    may hold a "#", so the end is taken off only after a file name records are read from."""
+    head, sep, tail = origin.rpartition("#")
+    if sep and tail.isdigit() and kind_of(Path(head))[0] == "record":
+        return head
+    return origin
 
 
 def path_exists(text: str) -> bool:
@@ -175,19 +187,36 @@ def _text_field(value: Any) -> str | None:
 
 
 def record_item(
-    record: Mapping[str, Any], origin: str, fallback_id: str, raw: bytes | None = None
+    record: Mapping[str, Any],
+    origin: str,
+    fallback_id: str,
+    raw: bytes | None = None,
+    *,
+    in_file: bool = True,
 ) -> RawItem | Skipped:
-    """Validate one record (a dict) and wrap it as a RawItem."""
+    """Validate one record (a dict) and wrap it as a RawItem.
+
+    `fallback_id` is the id of a record without id or url: a path in a file (`in_file`),
+    else the record's place among the dicts given.
+    """
     if not isinstance(record, Mapping):
         return Skipped(origin, "malformed record: not a JSON object")
     content = record.get("html") or record.get("body") or record.get("text")
     has_title = isinstance(record.get("title"), str) and record["title"].strip()
     if (not isinstance(content, str) or not content.strip()) and not has_title:
         return Skipped(origin, "empty record: no html, body, text or title")
-    doc_id = _text_field(record.get("id")) or _text_field(record.get("url")) or fallback_id
+    given = _text_field(record.get("id")) or _text_field(record.get("url"))
+    doc_id = given or fallback_id
     if raw is None:
         raw = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
-    return RawItem(doc_id.strip(), origin, "record", dict(record), _checksum(raw))
+    return RawItem(
+        doc_id.strip(),
+        origin,
+        "record",
+        dict(record),
+        _checksum(raw),
+        from_path=in_file and not given,
+    )
 
 
 def _records(path: Path, data: bytes, rel: str) -> Iterator[RawItem | Skipped]:
@@ -335,7 +364,7 @@ def read_file(
     if kind == "record":
         yield from _records(path, data, rel)
         return
-    yield RawItem(rel, path_text(path.resolve()), kind, data, _checksum(data))
+    yield RawItem(rel, path_text(path.resolve()), kind, data, _checksum(data), from_path=True)
 
 
 def read_sources(
@@ -357,7 +386,7 @@ def read_sources(
         sources = [sources]
     for number, source in enumerate(sources, 1):
         if isinstance(source, Mapping):
-            yield record_item(source, f"{DICT_RECORDS}#{number}", f"record-{number}")
+            yield record_item(source, f"{DICT_RECORDS}#{number}", f"record-{number}", in_file=False)
             continue
         for path, rel in walk([source], exclude=exclude):
             yield from read_file(path, rel, max_bytes)

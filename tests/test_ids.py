@@ -203,3 +203,153 @@ def test_an_index_of_the_old_id_rule_is_refused_with_a_rebuild_hint(
     assert code == EXIT_OK and out.startswith("2 added")
     with Index.open(index_dir) as ix:
         assert ids(ix) == {"f1/a.txt", "f2/a.txt"}
+
+
+def two_archives(tmp_path: Path, count: int = 50) -> tuple[Path, Path]:
+    """a/news and b/news, holding stories of the same names: enough for workers to start."""
+    first, second = tmp_path / "a" / "news", tmp_path / "b" / "news"
+    for i in range(count):
+        story(first, f"s{i:02d}.txt", f"Alpha story {i}", f"kestrel {i}")
+        story(second, f"s{i:02d}.txt", f"Beta story {i}", f"merlin {i}")
+    return first, second
+
+
+def indexed_clash(doc_id: str, other: Path) -> str:
+    return (
+        f"id collision: {doc_id!r} is also given by {other.resolve()}, indexed earlier; index "
+        "one folder that holds both, rename one of them, or start afresh with --rebuild"
+    )
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_folder_of_the_same_name_in_a_later_run_is_skipped_through_the_cli(
+    tmp_path: Path, index_dir: Path, workers: str
+) -> None:
+    first, second = two_archives(tmp_path)
+    story(second, "only-b.txt", "Beta has a story of its own")
+    assert run("index", str(first), "--workers", workers)[0] == EXIT_OK
+    code, out, err = run("index", str(second), "--workers", workers, "--show-skipped")
+    assert code == EXIT_OK
+    assert out.startswith("1 added, 0 updated, 0 unchanged, 50 skipped (50 id collision)")
+    lines = err.splitlines()
+    assert len(lines) == 50
+    assert lines[7] == (
+        f"skipped {(second / 's07.txt').resolve()}: "
+        + indexed_clash("news/s07.txt", first / "s07.txt")
+    )
+    code, out, _ = run("show", "news/s07.txt", "--json")
+    assert code == EXIT_OK and json.loads(out)["title"] == "Alpha story 7"
+    # The advice holds: starting afresh gives the second folder's stories.
+    code, out, _ = run("index", str(second), "--workers", workers, "--rebuild")
+    assert code == EXIT_OK and out.startswith("51 added, 0 updated, 0 unchanged, 0 skipped")
+    code, out, _ = run("show", "news/s07.txt", "--json")
+    assert code == EXIT_OK and json.loads(out)["title"] == "Beta story 7"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_folder_of_the_same_name_in_a_later_run_loses_nothing_indexed(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    first, second = two_archives(tmp_path)
+    with Index.create(index_dir) as ix:
+        assert ix.add(first, workers=workers).added == 50
+        report = ix.add(second, workers=workers)
+        assert (report.added, report.updated, report.unchanged) == (0, 0, 0)
+        assert report.skip_counts == {"id collision": 50}
+        note = report.skipped[7]
+        assert note.source == str((second / "s07.txt").resolve())
+        assert note.reason == indexed_clash("news/s07.txt", first / "s07.txt")
+        assert len(ix) == 50
+        assert len(ix.search("kestrel", limit=100)) == 50
+        assert len(ix.search("merlin", limit=100)) == 0
+        # Every run says so again, changed or not, and the first folder stays unchanged.
+        story(second, "s03.txt", "Beta story 3 revised")
+        again = ix.add(second, workers=workers)
+        assert (again.added, again.updated, again.skip_counts) == (0, 0, {"id collision": 50})
+        kept = ix.add(first, workers=workers)
+        assert (kept.added, kept.updated, kept.unchanged, kept.skipped) == (0, 0, 50, [])
+        found = ix.get("news/s03.txt")
+        assert found is not None and found.title == "Alpha story 3"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_moved_folder_updates_its_stories_and_they_follow_it(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    first, _ = two_archives(tmp_path)
+    moved = tmp_path / "c" / "news"
+    with Index.create(index_dir) as ix:
+        assert ix.add(first, workers=workers).added == 50
+        moved.parent.mkdir()
+        first.rename(moved)
+        story(moved, "s04.txt", "Alpha story 4 revised")
+        report = ix.add(moved, workers=workers)
+        # Unchanged stories too: each now records the file it is read from.
+        assert (report.added, report.updated, report.unchanged, report.skipped) == (0, 50, 0, [])
+        revised = ix.get("news/s04.txt")
+        assert revised is not None and revised.title == "Alpha story 4 revised"
+        again = ix.add(moved, workers=workers)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 50)
+        # A new folder where the old one was is another archive, not the moved one.
+        story(first, "s01.txt", "Gamma story 1")
+        clash = ix.add(first, workers=workers)
+        assert [(n.source, n.reason) for n in clash.skipped] == [
+            (str((first / "s01.txt").resolve()), indexed_clash("news/s01.txt", moved / "s01.txt"))
+        ]
+        # --prune knows the stories by their new place.
+        (moved / "s02.txt").unlink()
+        pruned = ix.add(moved, workers=workers, prune=True)
+        assert (pruned.unchanged, pruned.removed) == (49, 1)
+        assert len(ix) == 49
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_only_ids_made_from_paths_are_checked_against_the_index(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    def feed(folder: Path, word: str, with_ids: bool) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        records = [
+            {"title": f"{word} {i}", "body": f"{word} {i} " * 20}
+            | ({"id": f"w{i}"} if with_ids else {})
+            for i in range(50)
+        ]
+        return write_jsonl(folder / "wire.jsonl", records)
+
+    # Records without id or url: their ids are the file's path and line, as for files.
+    plain_a = feed(tmp_path / "a" / "feed", "plover", with_ids=False)
+    plain_b = feed(tmp_path / "b" / "feed", "avocet", with_ids=False)
+    # Records with ids: the same id is the same story, whatever file it is read from
+    # (a feed exported again under another name).
+    export = feed(tmp_path / "exports" / "may", "curlew", with_ids=True)
+    reexport = feed(tmp_path / "exports" / "may-again", "dunlin", with_ids=True)
+    with Index.create(index_dir) as ix:
+        assert ix.add([plain_a, export], workers=workers).added == 100
+        report = ix.add([plain_b, reexport], workers=workers)
+        assert (report.added, report.updated, report.unchanged) == (0, 50, 0)
+        assert report.skip_counts == {"id collision": 50}
+        note = report.skipped[2]
+        assert note.source == f"{plain_b.resolve()}#3"
+        assert note.reason == indexed_clash("wire.jsonl#3", plain_a)
+        assert len(ix.search("plover", limit=100)) == 50
+        assert len(ix.search("curlew", limit=100)) == 0
+        assert len(ix.search("dunlin", limit=100)) == 50
+        # Records given as dicts keep the rule of ids too.
+        dicts = ix.add([{"id": "w1", "title": "Given", "body": "godwit " * 20}])
+        assert (dicts.updated, dicts.skipped) == (1, [])
+
+
+def test_prune_reads_a_folder_whose_name_holds_a_hash_as_a_path(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # Only a record's origin ends in "#line": "c#1/s.txt" is a file that exists.
+    archive = tmp_path / "archive"
+    kept = story(archive / "c#1", "s.txt", "Issue one of the bulletin")
+    with Index.create(index_dir) as ix:
+        ix.add(archive)
+        report = ix.add(archive, prune=True)
+        assert (report.unchanged, report.removed) == (1, 0)
+        assert ids(ix) == {"archive/c#1/s.txt"}
+        kept.unlink()
+        assert ix.add(archive / "c#1", prune=True).removed == 1
+        assert len(ix) == 0
