@@ -12,7 +12,6 @@ import os
 import shlex
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from searchlib import __version__
 from searchlib.errors import DocumentNotFoundError, IndexNotFoundError, SearchlibError
 
 if TYPE_CHECKING:
+    from searchlib.models import Hit
     from searchlib.searching import Results
 
 EXIT_OK, EXIT_NO_HITS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -31,6 +31,8 @@ SAMPLE_DIR = Path(__file__).parent / "sample"
 # The sample corpus gets an index of its own, so that trying searchlib out never mixes
 # its stories into an archive's index (./index, or $SEARCHLIB_INDEX).
 SAMPLE_INDEX = "searchlib-sample"
+#: `stats` names this many sources, the biggest first; `stats --json` lists them all.
+STATS_SOURCES = 10
 
 
 class _Error(click.ClickException):
@@ -108,11 +110,23 @@ def _index_option(func: Any) -> Any:
 
 
 def _hit_output_options(func: Any) -> Any:
-    """--json and --no-color, for the commands that print hits."""
+    """--json, --jsonl and --no-color, for the commands that print hits."""
     func = click.option(
         "--no-color", is_flag=True, help="No colour (also: NO_COLOR set, not empty)."
     )(func)
-    return click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")(func)
+    func = click.option(
+        "--jsonl",
+        "output",
+        flag_value="jsonl",
+        help="One JSON object per hit, a line each (facets and did-you-mean on stderr).",
+    )(func)
+    return click.option(
+        "--json",
+        "output",
+        flag_value="json",
+        help="One JSON object: query, total, total_is_estimate, matches, offset, "
+        "next_offset, hits, did_you_mean, unfiltered_total (and facets when asked).",
+    )(func)
 
 
 def _index_dir(ctx: click.Context, value: Path | None, sample: bool = False) -> Path:
@@ -198,15 +212,6 @@ class _QueryCommand(click.Command):
             else:
                 words.append(arg)
         return options, words
-
-
-def _parse_day(_ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD", param=param) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -404,8 +409,16 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
     show_default=True,
     help="Skip this many hits (the next page starts where the last one ended).",
 )
-@click.option("--since", callback=_parse_day, help="Only stories on or after YYYY-MM-DD.")
-@click.option("--until", callback=_parse_day, help="Only stories on or before YYYY-MM-DD.")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only stories from DATE on: 2024, 2024-03, 2024-03-05 or an ISO 8601 time.",
+)
+@click.option(
+    "--until",
+    metavar="DATE",
+    help="Only stories up to the end of DATE (2024: through 31 December 2024).",
+)
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "date", "oldest"]),
@@ -424,6 +437,11 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
     help="Blend in recency: a story's score halves every DAYS days of age.",
 )
 @click.option(
+    "--recent-from",
+    metavar="DATE",
+    help="Measure --recent ages from this date; default: the newest story in the index.",
+)
+@click.option(
     "--expand", is_flag=True, help="Add words from the top stories and search again (RM3)."
 )
 @click.option(
@@ -440,18 +458,19 @@ def search(
     sample: bool,
     limit: int,
     offset: int,
-    since: datetime | None,
-    until: datetime | None,
+    since: str | None,
+    until: str | None,
     sort: str,
     source: str | None,
     author: str | None,
     tag: str | None,
     half_life: float | None,
+    recent_from: str | None,
     expand: bool,
     no_collapse: bool,
     facets: bool,
     explain: bool,
-    as_json: bool,
+    output: str | None,
     no_color: bool,
 ) -> None:
     """Ranked search for QUERY: words, "phrases", -exclude, OR, prefix*, field:value.
@@ -475,12 +494,15 @@ def search(
             author=author,
             tag=tag,
             half_life_days=half_life,
+            recent_from=recent_from,
             expand=expand,
             collapse=not no_collapse,
             facets=facets,
             explain=explain,
         )
-    _print_results(results, text, offset, as_json, no_color)
+    given = {"since": since, "until": until, "source": source, "author": author, "tag": tag}
+    filters = [f"--{name} {shlex.quote(value)}" for name, value in given.items() if value]
+    _print_results(results, text, output, no_color, filters)
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
 
 
@@ -498,7 +520,7 @@ def similar(
     sample: bool,
     limit: int,
     no_collapse: bool,
-    as_json: bool,
+    output: str | None,
     no_color: bool,
 ) -> None:
     """Stories like the one with id DOC_ID (more like this)."""
@@ -506,16 +528,59 @@ def similar(
 
     with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
         results = ix.similar(doc_id, limit=limit, collapse=not no_collapse)
-    _print_results(results, f"stories like {doc_id}", 0, as_json, no_color)
+    _print_results(results, f"stories like {doc_id}", output, no_color)
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
 
 
+def _hit_data(hit: Hit) -> dict[str, object]:
+    data = hit.to_dict()
+    # Significant digits, not decimals: recency makes scores on an old archive tiny.
+    data["score"] = float(f"{hit.score:.4g}")
+    return data
+
+
+def _results_data(results: Results) -> dict[str, object]:
+    """The whole page as one JSON object, with what a script needs to page on."""
+    data: dict[str, object] = {
+        "query": results.query,
+        "total": results.total,
+        "total_is_estimate": results.total_is_estimate,
+        "matches": results.matches,
+        "offset": results.offset,
+        "next_offset": results.next_offset,
+        "hits": [_hit_data(hit) for hit in results],
+        "did_you_mean": results.suggestion,
+        "unfiltered_total": results.unfiltered_total,
+    }
+    if results.facets is not None:
+        data["facets"] = {name: dict(counts) for name, counts in results.facets.items()}
+    return data
+
+
+def _no_results(query: str, filters: list[str], unfiltered: int | None) -> str:
+    """'no results for ...', naming the filters that may be why."""
+    if not filters:
+        return f"no results for {query!r}"
+    message = f"no results for {query!r} with {' '.join(filters)}"
+    if unfiltered:
+        story = "story matches" if unfiltered == 1 else "stories match"
+        return f"{message} ({unfiltered} {story} without the filters)"
+    return f"{message} (nor without the filters)" if unfiltered == 0 else message
+
+
 def _print_results(
-    results: Results, query: str, offset: int, as_json: bool, no_color: bool
+    results: Results,
+    query: str,
+    output: str | None,
+    no_color: bool,
+    filters: list[str] | None = None,
 ) -> None:
-    if as_json:
+    if output == "json":
+        click.echo(json.dumps(_results_data(results), ensure_ascii=False))
+        return
+    if output == "jsonl":
         for hit in results:
-            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+            click.echo(json.dumps(_hit_data(hit), ensure_ascii=False))
         # stdout holds hits only; facets and suggestions go to stderr, also as JSON.
         for name, counts in (results.facets or {}).items():
             click.echo(
@@ -528,10 +593,10 @@ def _print_results(
         return
     color = _use_color(no_color)
     if not results:
-        click.echo(f"no results for {query!r}", err=True)
+        click.echo(_no_results(query, filters or [], results.unfiltered_total), err=True)
     if results.suggestion:
         click.echo(f"did you mean: searchlib search {shlex.quote(results.suggestion)}", err=True)
-    for rank, hit in enumerate(results, offset + 1):
+    for rank, hit in enumerate(results, results.offset + 1):
         title = hit.title or "(untitled)"
         click.echo(f"{rank}. {click.style(title, bold=True) if color else title}")
         meta = [
@@ -551,10 +616,10 @@ def _print_results(
             )
             click.echo(f"   why: {parts}")
         click.echo()
-    if results and results.total > offset + len(results):
+    if results.next_offset is not None:
         about = "about " if results.total_is_estimate else ""
         click.echo(
-            f"{about}{results.total} matches; next page: --offset {offset + len(results)}", err=True
+            f"{about}{results.total} results; next page: --offset {results.next_offset}", err=True
         )
     for name, counts in (results.facets or {}).items():
         click.echo(f"{name}: " + (", ".join(f"{key} ({n})" for key, n in counts) or "none"))
@@ -712,7 +777,7 @@ def show(
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
 def stats(ctx: click.Context, index_dir: Path | None, sample: bool, as_json: bool) -> None:
-    """Documents, date range, sources and size of the index."""
+    """Documents, date range, sources (the 10 biggest; --json: all) and size of the index."""
     from searchlib.index import Index
 
     with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
@@ -741,7 +806,12 @@ def stats(ctx: click.Context, index_dir: Path | None, sample: bool, as_json: boo
         f"size       {figures.size_bytes / 1024 / 1024:.1f} MB in {figures.segments} segment(s)"
     )
     if figures.sources:
-        click.echo("sources    " + ", ".join(f"{name} ({n})" for name, n in figures.sources))
+        # Every source is in --json; the text shows the biggest, and how many more.
+        shown = ", ".join(f"{name} ({n})" for name, n in figures.sources[:STATS_SOURCES])
+        more = len(figures.sources) - STATS_SOURCES
+        click.echo(
+            f"sources    {shown}" + (f", and {more} more (--json lists all)" if more > 0 else "")
+        )
 
 
 def main() -> None:

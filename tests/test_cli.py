@@ -94,7 +94,7 @@ def test_sample_is_never_mixed_into_an_archive(tmp_path: Path, news: Path) -> No
 
 def test_search_json_lines(news: Path) -> None:
     run("index", str(news))
-    code, out, _ = run("search", "mountain passes", "--json")
+    code, out, _ = run("search", "mountain passes", "--jsonl")
     assert code == EXIT_OK
     hits = [json.loads(line) for line in out.splitlines()]
     assert hits[0]["id"] == "wire-2"
@@ -121,13 +121,13 @@ def test_index_is_incremental(news: Path) -> None:
 
 def test_since_until_and_paging(news: Path) -> None:
     run("index", str(news))
-    code, out, _ = run("search", "bank OR snow OR festival", "--since", "2022-01-01", "--json")
+    code, out, _ = run("search", "bank OR snow OR festival", "--since", "2022-01-01", "--jsonl")
     assert {json.loads(line)["id"] for line in out.splitlines()} == {
         "wire-1",
         "news/wordpress-festival.html",
     }
     code, out, _ = run(
-        "search", "bank OR snow OR festival", "--limit", "1", "--offset", "1", "--json"
+        "search", "bank OR snow OR festival", "--limit", "1", "--offset", "1", "--jsonl"
     )
     assert code == EXIT_OK and len(out.splitlines()) == 1
 
@@ -199,8 +199,10 @@ def test_errors_without_index(args: list[str], message: str, tmp_path: Path) -> 
     [
         (["search", ""], "empty query"),
         (["search", "the of and"], "nothing to search for"),
-        (["search", "x", "--since", "2024-13-01"], "is not a date: use YYYY-MM-DD"),
-        (["search", "x", "--since", "2024-02-01", "--until", "2023-01-01"], "is after --until"),
+        (["search", "x", "--since", "2024-13-01"], "'2024-13-01' is not a date: use YYYY,"),
+        (["search", "x", "--until", "June"], "'June' is not a date"),
+        (["search", "x", "--recent-from", "soon"], "'soon' is not a date"),
+        (["search", "x", "--since", "2024-02-01", "--until", "2023-01-01"], "is after until"),
         (["show", "missing-id"], "no document with id 'missing-id'"),
         (["search", "x", "--limit", "0"], "--limit"),
     ],
@@ -268,7 +270,7 @@ def test_did_you_mean_and_explain_on_the_command_line() -> None:
     code, out, _ = run("search", "Power of Siberia", "--explain", "-n", "1")
     assert code == EXIT_OK and "why: content:power" in out
     code, out, err = run("search", "Power of Siberia", "--explain", "--json", "-n", "1")
-    assert json.loads(out)["explain"][0]["field"] in {"content", "title"}
+    assert json.loads(out)["hits"][0]["explain"][0]["field"] in {"content", "title"}
 
 
 def test_search_path_does_not_load_the_html_stack(index_dir: Path) -> None:

@@ -3,6 +3,7 @@ what the output says."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from searchlib.cli import EXIT_ERROR, EXIT_NO_HITS, EXIT_OK, cli
+
+from .conftest import write_jsonl
 
 
 def run(*args: str, **env: str) -> tuple[int, str, str]:
@@ -123,3 +126,132 @@ def test_recency_scores_do_not_all_read_zero(indexed: Path) -> None:
     scores = re.findall(r" · score (\S+)", out)
     assert len(scores) == 3
     assert all(float(s) > 0 for s in scores), scores
+
+
+def test_json_is_one_object_a_script_can_page_with(indexed: Path) -> None:
+    query = ["search", "bank OR snow OR festival OR storm", "--no-collapse", "-n", "2"]
+    code, out, _ = run(*query, "--json")
+    assert code == EXIT_OK
+    page = json.loads(out)
+    assert list(page) == [
+        "query",
+        "total",
+        "total_is_estimate",
+        "matches",
+        "offset",
+        "next_offset",
+        "hits",
+        "did_you_mean",
+        "unfiltered_total",
+    ]
+    assert page["query"] == "bank OR snow OR festival OR storm"
+    assert page["total"] == page["matches"] == 3 and page["total_is_estimate"] is False
+    assert page["offset"] == 0 and page["next_offset"] == 2 and len(page["hits"]) == 2
+    assert {"id", "title", "score", "snippet", "highlights"} <= set(page["hits"][0])
+    seen = [hit["id"] for hit in page["hits"]]
+    while page["next_offset"] is not None:
+        page = json.loads(run(*query, "--json", "--offset", str(page["next_offset"]))[1])
+        seen += [hit["id"] for hit in page["hits"]]
+    assert len(seen) == len(set(seen)) == 3
+    code, out, _ = run("search", "mountain", "--json", "--facets")
+    assert json.loads(out)["facets"]["source"] == {"Alpine Post": 1}
+    code, out, _ = run("search", "mountian", "--json")
+    page = json.loads(out)
+    assert code == EXIT_NO_HITS and page["hits"] == [] and page["did_you_mean"] == "mountain"
+
+
+def test_jsonl_keeps_one_object_per_hit(indexed: Path) -> None:
+    code, out, err = run("search", "bank OR snow", "--jsonl", "--facets")
+    assert code == EXIT_OK
+    assert [json.loads(line)["id"] for line in out.splitlines()] in (
+        ["wire-1", "wire-2"],
+        ["wire-2", "wire-1"],
+    )
+    assert json.loads(err.splitlines()[0])["facet"] == "source"
+
+
+def test_similar_json_is_one_object(indexed: Path) -> None:
+    code, out, _ = run("similar", "wire-2", "--json")
+    assert code == EXIT_OK
+    page = json.loads(out)
+    assert page["query"] == "similar:wire-2" and page["total"] == len(page["hits"])
+    assert "wire-2" not in [hit["id"] for hit in page["hits"]]
+    _, out, _ = run("similar", "wire-2", "--jsonl")
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [
+        hit["id"] for hit in page["hits"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["mountain", "--source", "bbc"],
+            "with --source bbc (1 story matches without the filters)",
+        ),
+        (
+            ["bank OR snow", "--since", "2024", "--tag", "heavy weather"],
+            "with --since 2024 --tag 'heavy weather' (2 stories match without the filters)",
+        ),
+        (["zebra", "--author", "ana"], "with --author ana (nor without the filters)"),
+    ],
+)
+def test_no_results_names_the_filters(indexed: Path, args: list[str], message: str) -> None:
+    code, out, err = run("search", *args)
+    assert code == EXIT_NO_HITS and out == ""
+    assert err.splitlines()[0] == f"no results for {args[0]!r} {message}"
+
+
+def test_next_page_hint_uses_the_librarys_next_offset(indexed: Path) -> None:
+    code, _, err = run("search", "bank OR snow OR festival", "-n", "1", "--no-collapse")
+    assert code == EXIT_OK and err.strip() == "3 results; next page: --offset 1"
+    code, _, err = run("search", "bank OR snow OR festival", "-n", "1", "--offset", "2")
+    assert code == EXIT_OK and err == ""  # the last page
+
+
+def test_partial_dates_and_recent_from(indexed: Path) -> None:
+    assert ids(run("search", "bank OR snow", "--since", "2023")[1]) == ["wire-1"]
+    assert ids(run("search", "bank OR snow", "--until", "2021")[1]) == ["wire-2"]  # all of 2021
+    assert ids(run("search", "bank OR snow", "--until", "2021-11-19")[1]) == []
+    newest = ids(run("search", "bank OR snow", "--recent", "30")[1])
+    assert newest == ["wire-1", "wire-2"]  # 2023 is nearer the newest story than 2021
+    then = ids(run("search", "bank OR snow", "--recent", "30", "--recent-from", "2021-11")[1])
+    assert then == ["wire-2", "wire-1"]
+    flat = " ".join(run("search", "--help")[1].split())
+    assert "--recent-from DATE Measure --recent ages from this date; default: the newest" in flat
+
+
+def test_stats_names_ten_sources_and_json_all(tmp_path: Path) -> None:
+    records = [
+        {"id": f"s{n}-{k}", "title": "Story", "body": "Text.", "source": f"Paper {n:02d}"}
+        for n in range(12)
+        for k in range(n + 1)
+    ]
+    code, _, _ = run("index", str(write_jsonl(tmp_path / "many.jsonl", records)))
+    assert code == EXIT_OK
+    code, out, _ = run("stats")
+    line = next(line for line in out.splitlines() if line.startswith("sources"))
+    assert line.startswith("sources    Paper 11 (12), Paper 10 (11), Paper 09 (10),")
+    assert line.count("(") == 11  # ten sources, and the pointer to --json
+    assert line.endswith("Paper 02 (3), and 2 more (--json lists all)")
+    sources = json.loads(run("stats", "--json")[1])["sources"]
+    assert len(sources) == 12 and sources["Paper 00"] == 1
+
+
+def test_did_you_mean_when_the_other_words_match(tmp_path: Path) -> None:
+    records = [
+        *(
+            {"id": f"v{n}", "title": "Fed", "body": f"Volcker on interest rates {n}."}
+            for n in range(12)
+        ),
+        {"id": "typo", "title": "Fed", "body": "Volker said interest rates would hold."},
+        *({"id": f"b{n}", "title": "Bonn", "body": "The Bundesbank kept rates."} for n in range(3)),
+    ]
+    run("index", str(write_jsonl(tmp_path / "fed.jsonl", records)))
+    code, _, err = run("search", "Bundesbnak", "interest", "rates")
+    assert code == EXIT_OK  # 16 stories match the other words
+    assert "did you mean: searchlib search 'bundesbank interest rates'" in err
+    code, _, err = run("search", "Volker")
+    assert code == EXIT_OK and "did you mean: searchlib search volcker" in err
+    code, _, err = run("search", "Volcker", "interest", "rates")
+    assert code == EXIT_OK and "did you mean" not in err
