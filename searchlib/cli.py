@@ -22,7 +22,6 @@ from searchlib import __version__
 from searchlib.errors import DocumentNotFoundError, IndexNotFoundError, SearchlibError
 
 if TYPE_CHECKING:
-    from searchlib.models import Hit
     from searchlib.searching import Results
 
 EXIT_OK, EXIT_NO_HITS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -532,13 +531,6 @@ def similar(
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
 
 
-def _hit_data(hit: Hit) -> dict[str, object]:
-    data = hit.to_dict()
-    # Significant digits, not decimals: recency makes scores on an old archive tiny.
-    data["score"] = float(f"{hit.score:.4g}")
-    return data
-
-
 def _results_data(results: Results) -> dict[str, object]:
     """The whole page as one JSON object, with what a script needs to page on."""
     data: dict[str, object] = {
@@ -548,7 +540,7 @@ def _results_data(results: Results) -> dict[str, object]:
         "matches": results.matches,
         "offset": results.offset,
         "next_offset": results.next_offset,
-        "hits": [_hit_data(hit) for hit in results],
+        "hits": [hit.to_dict() for hit in results],
         "did_you_mean": results.suggestion,
         "unfiltered_total": results.unfiltered_total,
     }
@@ -580,7 +572,7 @@ def _print_results(
         return
     if output == "jsonl":
         for hit in results:
-            click.echo(json.dumps(_hit_data(hit), ensure_ascii=False))
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
         # stdout holds hits only; facets and suggestions go to stderr, also as JSON.
         for name, counts in (results.facets or {}).items():
             click.echo(

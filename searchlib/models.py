@@ -73,7 +73,8 @@ class Hit:
             "url": self.url,
             "date": self.date.isoformat() if self.date else None,
             "source": self.source,
-            "score": round(self.score, 4),
+            # Significant digits, not decimals: recency makes old stories' scores tiny.
+            "score": float(f"{self.score:.4g}"),
             "snippet": self.snippet,
             "highlights": [list(span) for span in self.highlights],
             "authors": list(self.authors),
