@@ -57,6 +57,8 @@ RARE_PREFIX = 3
 
 def _rare_correction(reader: Any, stem: str, frequency: int) -> str | None:
     """A term one edit from a rare term and `MORE_FREQUENT` times as common, or None."""
+    if len(stem) <= RARE_PREFIX:
+        return None  # too short to tell a typo from another word ("ga", "xu")
     best, best_frequency = None, frequency * MORE_FREQUENT
     for near in reader.terms_within("content", stem, 1, prefix=RARE_PREFIX):
         if near == stem:
@@ -79,7 +81,10 @@ def suggest(searcher: Any, raw: str, matches: int = 0) -> str | None:
     document-frequency lookup per word; of its rare words, only the rarest is checked.
     """
     reader = searcher.reader()
-    rare = max(RARE_DOCS, int(reader.doc_count() * RARE_SHARE))
+    documents = reader.doc_count()
+    # In a small index every word is rare; a correction must be able to be
+    # MORE_FREQUENT times as common.
+    rare = max(RARE_DOCS, int(documents * RARE_SHARE))
     corrections: dict[int, str] = {}
     rarest: tuple[int, int, int, str] | None = None  # (frequency, -length, index, stem)
     words = raw.split()
@@ -94,7 +99,7 @@ def suggest(searcher: Any, raw: str, matches: int = 0) -> str | None:
             found = _unknown_correction(reader, stems[0])
             if found:
                 corrections[i] = found
-        elif frequency <= rare:
+        elif frequency <= rare and frequency * MORE_FREQUENT <= documents:
             candidate = (frequency, -len(stems[0]), i, stems[0])
             rarest = candidate if rarest is None else min(rarest, candidate)
     # Only the rarest known word is checked: names and tickers, rare but right, are

@@ -413,3 +413,16 @@ def test_did_you_mean_costs_a_lookup_per_word_when_nothing_is_wrong(speller: Any
 
     assert suggest(Searcher(), "interest rates week", 16) is None
     assert sorted(calls) == ["doc_count", "doc_frequency", "doc_frequency", "doc_frequency"]
+
+
+@pytest.mark.parametrize("text", ["xu", "Wu talks", "gas", "q", "xu*", "ng kuala"])
+def test_did_you_mean_never_fails_on_short_rare_words(tmp_path: Path, text: str) -> None:
+    """One segment (as after optimize, or the sample), short rare words: a correction
+    that must share three letters with a two-letter word had raised IndexError."""
+    records = [{"id": f"d{n}", "title": "Talks", "body": f"trade talks item{n}"} for n in range(40)]
+    records[0]["body"] += " Xu Wu Ng said gas"
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(records, workers=1)
+        assert len(ix._get_searcher().reader().leaf_readers()) == 1
+        found = ix.search(text)
+        assert found.suggestion is None or isinstance(found.suggestion, str)
