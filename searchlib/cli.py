@@ -555,7 +555,8 @@ def _no_results(query: str, filters: list[str], unfiltered: int | None) -> str:
         return f"no results for {query!r}"
     message = f"no results for {query!r} with {' '.join(filters)}"
     if unfiltered:
-        story = "story matches" if unfiltered == 1 else "stories match"
+        # Documents, copies included: the filters were the only reason nothing showed.
+        story = "document matches" if unfiltered == 1 else "documents match"
         return f"{message} ({unfiltered} {story} without the filters)"
     return f"{message} (nor without the filters)" if unfiltered == 0 else message
 
@@ -584,7 +585,13 @@ def _print_results(
             )
         return
     color = _use_color(no_color)
-    if not results:
+    if not results and results.offset and results.total:
+        click.echo(
+            f"--offset {results.offset} is past the last result: {query!r} has "
+            f"{results.total} (try --offset 0)",
+            err=True,
+        )
+    elif not results:
         click.echo(_no_results(query, filters or [], results.unfiltered_total), err=True)
     if results.suggestion:
         click.echo(f"did you mean: searchlib search {shlex.quote(results.suggestion)}", err=True)
@@ -608,11 +615,13 @@ def _print_results(
             )
             click.echo(f"   why: {parts}")
         click.echo()
-    if results.next_offset is not None:
+    if results:
         about = "about " if results.total_is_estimate else ""
-        click.echo(
-            f"{about}{results.total} results; next page: --offset {results.next_offset}", err=True
-        )
+        shown = f"{results.offset + 1}-{results.offset + len(results)}"
+        line = f"results {shown} of {about}{results.total}"
+        if results.next_offset is not None:
+            line += f"; next page: --offset {results.next_offset}"
+        click.echo(line, err=True)
     for name, counts in (results.facets or {}).items():
         click.echo(f"{name}: " + (", ".join(f"{key} ({n})" for key, n in counts) or "none"))
 

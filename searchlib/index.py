@@ -263,7 +263,9 @@ class Index:
                 every this many days between its date and `recent_from`. Undated
                 stories count as far from it as the farthest dated one.
             recent_from: the date ages are measured from (default: the newest story
-                in the index, so an archive of any era ranks alike).
+                in the index, so an archive of any era ranks alike). Recency applies to
+                relevance order only: `recent_from` without `half_life_days`, or either
+                with a date sort, is a QueryError.
             collapse: show near-identical stories (syndicated copies, pages saved twice)
                 once; the hit lists the other ids in `copies`.
             facets: also count the matching stories by source, month and tag

@@ -239,7 +239,8 @@ def _with_recency(
     searcher: Any, scores: dict[int, float], half_life_days: float, origin: DateLike | None
 ) -> dict[int, float]:
     """Scores multiplied by a decay that halves every `half_life_days` of distance from
-    `origin` (by default the newest story in the index), as natural logarithms.
+    `origin` (by default the newest story in the index), as natural logarithms; the
+    distance is counted beyond that of the match nearest the origin.
 
     Ranking by the logarithm never underflows: on an archive decades old every plain
     product would be 0. Undated stories count as far from `origin` as the farthest
@@ -255,12 +256,17 @@ def _with_recency(
     farthest = max(abs((start - oldest).total_seconds()), abs((start - newest).total_seconds()))
     undated = farthest / 86400 * per_day
     dates = date_lookup(reader)
-    logged: dict[int, float] = {}
-    for docnum, score in scores.items():
+    decays: dict[int, float] = {}
+    for docnum in scores:
         date = dates(docnum)
-        decay = undated if date is None else abs((start - date).total_seconds()) / 86400 * per_day
-        logged[docnum] = math.log(max(score, _TINY)) - decay
-    return logged
+        decays[docnum] = (
+            undated if date is None else abs((start - date).total_seconds()) / 86400 * per_day
+        )
+    # Distances count from the match nearest the origin: the same factor for every
+    # match, so the order is unchanged, and the scores shown stay readable when the
+    # origin is decades from the stories.
+    nearest = min(decays.values(), default=0.0)
+    return {d: math.log(max(score, _TINY)) - decays[d] + nearest for d, score in scores.items()}
 
 
 #: The least score whose logarithm is taken (a match Whoosh scores 0).
@@ -325,8 +331,12 @@ def run(
         raise QueryError(f"unknown sort order {sort!r}: use relevance, date or oldest")
     if half_life_days is not None and half_life_days <= 0:
         raise QueryError("the recency half-life must be a positive number of days")
+    if recent_from is not None and half_life_days is None:
+        raise QueryError("a date to count recency from needs a half-life (--recent DAYS)")
+    if half_life_days is not None and sort != "relevance":
+        raise QueryError("recency blends into relevance: it cannot be combined with a date sort")
     if recent_from is not None:
-        date_period(recent_from)  # a bad date is an error even when recency is off
+        date_period(recent_from)  # a bad date is an error even when nothing is dated
     parsed = parse(text)
     flt = build_filter(since, until, source, author, tag)
     query = parsed.query

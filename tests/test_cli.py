@@ -201,7 +201,7 @@ def test_errors_without_index(args: list[str], message: str, tmp_path: Path) -> 
         (["search", "the of and"], "nothing to search for"),
         (["search", "x", "--since", "2024-13-01"], "'2024-13-01' is not a date: use YYYY,"),
         (["search", "x", "--until", "June"], "'June' is not a date"),
-        (["search", "x", "--recent-from", "soon"], "'soon' is not a date"),
+        (["search", "x", "--recent", "7", "--recent-from", "soon"], "'soon' is not a date"),
         (["search", "x", "--since", "2024-02-01", "--until", "2023-01-01"], "is after until"),
         (["show", "missing-id"], "no document with id 'missing-id'"),
         (["search", "x", "--limit", "0"], "--limit"),

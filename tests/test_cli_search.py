@@ -187,11 +187,11 @@ def test_similar_json_is_one_object(indexed: Path) -> None:
     [
         (
             ["mountain", "--source", "bbc"],
-            "with --source bbc (1 story matches without the filters)",
+            "with --source bbc (1 document matches without the filters)",
         ),
         (
             ["bank OR snow", "--since", "2024", "--tag", "heavy weather"],
-            "with --since 2024 --tag 'heavy weather' (2 stories match without the filters)",
+            "with --since 2024 --tag 'heavy weather' (2 documents match without the filters)",
         ),
         (["zebra", "--author", "ana"], "with --author ana (nor without the filters)"),
     ],
@@ -204,9 +204,24 @@ def test_no_results_names_the_filters(indexed: Path, args: list[str], message: s
 
 def test_next_page_hint_uses_the_librarys_next_offset(indexed: Path) -> None:
     code, _, err = run("search", "bank OR snow OR festival", "-n", "1", "--no-collapse")
-    assert code == EXIT_OK and err.strip() == "3 results; next page: --offset 1"
+    assert code == EXIT_OK and err.strip() == "results 1-1 of 3; next page: --offset 1"
     code, _, err = run("search", "bank OR snow OR festival", "-n", "1", "--offset", "2")
-    assert code == EXIT_OK and err == ""  # the last page
+    assert code == EXIT_OK and err.strip() == "results 3-3 of 3"  # the last page still counts
+
+
+def test_an_offset_past_the_end_says_so(indexed: Path) -> None:
+    code, out, err = run("search", "bank OR snow OR festival", "--offset", "3")
+    assert code == EXIT_NO_HITS and out == ""
+    assert err.strip() == (
+        "--offset 3 is past the last result: 'bank OR snow OR festival' has 3 (try --offset 0)"
+    )
+
+
+def test_recency_options_that_would_be_ignored_are_errors(indexed: Path) -> None:
+    code, _, err = run("search", "bank", "--recent-from", "2023")
+    assert code == EXIT_ERROR and "--recent" in err
+    code, _, err = run("search", "bank", "--recent", "7", "--sort", "date")
+    assert code == EXIT_ERROR and "date sort" in err
 
 
 def test_partial_dates_and_recent_from(indexed: Path) -> None:

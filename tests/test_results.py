@@ -106,7 +106,8 @@ def test_pages_make_the_unpaged_list(
         "sort": sort,
         "source": source,
         "since": since,
-        "half_life_days": recent,
+        # Recency blends into relevance; with a date sort it is an error.
+        "half_life_days": recent if sort == "relevance" else None,
         "snippets": False,
     }
     whole = archive.search(query, limit=10_000, **options)
@@ -309,6 +310,21 @@ def test_tag_facets_fold_case_and_stats_list_every_source(tmp_path: Path) -> Non
         assert dict(facets["tag"])["news"] == 4
         assert "News" not in dict(facets["tag"])
         assert len(ix.stats().sources) == 15
+
+
+def test_recency_scores_stay_readable_far_from_the_origin(tmp_path: Path) -> None:
+    with _dated(tmp_path) as ix:
+        far = ix.search("rates", half_life_days=1, recent_from="2026-01-01", collapse=False)
+        assert [hit.id for hit in far][:2] == ["new", "mid"]
+        assert far[0].score > 0.01
+
+
+def test_recency_options_that_would_be_ignored_are_errors(tmp_path: Path) -> None:
+    with _dated(tmp_path) as ix:
+        with pytest.raises(QueryError, match="half-life"):
+            ix.search("rates", recent_from="1987-03")
+        with pytest.raises(QueryError, match="date sort"):
+            ix.search("rates", half_life_days=7, sort="oldest")
 
 
 def test_a_filter_that_excludes_everything_reports_the_unfiltered_count(tmp_path: Path) -> None:
