@@ -245,7 +245,9 @@ def parse(raw: str) -> ParsedQuery:
 
     Plain words are optional (a document holding more of them scores higher); phrases,
     field tests and +words are required; -clauses exclude; `a OR b` joins its
-    neighbours into one alternative; `a AND b` makes both required.
+    neighbours into one alternative; `a AND b` makes both required. With field tests
+    alone required, a match must also hold one of the plain words: the field narrows
+    the words' results.
 
     Raises:
         QueryError: nothing in the query can be searched (empty, or only stopwords).
@@ -285,9 +287,12 @@ def parse(raw: str) -> ParsedQuery:
     # Plain optional words are counted, not repeated: Whoosh folds duplicate clauses
     # into one, and a word a query repeats should weigh more (BM25's query tf).
     loose: Counter[str] = Counter()
+    # Whether something other than a field test is required: a phrase, a +word, AND.
+    content_required = False
     for index, group in enumerate(groups):
         subqueries: list[Any] = []
         must = index in required_groups
+        content_must = must
         if len(group) == 1 and not must and _is_loose(group[0]) and _prefix(group[0]) is None:
             words = analyze(group[0].text)
             if len(words) == 1:
@@ -305,6 +310,7 @@ def parse(raw: str) -> ParsedQuery:
                 # Like a word: required when +word, and, like a field test, when field:
                 field_test = clause.field is not None and clause.modifier != "-"
                 must = must or clause.modifier == "+" or field_test
+                content_must = content_must or clause.modifier == "+"
             elif clause.field is not None:
                 sub = _field_query(clause)
                 must = must or clause.modifier != "-"
@@ -315,6 +321,7 @@ def parse(raw: str) -> ParsedQuery:
                     terms.update(words)
                     term_list.extend(words)
                 must = must or clause.phrase or clause.modifier == "+"
+                content_must = content_must or clause.phrase or clause.modifier == "+"
             if sub is None:
                 continue
             if clause.modifier == "-":
@@ -325,6 +332,7 @@ def parse(raw: str) -> ParsedQuery:
             continue
         combined = subqueries[0] if len(subqueries) == 1 else Union(subqueries)
         (required if must else optional).append(combined)
+        content_required = content_required or (must and content_must)
 
     optional.extend(_text_query([term], False, float(count)) for term, count in loose.items())
     if not required and not optional:
@@ -337,7 +345,12 @@ def parse(raw: str) -> ParsedQuery:
             )
     elif required:
         must_q = required[0] if len(required) == 1 else wq.And(required)
-        positive = wq.AndMaybe(must_q, _or(optional)) if optional else must_q
+        if optional and not content_required:
+            # Field tests narrow the words' results (source:reuters coffee is Reuters
+            # stories about coffee), not every Reuters story with coffee ones first.
+            positive = wq.And([must_q, _or(optional)])
+        else:
+            positive = wq.AndMaybe(must_q, _or(optional)) if optional else must_q
     else:
         positive = _or(optional)
     final = wq.AndNot(positive, _or(excluded)) if excluded else positive

@@ -426,3 +426,18 @@ def test_did_you_mean_never_fails_on_short_rare_words(tmp_path: Path, text: str)
         assert len(ix._get_searcher().reader().leaf_readers()) == 1
         found = ix.search(text)
         assert found.suggestion is None or isinstance(found.suggestion, str)
+
+
+def test_a_field_test_narrows_the_words_rather_than_listing_its_field(tmp_path: Path) -> None:
+    records = [
+        {"id": "a", "title": "Coffee quota", "body": "coffee talks", "source": "Wire"},
+        {"id": "b", "title": "Cocoa", "body": "cocoa prices", "source": "Wire"},
+        {"id": "c", "title": "Coffee", "body": "coffee harvest", "source": "Desk"},
+    ]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(records, workers=1)
+        assert {h.id for h in ix.search("source:wire coffee", collapse=False)} == {"a"}
+        assert {h.id for h in ix.search("source:wire coffee cocoa", collapse=False)} == {"a", "b"}
+        # A phrase or +word says what must match; other words only rank.
+        assert {h.id for h in ix.search("+cocoa coffee", collapse=False)} == {"b"}
+        assert {h.id for h in ix.search("source:wire", collapse=False)} == {"a", "b"}
