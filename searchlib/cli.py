@@ -622,8 +622,10 @@ def _print_results(
         if results.next_offset is not None:
             line += f"; next page: --offset {results.next_offset}"
         click.echo(line, err=True)
+    if results.facets:
+        click.echo(f"matching documents ({results.matches}, copies included) by")
     for name, counts in (results.facets or {}).items():
-        click.echo(f"{name}: " + (", ".join(f"{key} ({n})" for key, n in counts) or "none"))
+        click.echo(f"  {name}: " + (", ".join(f"{key} ({n})" for key, n in counts) or "none"))
 
 
 @cli.command()
