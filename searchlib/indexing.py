@@ -76,41 +76,76 @@ def existing_checksums(ix: Any) -> tuple[dict[str, str], _Origins]:
     return out, origins
 
 
+_SEPARATORS = ("/", os.sep)
+
+
 class _Origins:
-    """The file each indexed document was read from, by id (none for dict records).
+    """The file each indexed document was read from, by id (none for dict records), and
+    the ids made from paths that each origin is indexed under.
 
     Most ids are the end of their origin (`news/s.txt` of `/home/a/news/s.txt`,
     `news/w.jsonl#3` of that file's third record): for those only the part before the
     id is kept, one string shared by a folder's documents, and a record's file is kept
     once for all its records. A million stories cost a dict slot each, not a million
-    copies of their paths.
+    copies of their paths. The same slots answer which ids an origin has: each tail of
+    the origin after a separator is looked up (`ids_at`). Only documents whose id is
+    not the end of their origin (read through a symlinked folder) are kept by origin.
     """
 
     def __init__(self) -> None:
         self._by_id: dict[str, str] = {}
         self._shared: dict[str, str] = {}
+        self._odd: dict[str, list[str]] = {}
 
     def add(self, doc_id: str, origin: str) -> None:
         if not origin or origin.startswith(f"{DICT_RECORDS}#"):
             return  # a record given as a dict: no file to compare
         head = origin[: len(origin) - len(doc_id)]
         # A kept head ends with a separator; a file's path never does.
-        if doc_id and origin.endswith(doc_id) and head.endswith(("/", os.sep)):
+        if doc_id and origin.endswith(doc_id) and head.endswith(_SEPARATORS):
             value = head
         else:
             value = origin_file(origin)
+            if _made_from_path(doc_id, origin, value):
+                self._odd.setdefault(origin, []).append(doc_id)
         self._by_id[doc_id] = self._shared.setdefault(value, value)
 
     def done(self) -> None:
         """Drop what only reading needed."""
         self._shared = {}
 
+    def ids_at(self, origin: str) -> list[str]:
+        """The ids made from paths that the document read from `origin` is indexed under
+        (more than one only in an index written before a file was kept to one id)."""
+        found = list(self._odd.get(origin, ()))
+        for at, char in enumerate(origin):
+            if char in _SEPARATORS:
+                tail = origin[at + 1 :]
+                if tail and self._by_id.get(tail) == origin[: at + 1]:
+                    found.append(tail)
+        return found
+
     def file(self, doc_id: str) -> str | None:
         """The file the indexed document `doc_id` was read from, if it was read from one."""
         value = self._by_id.get(doc_id)
         if value is None:
             return None
-        return origin_file(value + doc_id) if value.endswith(("/", os.sep)) else value
+        return origin_file(value + doc_id) if value.endswith(_SEPARATORS) else value
+
+
+def _made_from_path(doc_id: str, origin: str, file: str) -> bool:
+    """Whether `doc_id`, indexed from `origin` (read from `file`), was made from a path:
+    a file's id always is; a record's is when it ends with the file's name and the
+    record's "#line", as `sources.record_item` makes it for a record without id or url."""
+    if file == origin:
+        return True
+    line = origin[len(file) :]  # "#3"
+    if not doc_id.endswith(line):
+        return False
+    name = doc_id[: len(doc_id) - len(line)]
+    for sep in _SEPARATORS:
+        name = name.rsplit(sep, 1)[-1]
+    return name == Path(file).name
 
 
 def count_files(sources: Iterable[Any] | Any, exclude: Path) -> int:
@@ -175,7 +210,9 @@ def add(
         done = 0
         claims = _Claims()
 
-        def todo() -> Iterator[RawItem]:
+        def todo() -> Iterator[tuple[RawItem, tuple[str, ...]]]:
+            """The items to write, each with the ids its file is indexed under and
+            loses (it was read from another folder given before)."""
             nonlocal done, files_done, last_file
             for entry in read_sources(sources, max_bytes=max_bytes, exclude=path):
                 where = (entry.source if isinstance(entry, Skipped) else entry.origin).split("#")[0]
@@ -185,30 +222,38 @@ def add(
                 if isinstance(entry, Skipped):
                     report.skip(entry)
                     done += 1
-                elif (clash := claims.clash(entry)) is not None:
+                    continue
+                if (clash := claims.clash(entry)) is not None:
                     report.skip(clash)
                     done += 1
-                elif entry.from_path and (other := _other_file(entry, origins)) is not None:
-                    if path_exists(other):
-                        report.skip(_indexed_clash(entry, other))
-                        done += 1
-                    else:
+                    continue
+                moved = False
+                stale: tuple[str, ...] = ()
+                if entry.from_path:
+                    if (other := _other_file(entry, origins)) is not None:
+                        if path_exists(other):
+                            report.skip(_indexed_clash(entry, other))
+                            done += 1
+                            continue
                         # Moved or renamed: this file is now the story's, even unchanged,
                         # so that its stored origin (shown, and used by --prune) follows.
-                        yield entry
-                elif run.known.get(entry.doc_id) == entry.checksum:
+                        moved = True
+                    # One file, one document: read through a wider or narrower folder than
+                    # before, it takes its new id and its old one goes in the same commit.
+                    stale = tuple(i for i in origins.ids_at(entry.origin) if i != entry.doc_id)
+                if moved or stale or run.known.get(entry.doc_id) != entry.checksum:
+                    yield entry, stale
+                else:
                     report.unchanged += 1
                     done += 1
-                else:
-                    yield entry
 
         items = todo()
         head = list(itertools.islice(items, PARALLEL_THRESHOLD))
         if workers > 1 and len(head) >= PARALLEL_THRESHOLD:
             run.start_workers(workers)
-        for item in itertools.chain(head, items):
+        for item, stale in itertools.chain(head, items):
             done += 1
-            run.put(item)
+            run.put(item, stale)
             if progress:
                 progress(Progress(done, files_done, files_total, report, item.origin))
         run.finish()
@@ -240,13 +285,24 @@ class _Claims:
         # One string per input, shared by all its ids: a million records of one file
         # cost a million dict slots, not a million copies of the file's path.
         self._inputs: dict[str, str] = {}
+        # The path id (without a record's "#line") each input was first read under.
+        self._names: dict[str, str] = {}
 
     def clash(self, item: RawItem) -> Skipped | None:
-        """Claim `item`'s id for its input; a note if another input claimed it first."""
+        """Claim `item`'s id for its input; a note if another input claimed it first,
+        or if its file was read under another path id (folders given inside one another)."""
         # A record's origin is its file and "#line"; a file's origin is its path alone
         # (which may itself hold a "#").
         source = item.origin.rsplit("#", 1)[0] if item.kind == "record" else item.origin
         source = self._inputs.setdefault(source, source)
+        if item.from_path:
+            name = item.doc_id.rsplit("#", 1)[0] if item.kind == "record" else item.doc_id
+            if (named := self._names.setdefault(source, name)) != name:
+                return Skipped(
+                    item.origin,
+                    f"already read: {source} was read as {named!r} earlier in this run; "
+                    "give either the folder or the one inside it, not both",
+                )
         first = self._by_id.setdefault(item.doc_id, source)
         if first is source:
             return None
@@ -306,17 +362,24 @@ class _Run:
         self.workers: SegmentWorkers | None = None
         # This batch's ids, with the checksum each had before it (None: a new document).
         self.batch: dict[str, str | None] = {}
+        # For the batch's ids that replace a document of another id (its file read from
+        # another folder), those ids with their checksums: deleted in the same commit.
+        self.stale: dict[str, dict[str, str | None]] = {}
         self.written: set[str] = set()  # the ids of the segments the workers wrote
 
     def start_workers(self, count: int) -> None:
         # The posting memory of one writer, shared out, so the total stays the same.
         self.workers = SegmentWorkers(self.path, count, limitmb=max(32, 128 // count))
 
-    def put(self, item: RawItem) -> None:
+    def put(self, item: RawItem, stale: tuple[str, ...] = ()) -> None:
+        """Write `item` in the open batch, deleting the documents of the `stale` ids
+        (its file's earlier ids) in the same commit."""
         if item.doc_id in self.batch:
             self.commit()  # the same id twice in one batch: commit first
         self.batch[item.doc_id] = self.known.get(item.doc_id)
         self.known[item.doc_id] = item.checksum
+        if stale:
+            self.stale[item.doc_id] = {old: self.known.pop(old, None) for old in stale}
         if self.workers is not None:
             self.workers.send(item)
         else:
@@ -324,6 +387,14 @@ class _Run:
             if isinstance(result, Skipped):
                 self._unknow(item.doc_id)
                 self.report.skip(result)
+            elif stale:
+                for old in stale:
+                    self.writer.delete_by_term("id", old)
+                if self.batch[item.doc_id] is not None:
+                    self.writer.update_document(**result)
+                else:
+                    self.writer.add_document(**result)
+                self.report.reidentified += 1
             elif self.batch[item.doc_id] is not None:
                 self.writer.update_document(**result)
                 self.report.updated += 1
@@ -342,6 +413,7 @@ class _Run:
         self.writer = None
         self.clear = False
         self.batch.clear()
+        self.stale.clear()
         if not last:
             self.writer = store.acquire_writer(self.ix, self.path, self.lock_timeout, limitmb=128)
             if self.workers is not None:
@@ -403,11 +475,15 @@ class _Run:
             self.writer = None
 
     def _unknow(self, doc_id: str) -> None:
+        """Forget a batch item that was not written: the index keeps what it had."""
         before = self.batch[doc_id]
         if before is None:
             self.known.pop(doc_id, None)
         else:
             self.known[doc_id] = before
+        for old, checksum in self.stale.pop(doc_id, {}).items():
+            if checksum is not None:
+                self.known[old] = checksum
 
     def _commit_segments(self, written: list[Written]) -> None:
         """Commit the workers' segments, replacing the documents they update."""
@@ -419,8 +495,14 @@ class _Run:
                     self._unknow(doc_id)
                     self.report.skip(reason)
                 for doc_id in part.ids:
+                    stale = self.stale.get(doc_id, {})
+                    for old in stale:
+                        writer.delete_by_term("id", old)
                     if self.batch[doc_id] is not None:
                         writer.delete_by_term("id", doc_id)
+                    if stale:
+                        self.report.reidentified += 1
+                    elif self.batch[doc_id] is not None:
                         self.report.updated += 1
                     else:
                         self.report.added += 1
@@ -496,6 +578,10 @@ def merge_all(ix: Any, path: Path, lock_timeout: float) -> None:
 def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: float) -> int:
     """Delete documents whose source file under one of `roots` no longer exists."""
     resolved = [path_text(r.resolve()) for r in roots]
+    # A root is a file, or a folder whose files are below a separator: `news` must not
+    # take in the stories of `news-old`.
+    files = set(resolved)
+    folders = tuple(root if root.endswith(_SEPARATORS) else root + os.sep for root in resolved)
     gone: list[str] = []
     with ix.reader() as reader:
         if reader.doc_count_all():
@@ -503,7 +589,8 @@ def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: flo
             ids = column_lookup(reader, "id")
             for docnum in reader.all_doc_ids():
                 origin = origin_file(str(origins(docnum) or ""))
-                if origin.startswith(tuple(resolved)) and not path_exists(origin):
+                under = origin in files or origin.startswith(folders)
+                if under and not path_exists(origin):
                     gone.append(ids(docnum))
     if not gone:
         return 0

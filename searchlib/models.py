@@ -109,6 +109,9 @@ class IndexReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    #: Documents whose file, read from a wider or narrower folder than before, took its
+    #: new id: the document under the old id was replaced, not kept beside it.
+    reidentified: int = 0
     #: The first `MAX_SKIP_NOTES` skipped inputs with their reasons (all are counted).
     skipped: list[Skipped] = field(default_factory=list)
     #: Every skipped input, counted by reason ("too large", "malformed JSON line 3", ...).
@@ -134,7 +137,7 @@ class IndexReport:
     @property
     def total(self) -> int:
         """Documents seen, whether or not they changed the index."""
-        return self.added + self.updated + self.unchanged
+        return self.added + self.updated + self.unchanged + self.reidentified
 
     def summary(self) -> str:
         """One line: the counts, then the skip reasons grouped."""
@@ -142,6 +145,8 @@ class IndexReport:
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.skipped_count} skipped"
         )
+        if self.reidentified:
+            line += f", {self.reidentified} given new ids"
         if self.removed:
             line += f", {self.removed} removed"
         reasons = dict(self.skip_counts)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -353,3 +357,258 @@ def test_prune_reads_a_folder_whose_name_holds_a_hash_as_a_path(
         kept.unlink()
         assert ix.add(archive / "c#1", prune=True).removed == 1
         assert len(ix) == 0
+
+
+# -- one file, one document: a file read from a wider or narrower folder -------------------
+
+
+def word(folder: str, number: int) -> str:
+    """A word found in one story only (letters: digits would be split off)."""
+    return "zorb" + folder + "".join(chr(ord("a") + int(d)) for d in f"{number:03d}")
+
+
+def arch_tree(tmp_path: Path, count: int = 30) -> Path:
+    """arch/a/news and arch/b/news, holding stories of the same names."""
+    arch = tmp_path / "arch"
+    for side in ("a", "b"):
+        for i in range(count):
+            story(arch / side / "news", f"s{i:02d}.txt", f"Story {side} {i}", word(side, i))
+    return arch
+
+
+def web_tree(tmp_path: Path, count: int = 20) -> Path:
+    """web/2008-01 to web/2008-03, each holding pages of the same names."""
+    web = tmp_path / "web"
+    for month in ("01", "02", "03"):
+        for i in range(count):
+            story(web / f"2008-{month}", f"p{i:02d}.txt", f"Page {month} {i}", word(month, i))
+    return web
+
+
+def assert_one_document_per_file(index_dir: Path, expected: dict[str, str]) -> None:
+    """`expected` maps each file's word to the id its one document must have."""
+    with Index.open(index_dir) as ix:
+        assert len(ix) == len(expected)
+        assert ids(ix) == set(expected.values())
+        for unique, doc_id in expected.items():
+            hits = ix.search(unique, limit=5, collapse=False, snippets=False)
+            assert [hit.id for hit in hits] == [doc_id], unique
+        assert ix.check() == []
+    code, out, _ = run("check")
+    assert code == EXIT_OK, out
+
+
+def arch_ids(prefix_a: str, prefix_b: str, count: int = 30) -> dict[str, str]:
+    return {
+        word(side, i): f"{prefix}/s{i:02d}.txt"
+        for side, prefix in (("a", prefix_a), ("b", prefix_b))
+        for i in range(count)
+    }
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_indexing_the_folder_that_holds_both_gives_each_file_one_document_through_the_cli(
+    tmp_path: Path, index_dir: Path, workers: str
+) -> None:
+    arch = arch_tree(tmp_path)
+    assert run("index", str(arch / "a" / "news"), "--workers", workers)[0] == EXIT_OK
+    code, out, _ = run("index", str(arch / "b" / "news"), "--workers", workers)
+    assert code == EXIT_OK and out.startswith("0 added, 0 updated, 0 unchanged, 30 skipped")
+    # Following the advice: a's stories take their new ids, b's are added.
+    code, out, _ = run("index", str(arch), "--workers", workers)
+    assert code == EXIT_OK
+    assert out.startswith("30 added, 0 updated, 0 unchanged, 0 skipped, 30 given new ids in ")
+    assert_one_document_per_file(index_dir, arch_ids("arch/a/news", "arch/b/news"))
+    code, out, _ = run("index", str(arch), "--workers", workers)
+    assert code == EXIT_OK and out.startswith("0 added, 0 updated, 60 unchanged, 0 skipped in ")
+    # The narrower folder gives its files their short ids again; b's keep theirs, as
+    # `news/…` is a's.
+    code, out, _ = run("index", str(arch / "a" / "news"), "--workers", workers)
+    assert code == EXIT_OK
+    assert out.startswith("0 added, 0 updated, 0 unchanged, 0 skipped, 30 given new ids in ")
+    code, out, _ = run("index", str(arch / "b" / "news"), "--workers", workers)
+    assert code == EXIT_OK and out.startswith("0 added, 0 updated, 0 unchanged, 30 skipped")
+    assert_one_document_per_file(index_dir, arch_ids("news", "arch/b/news"))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_indexing_the_parent_of_dated_folders_gives_each_page_one_document_through_the_cli(
+    tmp_path: Path, index_dir: Path, workers: str
+) -> None:
+    web = web_tree(tmp_path)
+    months = [str(web / f"2008-{month}") for month in ("01", "02", "03")]
+    code, out, _ = run("index", *months, "--workers", workers)
+    assert code == EXIT_OK and out.startswith("60 added")
+    code, out, _ = run("index", str(web), "--workers", workers)
+    assert code == EXIT_OK
+    assert out.startswith("0 added, 0 updated, 0 unchanged, 0 skipped, 60 given new ids in ")
+    expected = {
+        word(month, i): f"web/2008-{month}/p{i:02d}.txt"
+        for month in ("01", "02", "03")
+        for i in range(20)
+    }
+    assert_one_document_per_file(index_dir, expected)
+    code, out, _ = run("index", str(web), "--workers", workers)
+    assert code == EXIT_OK and out.startswith("0 added, 0 updated, 60 unchanged, 0 skipped in ")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_read_from_another_folder_replaces_its_document_through_the_library(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    arch, web = arch_tree(tmp_path), web_tree(tmp_path)
+    months = [web / f"2008-{month}" for month in ("01", "02", "03")]
+    story(months[1], "p05.txt", "Page 02 5 revised", word("02", 5))  # changed as well
+    with Index.create(index_dir) as ix:
+        assert ix.add([arch / "a" / "news", *months], workers=workers).added == 90
+        assert ix.add(arch / "b" / "news", workers=workers).skip_counts == {"id collision": 30}
+        report = ix.add([arch, web], workers=workers)
+        assert (report.added, report.updated, report.unchanged, report.reidentified) == (
+            30,
+            0,
+            0,
+            90,
+        )
+        assert report.skipped == []
+        assert len(ix) == 120
+        again = ix.add([arch, web], workers=workers)
+        assert (again.added, again.updated, again.unchanged, again.reidentified) == (0, 0, 120, 0)
+        # And back: the narrower folders give their files their short ids.
+        back = ix.add(months, workers=workers)
+        assert (back.added, back.updated, back.unchanged, back.reidentified) == (0, 0, 0, 60)
+    expected = arch_ids("arch/a/news", "arch/b/news") | {
+        word(month, i): f"2008-{month}/p{i:02d}.txt"
+        for month in ("01", "02", "03")
+        for i in range(20)
+    }
+    assert_one_document_per_file(index_dir, expected)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_given_twice_in_one_run_through_nested_folders_is_read_once(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    arch = arch_tree(tmp_path)
+    inner = arch / "a" / "news"
+    with Index.create(index_dir) as ix:
+        report = ix.add([inner, arch], workers=workers)
+        assert (report.added, report.reidentified) == (60, 0)
+        assert report.skip_counts == {"already read": 30}
+        note = report.skipped[3]
+        assert note.source == str((inner / "s03.txt").resolve())
+        assert note.reason == (
+            f"already read: {(inner / 's03.txt').resolve()} was read as 'news/s03.txt' "
+            "earlier in this run; give either the folder or the one inside it, not both"
+        )
+    assert_one_document_per_file(index_dir, arch_ids("news", "arch/b/news"))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_records_without_ids_follow_their_file_and_records_with_ids_keep_theirs(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    feed = tmp_path / "feeds" / "may"
+    feed.mkdir(parents=True)
+    write_jsonl(
+        feed / "plain.jsonl",
+        [{"title": f"Plain {i}", "body": f"{word('p', i)} " * 20} for i in range(50)],
+    )
+    write_jsonl(
+        feed / "given.jsonl",
+        [
+            {"id": f"w{i}", "title": f"Given {i}", "body": f"{word('g', i)} " * 20}
+            for i in range(30)
+        ],
+    )
+    with Index.create(index_dir) as ix:
+        assert ix.add(feed, workers=workers).added == 80
+        # Enough new ids for the workers to start.
+        report = ix.add(tmp_path / "feeds", workers=workers)
+        assert (report.added, report.updated, report.unchanged, report.reidentified) == (
+            0,
+            0,
+            30,
+            50,
+        )
+    expected = {word("p", i): f"feeds/may/plain.jsonl#{i + 1}" for i in range(50)}
+    expected |= {word("g", i): f"w{i}" for i in range(30)}
+    assert_one_document_per_file(index_dir, expected)
+
+
+def test_prune_after_new_ids_removes_only_what_is_gone(tmp_path: Path, index_dir: Path) -> None:
+    arch = arch_tree(tmp_path, count=5)
+    inner = arch / "a" / "news"
+    assert run("index", str(inner))[0] == EXIT_OK
+    code, out, _ = run("index", str(arch), "--prune")
+    assert code == EXIT_OK
+    assert out.startswith("5 added, 0 updated, 0 unchanged, 0 skipped, 5 given new ids in ")
+    (inner / "s01.txt").unlink()
+    code, out, _ = run("index", str(inner), "--prune")
+    assert code == EXIT_OK
+    assert out.startswith("0 added, 0 updated, 0 unchanged, 0 skipped, 4 given new ids, 1 removed")
+    with Index.open(index_dir) as ix:
+        assert len(ix) == 9
+        assert ids(ix) == {f"news/s{i:02d}.txt" for i in (0, 2, 3, 4)} | {
+            f"arch/b/news/s{i:02d}.txt" for i in range(5)
+        }
+
+
+def test_prune_of_a_folder_leaves_a_folder_whose_name_begins_alike(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    news, old = tmp_path / "news", tmp_path / "news-old"
+    story(news, "a.txt", "Current story")
+    gone = story(old, "b.txt", "Old story")
+    assert run("index", str(news), str(old))[0] == EXIT_OK
+    gone.unlink()
+    code, out, _ = run("index", str(news), "--prune")
+    assert code == EXIT_OK and out.startswith("0 added, 0 updated, 1 unchanged, 0 skipped in ")
+    with Index.open(index_dir) as ix:
+        assert ids(ix) == {"news/a.txt", "news-old/b.txt"}
+
+
+KILLED_WRITER = """
+import sys
+from searchlib import Index
+def progress(p):
+    print(p.report.reidentified, flush=True)
+with Index.open(sys.argv[1]) as ix:
+    ix.add(sys.argv[2], batch_size=20, workers=int(sys.argv[3]), progress=progress)
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_killed_while_giving_new_ids_leaves_each_file_once(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    arch = tmp_path / "arch"
+    inner = arch / "a" / "news"
+    for i in range(200):
+        story(inner, f"s{i:03d}.txt", f"Story {i}", word("k", i))
+    with Index.create(index_dir) as ix:
+        assert ix.add(inner).added == 200
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(index_dir), str(arch), str(workers)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert writer.stdout is not None
+    for line in writer.stdout:
+        if line.strip().isdigit() and int(line) >= 90:
+            break
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    writer.stdout.close()
+    with Index.open(index_dir) as ix:
+        # Each story once, under its old id or its new one: never both, never neither.
+        found = ids(ix)
+        assert len(ix) == len(found) == 200
+        moved = {doc_id for doc_id in found if doc_id.startswith("arch/")}
+        assert 0 < len(moved) < 200 and len(moved) % 20 == 0  # whole batches only
+        assert ix.check() == []
+        rest = ix.add(arch, workers=workers)
+        assert (rest.reidentified, rest.unchanged) == (200 - len(moved), len(moved))
+    assert_one_document_per_file(
+        index_dir, {word("k", i): f"arch/a/news/s{i:03d}.txt" for i in range(200)}
+    )
