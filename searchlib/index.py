@@ -139,7 +139,8 @@ class Index:
 
         Unchanged inputs are left alone, changed ones replace their document; an
         input whose id another input of the run gives, or an indexed file that still
-        exists, is skipped as an id collision (never merged). Documents
+        exists, is skipped as an id collision (never merged); a file indexed under
+        another path id takes its new one, its old document removed. Documents
         are committed in batches as they complete: `batch_size` documents each, or by
         default 10,000 at first and then as many as the index already holds, so a
         large archive ends in a few segments and searches stay fast. With more than one
