@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, overload
 
+from whoosh import query as wq
 from whoosh import scoring
 from whoosh.util.times import long_to_datetime
 
@@ -189,13 +190,29 @@ def facet_counts(searcher: Any, docnums: Iterable[int]) -> dict[str, tuple[tuple
 
 def _matches(searcher: Any, query: Any, flt: Any | None) -> dict[int, float]:
     """Every document the query matches under the filter, with its relevance score."""
-    fast = _all_term_at_a_time(searcher, query, flt)
-    if fast is not None:
-        return fast
-    # Exhaustive, not Whoosh's pruned top k: that can drop a document of the true top k,
-    # and pages cut from lists of different depths would then disagree.
-    found = searcher.search(query, limit=None, filter=flt)
-    return {docnum: float(score or 0.0) for score, docnum in found.top_n}
+    positive, excluded = _split_exclusions(query)
+    scores = _all_term_at_a_time(searcher, positive, flt)
+    if scores is None:
+        # Exhaustive, not Whoosh's pruned top k: that can drop a document of the true
+        # top k, and pages cut from lists of different depths would then disagree.
+        found = searcher.search(positive, limit=None, filter=flt)
+        scores = {docnum: float(score or 0.0) for score, docnum in found.top_n}
+    if excluded is not None and scores:
+        for docnum in searcher.docs_for_query(excluded):
+            scores.pop(docnum, None)
+    return scores
+
+
+def _split_exclusions(query: Any) -> tuple[Any, Any | None]:
+    """A query's positive part and its exclusions (None when it has none).
+
+    Exclusions are taken out as a set of documents: Whoosh's AndNot matcher let a
+    segment's first positive document through even when it held an excluded word
+    ("gas -oil" listed a story about oil and gas).
+    """
+    if isinstance(query, wq.AndNot):
+        return query.a, query.b
+    return query, None
 
 
 def _all_term_at_a_time(searcher: Any, query: Any, flt: Any | None) -> dict[int, float] | None:
@@ -377,7 +394,7 @@ def run(
     )
     unfiltered = None
     if not hits and flt is not None:
-        unfiltered = len(searcher.search(query, limit=None, scored=False))
+        unfiltered = len(_matches(searcher, query, None))
     from searchlib.spelling import suggest
 
     suggestion = suggest(searcher, text, matches)
@@ -399,12 +416,7 @@ def _expanded(searcher: Any, parsed: ParsedQuery, flt: Any | None) -> Any:
     """The query with RM3 feedback terms from its top documents added."""
     from searchlib.feedback import FEEDBACK_DOCS, expanded_query
 
-    fast = _term_at_a_time(searcher, parsed.query, FEEDBACK_DOCS, flt)
-    if fast is not None:
-        top = fast[0]
-    else:
-        first = searcher.search(parsed.query, limit=FEEDBACK_DOCS, filter=flt)
-        top = [(hit.docnum, float(hit.score or 0.0)) for hit in first]
+    top = best(_matches(searcher, parsed.query, flt), FEEDBACK_DOCS)
     documents = [(dict(searcher.stored_fields(d)), score) for d, score in top]
     total = float(max(searcher.doc_count_all(), 1))
 
