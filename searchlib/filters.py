@@ -31,8 +31,17 @@ def date_period(value: DateLike) -> tuple[datetime, datetime]:
     midnight, the day: a date written as a datetime, as `datetime(2024, 3, 5)`).
 
     Raises:
-        QueryError: the value is not a date.
+        QueryError: the value is not a date (or lies outside the years 1 to 9999).
     """
+    try:
+        return _period(value)
+    except (ValueError, OverflowError):
+        raise QueryError(
+            f"{value!r} is not a date: use YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 time"
+        ) from None
+
+
+def _period(value: DateLike) -> tuple[datetime, datetime]:
     if isinstance(value, datetime):
         moment = _naive_utc(value)
         if moment.time() != datetime.min.time():
@@ -40,27 +49,32 @@ def date_period(value: DateLike) -> tuple[datetime, datetime]:
         value = moment.date()
     if isinstance(value, date):
         start = datetime(value.year, value.month, value.day)
-        return start, start + timedelta(days=1, microseconds=-1)
+        try:
+            return start, start + timedelta(days=1, microseconds=-1)
+        except OverflowError:  # 31 December 9999
+            return start, datetime.max
     if not isinstance(value, str):
-        raise QueryError(f"{value!r} is not a date: give a date, a datetime or YYYY-MM-DD")
+        raise ValueError(value)
     text = value.strip()
     found = _PARTIAL.fullmatch(text)
-    try:
-        if found is None:
-            return date_period(datetime.fromisoformat(text))
-        year, month, day = (int(part) if part else None for part in found.groups())
-        assert year is not None
-        if month is None:
-            return datetime(year, 1, 1), datetime(year + 1, 1, 1) - timedelta(microseconds=1)
-        if day is None:
-            start = datetime(year, month, 1)
-            following = datetime(year + month // 12, month % 12 + 1, 1)
-            return start, following - timedelta(microseconds=1)
-        return date_period(date(year, month, day))
-    except (ValueError, OverflowError):
-        raise QueryError(
-            f"{value!r} is not a date: use YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 time"
-        ) from None
+    if found is None:
+        return _period(datetime.fromisoformat(text))
+    year, month, day = (int(part) if part else None for part in found.groups())
+    assert year is not None
+    if month is None:
+        return datetime(year, 1, 1), _last_before(year + 1, 1)
+    if day is None:
+        following = (year + 1, 1) if month == 12 else (year, month + 1)
+        return datetime(year, month, 1), _last_before(*following)
+    return _period(date(year, month, day))
+
+
+def _last_before(year: int, month: int) -> datetime:
+    """The last moment before the first of `month` in `year` (the last moment there is,
+    past the year 9999)."""
+    if year > datetime.max.year:
+        return datetime.max
+    return datetime(year, month, 1) - timedelta(microseconds=1)
 
 
 def date_filter(since: DateLike | None, until: DateLike | None) -> Any | None:

@@ -209,6 +209,10 @@ def test_date_sorts_put_undated_stories_last(tmp_path: Path) -> None:
         (datetime(1987, 3, 15, 9, 30, tzinfo=UTC), None, {"mid", "new"}),
         ("1987-03-15T09:00", "1987-03-15T10:00", {"mid"}),
         ("1988", None, set()),
+        ("1987-02", "1987-02", {"old"}),
+        ("9999", None, set()),
+        (None, "9999-12", {"old", "mid", "new"}),
+        ("0001", "1987-03-14", {"old"}),
     ],
 )
 def test_date_filters_take_ordinary_date_values(
@@ -226,6 +230,8 @@ def test_date_filters_take_ordinary_date_values(
         ("2024-02-30", None, "is not a date"),
         (None, 20240101, "is not a date"),
         ("2024-06", "2024-05-31", "is after"),
+        (datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))), None, "not a date"),
+        (datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), None, "not a date"),
     ],
 )
 def test_bad_dates_are_query_errors(tmp_path: Path, since: Any, until: Any, message: str) -> None:
