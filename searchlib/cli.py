@@ -151,6 +151,15 @@ def _index_dir(ctx: click.Context, value: Path | None, sample: bool = False) -> 
     return target
 
 
+def _runnable(ctx: click.Context) -> str:
+    """The command being run as a user would type it again, with a `--index` given
+    before the command name (which `command_path` leaves out)."""
+    root = ctx.find_root().obj or {}
+    if root.get("index_typed") and root.get("index_dir"):
+        return f"searchlib --index {shlex.quote(str(root['index_dir']))} {ctx.info_name}"
+    return ctx.command_path
+
+
 def _stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
@@ -183,7 +192,7 @@ class _QueryCommand(click.Command):
             example = shlex.join([*options, "--", *words])
             raise click.UsageError(
                 f"{dashed[0]} is not an option of `{ctx.command_path}`; to search for it, "
-                f"put the query after `--`: `{ctx.command_path} {example}`",
+                f"put the query after `--`: `{_runnable(ctx)} {example}`",
                 ctx,
             ) from None
 
@@ -594,7 +603,8 @@ def _print_results(
     elif not results:
         click.echo(_no_results(query, filters or [], results.unfiltered_total), err=True)
     if results.suggestion:
-        click.echo(f"did you mean: searchlib search {shlex.quote(results.suggestion)}", err=True)
+        command = _runnable(click.get_current_context())
+        click.echo(f"did you mean: {command} {shlex.quote(results.suggestion)}", err=True)
     for rank, hit in enumerate(results, results.offset + 1):
         title = hit.title or "(untitled)"
         click.echo(f"{rank}. {click.style(title, bold=True) if color else title}")

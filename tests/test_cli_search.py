@@ -270,3 +270,12 @@ def test_did_you_mean_when_the_other_words_match(tmp_path: Path) -> None:
     assert code == EXIT_OK and "did you mean: searchlib search volcker" in err
     code, _, err = run("search", "Volcker", "interest", "rates")
     assert code == EXIT_OK and "did you mean" not in err
+
+
+def test_hints_keep_an_index_given_before_the_command(indexed: Path, index_dir: Path) -> None:
+    """A hint to copy must search the same index: `searchlib --index DIR search`."""
+    code, _, err = run("--index", str(index_dir), "search", "mountain", "-bank")
+    assert code == EXIT_ERROR
+    assert f"`searchlib --index {index_dir} search -- mountain -bank`" in err
+    code, _, err = run("--index", str(index_dir), "search", "mountian")
+    assert f"did you mean: searchlib --index {index_dir} search mountain" in err
