@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from searchlib.clean import rules
 from searchlib.clean.dates import DateOrder, find_date, find_labelled_date, parse_date
 from searchlib.clean.metadata import clean_author, read_meta, squash
-from searchlib.clean.titles import choose_headline, key
+from searchlib.clean.titles import is_label, key, pick_headline
 from searchlib.clean.tree import _SKIP, PageTree, walk
 from searchlib.models import Article
 
@@ -672,6 +672,8 @@ def _visible_date(tree: PageTree, pruned: _Pruned, order: DateOrder | None) -> d
     for block in _blocks(
         start.parent if isinstance(start.parent, Tag) and start is not tree.body else start, pruned
     ):
+        if block.link_density > 0.8:
+            continue  # a dated link is another story or an archive ("Since 1st March, 1999")
         # A date line, or a dateline that opens the story ("27.1.2022 - In Berlin ...").
         line = block.text if _is_date_line(block.text) else block.text[:_DATELINE_SPAN]
         near = find_date(line, order=order)
@@ -710,6 +712,14 @@ def _marked_article(
     return (text, header) if len(text) >= max(2 * size, 200) else None
 
 
+def _navigation(tree: PageTree) -> frozenset[str]:
+    """Keys of the page's short link texts ("Sports", "Top Stories"), outside its <h1>s:
+    a candidate headline that is one of them is the page's navigation."""
+    inside = {id(a) for h1 in tree.h1s for a in h1.find_all("a")}
+    texts = (a.get_text(" ") for a in tree.body.find_all("a") if id(a) not in inside)
+    return frozenset(key(text) for text in texts if 0 < len(text.split()) <= 4)
+
+
 def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     """Extract the article from a parsed page."""
     tree = walk(soup)
@@ -720,15 +730,28 @@ def clean_soup(soup: BeautifulSoup, url: str | None = None) -> Article:
     container = _widen_to_main(pruned, container)
     blocks = [b for tag in container for b in _blocks(tag, pruned)]
     blocks = _lead(pruned, container, blocks) + blocks
-    # The body's first line, past a one-word section label ("News", "USA").
-    lines = [b.text for b in blocks[:20] if _keep_block(b)][:2]
-    first_line = (
-        lines[1] if len(lines) > 1 and len(lines[0].split()) == 1 else next(iter(lines), "")
+    # The body's first line, past a one-word section label ("News", "USA") and a date or
+    # byline line ("01-14-2008 15:45").
+    lines = [b.text for b in blocks[:20] if _keep_block(b)][:4]
+    first_line = next(
+        (line for line in lines[:3] if len(line.split()) > 1 and not is_label(line)),
+        next(iter(lines), ""),
     )
-    title = choose_headline(
-        meta.title, meta.title_tag, [h for h in h1s if h], first_line, meta.site, meta.url
+    lead = " ".join(lines)
+    headline = pick_headline(
+        meta.title,
+        meta.title_tag,
+        [h for h in h1s if h],
+        first_line,
+        meta.site,
+        meta.url,
+        _navigation(tree),
+        lead,
     )
-    text, header = _body_text(blocks, title, meta.order)
+    title = headline.text
+    # A first line put in place of a section label may be the story's own first line.
+    from_lead = headline.from_lead
+    text, header = _body_text(blocks, "" if from_lead else title, meta.order)
     if len(text) < SHORT_BODY:
         text, header = _marked_article(pruned, title, len(text), meta.order) or (text, header)
     date = meta.date or header.date or _visible_date(tree, pruned, meta.order)

@@ -281,6 +281,51 @@ def _byline_authors(tree: PageTree) -> list[str]:
     return found
 
 
+def _link_hosts(body: Tag) -> list[str]:
+    """The hosts the page links to."""
+    hosts = []
+    for link in body.find_all("a", href=True):
+        href = link.get("href")
+        if isinstance(href, str) and href.startswith(("http://", "https://")):
+            hosts.append((urlsplit(href).hostname or "").lower())
+    return hosts
+
+
+def _named_meta_date(meta: dict[str, list[str]], order: DateOrder) -> datetime | None:
+    """A date in a meta tag of another name that says date ("NBDATE", "dateofpublication"):
+    the page's own record of the day, better than any date in its text."""
+    for key, values in meta.items():
+        if rules.META_DATE_NAME.search(key) and not rules.META_NOT_PUBLISHED.search(key):
+            found = next(filter(None, (_meta_date(v, order) for v in values)), None)
+            if found is not None:
+                return found
+    return None
+
+
+#: At most this many tags; a site-wide keywords list is kept only when this short.
+MAX_TAGS = 12
+
+
+def _tags(ld: dict[str, Any], meta: dict[str, list[str]], title: str) -> list[str]:
+    """Tags written for the article (JSON-LD keywords, news_keywords, article:tag), else
+    the keywords meta when it looks written for this article: short, and one of its
+    words in the title or description. Many sites put one site-wide list on every page
+    ("calcutta weather", "NSE sensex")."""
+    tags = _split_keywords(ld.get("keywords"))
+    for key in rules.META_TAGS:
+        for value in meta.get(key, []):
+            tags += _split_keywords(value)
+    if not tags:
+        keywords = [
+            k for key in rules.META_KEYWORDS for v in meta.get(key, []) for k in _split_keywords(v)
+        ]
+        about = " ".join([title, *meta.get("description", []), *meta.get("og:description", [])])
+        about = about.casefold()
+        if len(keywords) <= MAX_TAGS and any(k.casefold() in about for k in keywords if len(k) > 2):
+            tags = keywords
+    return _dedupe([t for t in tags if 1 < len(t) <= 60], MAX_TAGS)
+
+
 def read_meta(tree: PageTree, url: str | None) -> PageMeta:
     """Collect metadata candidates from the page head and well-known markup."""
     meta = _meta_index(tree)
@@ -313,12 +358,15 @@ def read_meta(tree: PageTree, url: str | None) -> PageMeta:
     # than JSON-LD, which many systems write in UTC.
     date_value = ld.get("datePublished") or ld.get("dateCreated")
     body = tree.body
-    order = out.order = DateOrder(_locale(tree, meta), lambda: body.get_text(" "))
+    order = out.order = DateOrder(
+        _locale(tree, meta), lambda: body.get_text(" "), out.url, lambda: _link_hosts(body)
+    )
     out.date = (
         date_from_url(out.url)
         or _meta_date(_first(meta, rules.META_DATE[:-4]), order)
         or parse_date(date_value if isinstance(date_value, str) else None, order)
         or _time_elements(tree, order)
+        or _named_meta_date(meta, order)
         or _hinted_date(tree, order)
         or parse_date(tree.script_date, order)
         or date_from_url_dmy(out.url)
@@ -334,10 +382,6 @@ def read_meta(tree: PageTree, url: str | None) -> PageMeta:
         authors = _byline_authors(tree)
     out.authors = _dedupe(authors, 10)
 
-    tags = _split_keywords(ld.get("keywords"))
-    for key in rules.META_TAGS:
-        for value in meta.get(key, []):
-            tags += _split_keywords(value)
-    out.tags = _dedupe([t for t in tags if 1 < len(t) <= 60], 30)
+    out.tags = _tags(ld, meta, out.title or out.title_tag)
     out.language = _language(tree, meta, ld)
     return out

@@ -271,8 +271,16 @@ COMMENT_START_RE = re.compile(
 
 #: Strings that separate a headline from the site name in a <title>.
 TITLE_SEPARATORS: tuple[str, ...] = (
-    " | ", " - ", " – ", " — ", " -- ", " :: ", " · ", " • ", " » ", " / ",
+    " | ", " - ", " – ", " — ", " -- ", " :: ", " : ", " · ", " • ", " » ", " / ",
 )  # fmt: skip
+#: A title part that is a date, a time or a byline and nothing else, never a headline:
+#: "01-14-2008 15:45", "Thu, January 10, 2008", "Last updated at 8:37 AM on 18/01/08".
+DATE_ONLY_RE = re.compile(
+    r"^[\W\d_]*(?:(?:(?:last\s+)?updated|published|posted|on|at|am|pm|a\.m|p\.m|[ap]m|gmt|utc|"
+    r"[ecmp][sd]?t|cet|us/eastern|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\b[\W\d_]*)*$",
+    re.I,
+)
 
 #: Meta tag names (name= or property=) for each metadata field, most trusted first.
 META_TITLE: tuple[str, ...] = ("og:title", "twitter:title", "dc.title", "headline", "title")
@@ -285,12 +293,23 @@ META_DATE: tuple[str, ...] = (
     "originalpublicationdate", "date.release", "dc.date.created", "timestamp",
     "article:modified_time", "og:updated_time", "lastmod", "last-modified",
 )  # fmt: skip
+#: Other meta names that hold a publication date ("NBDATE", "dateofpublication",
+#: "t_omni_pubdate"); not those of later edits or of expiry.
+META_DATE_NAME = re.compile(r"^[\w.-]*date[\w.-]*$", re.I)
+#: Not a namespaced field (zdf:publicationDate, read by the list above when it counts),
+#: nor a date of creation, upload, edit or expiry.
+META_NOT_PUBLISHED = re.compile(
+    r"modif|revis|updat|expir|last|change|valid|review|birth|creat|upload", re.I
+)
 META_AUTHOR: tuple[str, ...] = (
     "author", "article:author", "dc.creator", "dc.creator.aut", "sailthru.author",
     "parsely-author", "byl", "twitter:creator", "citation_author", "dcterms.creator",
 )  # fmt: skip
 META_SITE: tuple[str, ...] = ("og:site_name", "application-name", "twitter:site", "publisher")
-META_TAGS: tuple[str, ...] = ("keywords", "news_keywords", "article:tag", "parsely-tags")
+#: Tag fields written for one article, preferred to the keywords meta, which many sites
+#: fill with the same site-wide list on every page.
+META_TAGS: tuple[str, ...] = ("news_keywords", "article:tag", "parsely-tags")
+META_KEYWORDS: tuple[str, ...] = ("keywords",)
 META_LANGUAGE: tuple[str, ...] = ("og:locale", "content-language", "language", "dc.language")
 
 #: A visible byline: "By Jane Doe and John Roe".

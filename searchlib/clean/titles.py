@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from searchlib.clean import rules
+from searchlib.clean.dates import find_date
 
 #: No headline is longer than this (characters); a longer candidate is page text or markup.
 MAX_HEADLINE = 300
@@ -73,6 +74,8 @@ def _domain_names(url: str | None) -> set[str]:
     if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
         labels = labels[:-1]
     names = {key(labels[-1]), key("".join(labels)), key("".join(reversed(labels)))}
+    # "netsports.footballworld.com": the network a site belongs to ("A Netsports Site").
+    names |= {key(label) for label in labels[:-1] if len(label) >= 6}
     return {name for name in names if len(name) >= 3}
 
 
@@ -82,13 +85,17 @@ class SiteNames:
 
     names: set[str]
     domain: set[str]
+    folder: set[str] = field(default_factory=set)  # matched exactly, never loosely
 
     @classmethod
     def of(cls, site: str | None, url: str | None) -> SiteNames:
         """The site names of a page from its declared site name and its URL."""
         # A "site name" of a sentence's length is a headline put in the wrong field.
         names = {key(site)} if site and key(site) and len(site.split()) <= 6 else set()
-        return cls({n for n in names if len(n) >= 2}, _domain_names(url))
+        # "news.com.au/heraldsun/story/...": a paper's name as the first folder of the path.
+        parts = urlsplit(url).path.strip("/").split("/") if url else []
+        folder = {key(parts[0])} if len(parts) > 2 and parts[0].isalpha() else set()
+        return cls({n for n in names if len(n) >= 2}, _domain_names(url), folder)
 
     def match(self, segment: str, loose: bool) -> bool:
         """Whether `segment` is the site's name. `loose` also takes a short segment that
@@ -96,7 +103,7 @@ class SiteNames:
         k = key(segment)
         if not k:
             return True
-        if k in self.names or k in self.domain:
+        if k in self.names or k in self.domain or k in self.folder:
             return True
         if not loose or len(segment.split()) > 5:
             return False
@@ -105,15 +112,18 @@ class SiteNames:
 
 def _split(text: str, colon: bool = True) -> tuple[str, list[str]]:
     """The first separator found in `text` and the parts it separates. A colon counts
-    only when `colon` is set: it divides more headlines than it ends."""
+    only when `colon` is set: it divides more headlines than it ends. A spaced colon
+    counts when it divides three parts or more ("Site : Section : Story"): French
+    puts a space before the colon of a headline."""
     for sep in (*rules.TITLE_SEPARATORS, ": ") if colon else rules.TITLE_SEPARATORS:
-        if sep in text:
+        if sep in text and (sep != " : " or text.count(sep) > 1):
             return sep, [part.strip() for part in text.split(sep)]
     return "", [text]
 
 
 def strip_site(text: str, site: SiteNames, shared: set[str]) -> str:
-    """`text` without leading or trailing segments that name the site.
+    """`text` without leading or trailing segments that name the site, nor the section
+    labels between them and the story ("The Hindu : Business : Story").
 
     A segment names the site when it is the declared site name, the host name, or a
     segment that other titles of the page share at an edge while their headlines
@@ -128,11 +138,20 @@ def strip_site(text: str, site: SiteNames, shared: set[str]) -> str:
     def is_site(part: str) -> bool:
         return site.match(part, loose) or (loose and key(part) in shared)
 
+    def is_section(part: str, story: str) -> bool:
+        return _words(part) <= _LABEL_WORDS < _words(story)
+
     count = len(parts)
-    while len(parts) > 1 and is_site(parts[-1]):
-        parts.pop()
-    while len(parts) > 1 and is_site(parts[0]):
-        parts.pop(0)
+    if is_site(parts[-1]):
+        while len(parts) > 1 and is_site(parts[-1]):
+            parts.pop()
+        while len(parts) > 1 and is_section(parts[-1], parts[0]):
+            parts.pop()
+    if is_site(parts[0]):
+        while len(parts) > 1 and is_site(parts[0]):
+            parts.pop(0)
+        while len(parts) > 1 and is_section(parts[0], parts[-1]):
+            parts.pop(0)
     return sep.join(parts).strip() if len(parts) < count else text
 
 
@@ -177,6 +196,27 @@ def _support(one: Candidate, other: Candidate) -> float:
     return 0.0
 
 
+def is_label(text: str) -> bool:
+    """Whether a candidate is a date, time or byline and nothing else: never a headline."""
+    dated = find_date(text) is not None or re.search(r"\d:\d\d|\d[/.-]\d", text)
+    return bool(dated and rules.DATE_ONLY_RE.match(text)) or bool(
+        rules.BYLINE_RE.match(text) and len(text.split()) <= 6
+    )
+
+
+#: A title part of this many words or fewer is a section or site label ("Top Stories",
+#: "A Netsports Site") unless something on the page repeats it.
+_LABEL_WORDS = 3
+
+
+#: A section name glued to its dash before the story: "Music- Lavigne lawsuit settled".
+_SECTION_PREFIX = re.compile(r"^[A-Z][\w&]*(?: [A-Z][\w&]*)?- (?=\S)")
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"[^\W\d_]+", text))
+
+
 def is_headline_line(text: str) -> bool:
     """Whether a body line is shaped like a headline: short, a few words, no full stop."""
     words = len(text.split())
@@ -188,6 +228,15 @@ def is_headline_line(text: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The chosen headline, and whether it is the body's first line taken in place of a
+    section label: that line may be the story's own first sentence, kept in the body."""
+
+    text: str
+    from_lead: bool = False
+
+
 def choose_headline(
     meta_title: str,
     title_tag: str,
@@ -195,7 +244,23 @@ def choose_headline(
     first_line: str,
     site_name: str | None,
     url: str | None,
+    nav: frozenset[str] = frozenset(),
+    lead: str = "",
 ) -> str:
+    """The headline's text; see `pick_headline`."""
+    return pick_headline(meta_title, title_tag, h1s, first_line, site_name, url, nav, lead).text
+
+
+def pick_headline(
+    meta_title: str,
+    title_tag: str,
+    h1s: list[str],
+    first_line: str,
+    site_name: str | None,
+    url: str | None,
+    nav: frozenset[str] = frozenset(),
+    lead: str = "",
+) -> Headline:
     """The headline: the candidate the others agree with, without the site's name.
 
     Args:
@@ -205,8 +270,11 @@ def choose_headline(
         first_line: the first line of the body, "" when there is none.
         site_name: og:site_name or the like.
         url: the page's address, for its host name.
+        nav: keys (see `key`) of the page's short link texts: its navigation.
+        lead: the body's first lines, which tell the story part of a title from labels.
     Returns:
-        Plain text of at most MAX_HEADLINE characters, "" when there is no headline.
+        The headline, plain text of at most MAX_HEADLINE characters ("" when there is
+        none), and whether it is the body's first line put in place of a section label.
     """
     site = SiteNames.of(site_name, url)
     raw = [("meta", meta_title), ("title", title_tag), *(("h1", h) for h in h1s)]
@@ -216,11 +284,11 @@ def choose_headline(
     shared = _shared_edges([text for source, text in texts if text and source in ("meta", "title")])
     candidates = []
     for source, text in texts:
-        stripped = strip_site(text, site, shared) if text else ""
-        if stripped and not site.match(stripped, loose=False):
+        stripped = _SECTION_PREFIX.sub("", strip_site(text, site, shared)) if text else ""
+        if stripped and not site.match(stripped, loose=False) and not is_label(stripped):
             candidates.append(Candidate(source, stripped))
     if not candidates:
-        return ""
+        return Headline("")
     scores = {
         id(c): sum(_support(c, o) for o in candidates if o.source != c.source) for c in candidates
     }
@@ -229,28 +297,59 @@ def choose_headline(
         # Among equals, the visible headline first, then metadata, then the <title>.
         order = ("h1", "meta", "title", "first")
         top = [c for c in candidates if scores[id(c)] == scores[id(best)]]
+        # Two parts of one title both backed by it: the story outweighs the label
+        # ("Herald Sun" and the story, both <h1>s, both parts of the <title>).
+        most = max(min(_words(c.text), _LABEL_WORDS) for c in top)
+        top = [c for c in top if min(_words(c.text), _LABEL_WORDS) == most]
         best = min(top, key=lambda c: order.index(c.source))
         seen = any(c.source in _VISIBLE and key(c.text) == key(best.text) for c in candidates)
         # A title no visible line repeats may still carry a section or site name.
-        return best.text if best.source in _VISIBLE or seen else _longest_part(best.text)
+        text = best.text if best.source in _VISIBLE or seen else _longest_part(best.text, lead)
+        return Headline(text)
     # No two candidates agree: metadata names the article; a lone <h1> does too, where
     # several are section labels; the <title> loses its site name by its longest part.
     by_source = {c.source: c.text for c in reversed(candidates)}
     lone_h1 = len([c for c in candidates if c.source == "h1"]) == 1 and len(h1s) == 1
+    first = by_source.get("first", "")
     if "meta" in by_source:
-        return _longest_part(by_source["meta"])
-    if lone_h1:
-        return by_source["h1"]
-    if "title" in by_source:
-        return _longest_part(by_source["title"])
-    return by_source.get("first") or by_source.get("h1", "")
+        chosen = _longest_part(by_source["meta"], lead)
+    elif lone_h1:
+        chosen = by_source["h1"]
+    elif "title" in by_source:
+        chosen = _longest_part(by_source["title"], lead)
+    else:
+        return Headline(first or by_source.get("h1", ""))
+    # A short label no other candidate repeats ("NY1: Top Stories"), or one of the
+    # page's links, is the section, not the story, when the body opens with a
+    # headline-shaped line that is no date line.
+    # Only a part cut from a longer title counts: a whole short title names the page.
+    cut = key(chosen) not in {key(text) for _, text in texts}
+    label = cut and (
+        _words(chosen) <= _LABEL_WORDS
+        or (_words(chosen) <= _LABEL_WORDS + 1 and key(chosen) in nav)
+    )
+    if first and label and _words(first) > _LABEL_WORDS and find_date(first) is None:
+        return Headline(first, from_lead=True)
+    return Headline(chosen)
 
 
-def _longest_part(title: str) -> str:
-    """The longest separated part of a title that names the site in a way not recognised
-    (headlines outweigh brand names); the whole title when no part stands out."""
+_LEAD_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _longest_part(title: str, lead: str = "") -> str:
+    """The part of a separated title that tells the story: the one sharing most words
+    with the body's first lines, else the longest (headlines outweigh brand names); the
+    whole title when no part stands out."""
     sep, parts = _split(title, colon=False)
     if not sep:
         return title
+    lead_words = {w.casefold() for w in _LEAD_WORD.findall(lead)}
+    shared = [len({w.casefold() for w in _LEAD_WORD.findall(p)} & lead_words) for p in parts]
+    if sorted(shared)[-1] > max(sorted(shared)[-2], 0):
+        return parts[shared.index(max(shared))]
     longest = max(parts, key=len)
-    return longest if len(longest) >= 0.5 * len(title) or len(parts) == 2 else title
+    if len(longest) >= 0.5 * len(title) or len(parts) == 2:
+        return longest
+    # "Story - National - Sport - Chronicle": one prose part among labels.
+    words = sorted((_words(part) for part in parts), reverse=True)
+    return longest if words[0] > _LABEL_WORDS and words[0] >= 2 * words[1] else title
