@@ -126,3 +126,131 @@ def test_a_date_line_under_the_headline_is_the_publication_date() -> None:
         + "</article>"
     )
     assert clean_html(_page("", body)).date == datetime(2008, 1, 14)
+
+
+def test_a_date_line_is_never_the_headline() -> None:
+    # The <title> lost its end and no <h1> names the story: the body's first lines do.
+    body = (
+        '<div class="story"><p>01-14-2008 15:45</p><p>Bridge repairs start in March</p>'
+        + _BODY
+        + "</div>"
+    )
+    head = '<title>Bridge repairs start in March(The Daily Example)ntById("font")</title>'
+    article = clean_html(_page(head, body), url="https://www.dailyexample.com/news/1.html")
+    assert article.title == "Bridge repairs start in March"
+
+
+@pytest.mark.parametrize(
+    ("head", "h1s", "url", "expected"),
+    [
+        # The site's logo and the story, both <h1>s, both parts of the <title>.
+        (
+            "<title>Bridge repairs start in March | Example Sun</title>",
+            ["Example Sun", "Bridge repairs start in March"],
+            "https://www.news.com.au/examplesun/story/0,1,2.html",
+            "Bridge repairs start in March",
+        ),
+        # A section label beside the story.
+        (
+            "<title>Bridge repairs start in March - Breaking News - Example</title>",
+            ["Breaking News", "Bridge repairs start in March"],
+            "https://www.example.com.au/story/1.html",
+            "Bridge repairs start in March",
+        ),
+        # Site and section before the story, parted by spaced colons.
+        (
+            "<title>The Example : Business : Bridge repairs start in March</title>",
+            [],
+            "https://www.example.com/2008/01/15/stories/1.htm",
+            "Bridge repairs start in March",
+        ),
+        # Sections and a paper's name after the story.
+        (
+            "<title>Bridge repairs start in March - National - Sport - Valley Chronicle</title>",
+            [],
+            "https://valley.yourguide.com.au/news/1.aspx",
+            "Bridge repairs start in March",
+        ),
+        # A section glued to its dash, behind the host name.
+        (
+            "<title>examplesun.com - Music- Bridge repairs start in March</title>",
+            [],
+            "https://www.examplesun.com/Entertainment/1.html",
+            "Bridge repairs start in March",
+        ),
+    ],
+)
+def test_site_and_section_names_are_not_the_headline(
+    head: str, h1s: list[str], url: str, expected: str
+) -> None:
+    body = "".join(f"<h1>{h}</h1>" for h in h1s) + _BODY
+    assert clean_html(_page(head, body), url=url).title == expected
+
+
+def test_a_section_title_gives_way_to_the_first_line() -> None:
+    nav = '<ul class="menu"><li><a href="/top">Top Stories</a></li><li><a href="/s">Sports</a></li></ul>'
+    body = nav + "<div><p>Driver held after truck flips over in Queens</p>" + _BODY + "</div>"
+    article = clean_html(_page("<title>XY1: Top Stories</title>", body), url="https://xy1.com/a")
+    assert article.title == "Driver held after truck flips over in Queens"
+    # The line may be the story's own first: it stays in the body.
+    assert article.body.startswith("Driver held after truck")
+
+
+@pytest.mark.parametrize(
+    ("line", "url", "expected"),
+    [
+        # A day-first country domain: 10 January.
+        (
+            "10/01/2008",
+            "https://breakingnews.example.ie/sport/story.asp?j=1",
+            datetime(2008, 1, 10),
+        ),
+        # The story's file is named by its date (yymmdd): 8 January.
+        ("01-08-2008", "https://www.example.com/hbr.asp?a=080108170636", datetime(2008, 1, 8)),
+    ],
+)
+def test_the_address_decides_day_or_month_first(line: str, url: str, expected: datetime) -> None:
+    body = f'<h1>Bridge repairs start</h1><div class="smlgrey">{line}</div>' + _BODY
+    assert clean_html(_page("", body, lang=""), url=url).date == expected
+
+
+def test_a_reading_months_after_every_other_date_loses() -> None:
+    # Read day first, 01.09.2008 would be September, after everything the page links.
+    body = (
+        '<h1>Bridge repairs start</h1><div class="siteinfo">Tucson | Published: 01.09.2008</div>'
+        + _BODY
+        + '<p><a href="/b">Council vote</a> January 15, 2008</p>'
+    )
+    assert clean_html(_page("", body, lang=""), url="https://www.example.com/s/1").date == (
+        datetime(2008, 1, 9)
+    )
+
+
+def test_a_dated_link_is_not_the_publication_date() -> None:
+    body = (
+        '<table><tr><td><a href="/archives/">Since 1st March, 1999</a></td></tr></table>'
+        "<div><p>Bridge repairs start in March</p>" + _BODY + "</div>"
+    )
+    assert clean_html(_page("", body), url="https://www.example.in/1071231/a.jsp").date is None
+
+
+def test_a_meta_date_of_any_name_wins_over_the_text() -> None:
+    head = '<META NAME="NBDATE" CONTENT="Saturday, December 29, 2007">'
+    body = (
+        "<h1>Bridge repairs start</h1><p>Between 1 November 2006 and now the bridge shut twice.</p>"
+        + _BODY
+    )
+    assert clean_html(_page(head, body)).date == datetime(2007, 12, 29)
+
+
+def test_site_wide_keywords_are_not_tags() -> None:
+    site_wide = ", ".join(f"city weather {i}" for i in range(30))
+    head = (
+        f'<meta name="keywords" content="{site_wide}">'
+        '<meta name="description" content="The bridge reopens.">'
+    )
+    assert clean_html(_page(head, "<h1>Bridge reopens</h1>" + _BODY)).tags == ()
+    head = '<meta name="keywords" content="bridge, council"><meta name="news_keywords" content="bridge">'
+    assert clean_html(_page(head, "<h1>Bridge reopens</h1>" + _BODY)).tags == ("bridge",)
+    head = '<title>Bridge reopens</title><meta name="keywords" content="bridge, council">'
+    assert clean_html(_page(head, "<h1>Bridge reopens</h1>" + _BODY)).tags == ("bridge", "council")
