@@ -254,3 +254,8 @@ def test_site_wide_keywords_are_not_tags() -> None:
     assert clean_html(_page(head, "<h1>Bridge reopens</h1>" + _BODY)).tags == ("bridge",)
     head = '<title>Bridge reopens</title><meta name="keywords" content="bridge, council">'
     assert clean_html(_page(head, "<h1>Bridge reopens</h1>" + _BODY)).tags == ("bridge", "council")
+
+
+def test_a_year_alone_is_not_a_date() -> None:
+    assert parse_date("Wii tops 2007 console poll") is None
+    assert parse_date("1 Jan 2008 10:00") == datetime(2008, 1, 1, 10, 0)

@@ -96,6 +96,15 @@ def _parse_loose(text: str, order: DateOrder | None) -> datetime | None:
         return None
     if value is None or value.year == 1900:
         return None  # no year was found: a bare "5 March" is not a date we can trust
+    if (value.month, value.day) == (1, 1):
+        # "2007 console poll": a year without its day is no publication date.
+        with warnings.catch_warnings(), contextlib.suppress(ValueError, OverflowError):
+            warnings.simplefilter("ignore")
+            other = dateparser.parse(
+                text, fuzzy=True, dayfirst=dayfirst, default=datetime(1900, 2, 2)
+            )
+            if (other.month, other.day) != (1, 1):
+                return None
     return _plausible(_to_naive_utc(value))
 
 
