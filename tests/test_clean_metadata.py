@@ -258,4 +258,5 @@ def test_site_wide_keywords_are_not_tags() -> None:
 
 def test_a_year_alone_is_not_a_date() -> None:
     assert parse_date("Wii tops 2007 console poll") is None
-    assert parse_date("1 Jan 2008 10:00") == datetime(2008, 1, 1, 10, 0)
+    assert parse_date("January 1, 2008") == datetime(2008, 1, 1)
+    assert parse_date("2008 Jan 1") == datetime(2008, 1, 1)
