@@ -108,6 +108,8 @@ class _Origins:
             value = origin_file(origin)
             if _made_from_path(doc_id, origin, value):
                 self._odd.setdefault(origin, []).append(doc_id)
+            else:
+                value = _GIVEN + value  # a record's own id: one marked string per file
         self._by_id[doc_id] = self._shared.setdefault(value, value)
 
     def done(self) -> None:
@@ -130,7 +132,18 @@ class _Origins:
         value = self._by_id.get(doc_id)
         if value is None:
             return None
-        return origin_file(value + doc_id) if value.endswith(_SEPARATORS) else value
+        if value.endswith(_SEPARATORS):
+            return origin_file(value + doc_id)
+        return value.removeprefix(_GIVEN)
+
+    def given(self, doc_id: str) -> bool:
+        """Whether the indexed document `doc_id` is a record read from a file under its
+        own id or url (not one made from the file's path)."""
+        return self._by_id.get(doc_id, "").startswith(_GIVEN)
+
+
+#: Marks the file of records indexed under their own ids (no path holds a NUL).
+_GIVEN = "\0"
 
 
 def _made_from_path(doc_id: str, origin: str, file: str) -> bool:
@@ -214,9 +227,18 @@ def add(
             """The items to write, each with the ids its file is indexed under and
             loses (it was read from another folder given before)."""
             nonlocal done, files_done, last_file
+            # Changed records of the current file whose ids it gave before: held back
+            # until the file ends, as a later line may repeat the id with the version
+            # the index holds (the last one wins, and an unchanged file changes nothing).
+            held: dict[str, RawItem] = {}
+            # Ids of this file written before its end (too many were held): their later
+            # lines must be written too, whatever the index held before.
+            early: set[str] = set()
             for entry in read_sources(sources, max_bytes=max_bytes, exclude=path):
                 where = (entry.source if isinstance(entry, Skipped) else entry.origin).split("#")[0]
                 if where != last_file:
+                    yield from _release(held)
+                    early.clear()
                     files_done += 1
                     last_file = where
                 if isinstance(entry, Skipped):
@@ -228,24 +250,45 @@ def add(
                     done += 1
                     continue
                 moved = False
-                stale: tuple[str, ...] = ()
-                if entry.from_path:
-                    if (other := _other_file(entry, origins)) is not None:
-                        if path_exists(other):
+                if (other := _other_file(entry, origins)) is not None:
+                    if path_exists(other):
+                        # An id is another file's story while that file exists; only a
+                        # record's own id names its story in any file (a feed exported
+                        # again under another name), and only against such a record.
+                        if entry.from_path or not origins.given(entry.doc_id):
                             report.skip(_indexed_clash(entry, other))
                             done += 1
                             continue
+                    else:
                         # Moved or renamed: this file is now the story's, even unchanged,
                         # so that its stored origin (shown, and used by --prune) follows.
                         moved = True
+                stale: tuple[str, ...] = ()
+                if entry.from_path:
                     # One file, one document: read through a wider or narrower folder than
                     # before, it takes its new id and its old one goes in the same commit.
                     stale = tuple(i for i in origins.ids_at(entry.origin) if i != entry.doc_id)
-                if moved or stale or run.known.get(entry.doc_id) != entry.checksum:
-                    yield entry, stale
+                if held.pop(entry.doc_id, None) is not None:
+                    done += 1  # an earlier line of this file, revised by this one
+                changed = run.known.get(entry.doc_id) != entry.checksum
+                if moved or stale or changed or entry.doc_id in early:
+                    if (
+                        changed
+                        and not entry.from_path
+                        and other is None
+                        and entry.doc_id in run.known
+                    ):
+                        held[entry.doc_id] = entry
+                        if len(held) > HELD_BACK:
+                            for item in _release(held, 1):
+                                early.add(item[0].doc_id)
+                                yield item
+                    else:
+                        yield entry, stale
                 else:
                     report.unchanged += 1
                     done += 1
+            yield from _release(held)
 
         items = todo()
         head = list(itertools.islice(items, PARALLEL_THRESHOLD))
@@ -285,24 +328,14 @@ class _Claims:
         # One string per input, shared by all its ids: a million records of one file
         # cost a million dict slots, not a million copies of the file's path.
         self._inputs: dict[str, str] = {}
-        # The path id (without a record's "#line") each input was first read under.
-        self._names: dict[str, str] = {}
 
     def clash(self, item: RawItem) -> Skipped | None:
-        """Claim `item`'s id for its input; a note if another input claimed it first,
-        or if its file was read under another path id (folders given inside one another)."""
+        """Claim `item`'s id for its input; a note if another input claimed it first.
+        (A file reached twice is read once: see `sources.read_sources`.)"""
         # A record's origin is its file and "#line"; a file's origin is its path alone
         # (which may itself hold a "#").
         source = item.origin.rsplit("#", 1)[0] if item.kind == "record" else item.origin
         source = self._inputs.setdefault(source, source)
-        if item.from_path:
-            name = item.doc_id.rsplit("#", 1)[0] if item.kind == "record" else item.doc_id
-            if (named := self._names.setdefault(source, name)) != name:
-                return Skipped(
-                    item.origin,
-                    f"already read: {source} was read as {named!r} earlier in this run; "
-                    "give either the folder or the one inside it, not both",
-                )
         first = self._by_id.setdefault(item.doc_id, source)
         if first is source:
             return None
@@ -316,6 +349,19 @@ class _Claims:
             f"id collision: {item.doc_id!r} is also given by {earlier}, read earlier in "
             f"this run; {advice}",
         )
+
+
+#: At most this many changed records of one file are held back (see `add`); beyond it
+#: the oldest is written, at worst once more than needed, so memory stays bounded.
+HELD_BACK = 1000
+
+
+def _release(
+    held: dict[str, RawItem], count: int | None = None
+) -> Iterator[tuple[RawItem, tuple[str, ...]]]:
+    """Yield the `count` oldest held-back records (all by default) for writing."""
+    for doc_id in list(itertools.islice(held, count)):
+        yield held.pop(doc_id), ()
 
 
 def _other_file(item: RawItem, origins: _Origins) -> str | None:
@@ -332,10 +378,14 @@ def _indexed_clash(item: RawItem, other: str) -> Skipped:
     Ids made from paths hold the folder's name, not where it is: a second folder of one
     name would otherwise replace the first one's stories, each counted as "updated".
     """
+    if item.from_path:
+        advice = "index one folder that holds both, rename one of them"
+    else:
+        advice = "give the record another id"
     return Skipped(
         item.origin,
-        f"id collision: {item.doc_id!r} is also given by {other}, indexed earlier; index "
-        "one folder that holds both, rename one of them, or start afresh with --rebuild",
+        f"id collision: {item.doc_id!r} is also given by {other}, indexed earlier; "
+        f"{advice}, or start afresh with --rebuild",
     )
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -90,16 +91,46 @@ class TooLargeError(Exception):
         self.size = size
 
 
+#: A backslash that a reader of `path_text` would take for the start of an escape: one
+#: before another backslash, an `xNN`, or a byte that is itself escaped.
+_AMBIGUOUS_BACKSLASH = re.compile(r"\\(?=\\|x[0-9a-fA-F]{2}|[\udc80-\udcff])")
+#: The bytes of a file name that is not valid UTF-8, as Python keeps them.
+_RAW_BYTE = re.compile("[\udc80-\udcff]")
+_ESCAPE = re.compile(r"\\(\\|x[0-9a-fA-F]{2})")
+
+
 def path_text(path: Path | str) -> str:
-    """A path as text that can be stored and shown. Python keeps the bytes of a file name
-    that is not valid UTF-8 as lone surrogates, which cannot be written; those bytes are
-    given as \\xNN escapes instead."""
+    """A path as text that can be stored and shown, and read back by `text_path`.
+
+    Python keeps the bytes of a file name that is not valid UTF-8 as lone surrogates,
+    which cannot be written; those bytes are given as \\xNN escapes instead. So that two
+    files never give one text (a name holding the byte 0xfe, and one holding the four
+    characters `\\xfe`), a backslash that would read as an escape is doubled; every
+    other name, valid UTF-8 without such a backslash, is given as it is.
+    """
     text = str(path)
+    if "\\" in text:
+        text = _AMBIGUOUS_BACKSLASH.sub(r"\\\\", text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return _RAW_BYTE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
     return text
+
+
+def text_path(text: str) -> Path:
+    """The path that `path_text` gave as `text`."""
+    if "\\" not in text:
+        return Path(text)
+    raw = bytearray()
+    at = 0
+    for match in _ESCAPE.finditer(text):
+        raw += os.fsencode(text[at : match.start()])
+        escape = match.group(1)
+        raw += b"\\" if escape == "\\" else bytes([int(escape[1:], 16)])
+        at = match.end()
+    raw += os.fsencode(text[at:])
+    return Path(os.fsdecode(bytes(raw)))
 
 
 def origin_file(origin: str) -> str:
@@ -113,14 +144,9 @@ def origin_file(origin: str) -> str:
 
 def path_exists(text: str) -> bool:
     """Whether the file that `path_text` gave as `text` still exists."""
-    path = Path(text)
-    if path.exists():
-        return True
-    if "\\x" not in text:
-        return False
     try:
-        return any(path_text(child) == text for child in path.parent.iterdir())
-    except OSError:
+        return text_path(text).exists()
+    except (OSError, ValueError):
         return False
 
 
@@ -378,18 +404,37 @@ def read_sources(
 ) -> Iterator[RawItem | Skipped]:
     """Yield raw items from paths (files or folders) and dict records, in order.
 
+    Each file is read once: reached again (a folder given twice, or with one inside it,
+    or through a symlink) it is a Skipped note, "already read".
+
     Raises:
         SourceNotFoundError: a path does not exist (raised before anything is read
             from that path).
     """
     if isinstance(sources, str | os.PathLike | Mapping):
         sources = [sources]
+    # The id each file was read under, by the file reached; one slot per file.
+    read: dict[str, str] = {}
     for number, source in enumerate(sources, 1):
         if isinstance(source, Mapping):
             yield record_item(source, f"{DICT_RECORDS}#{number}", f"record-{number}", in_file=False)
             continue
         for path, rel in walk([source], exclude=exclude):
-            yield from read_file(path, rel, max_bytes)
+            reached = path_text(path.resolve())
+            if (earlier := read.get(reached)) is None:
+                read[reached] = rel
+                yield from read_file(path, rel, max_bytes)
+            else:
+                yield Skipped(reached, _already_read(reached, earlier, rel))
+
+
+def _already_read(file: str, earlier: str, rel: str) -> str:
+    """Why a file reached a second time in one run is not read again."""
+    if earlier == rel:
+        advice = "give each folder or file once"
+    else:
+        advice = "give either the folder or the one inside it, not both"
+    return f"already read: {file} was read as {earlier!r} earlier in this run; {advice}"
 
 
 def check_paths(paths: Iterable[str | os.PathLike[str] | Mapping[str, Any]]) -> None:

@@ -612,3 +612,196 @@ def test_a_run_killed_while_giving_new_ids_leaves_each_file_once(
     assert_one_document_per_file(
         index_dir, {word("k", i): f"arch/a/news/s{i:03d}.txt" for i in range(200)}
     )
+
+
+# -- names that are not UTF-8, and escapes ---------------------------------------------------
+
+
+def raw_name(folder: Path, name: bytes) -> Path:
+    """`folder` / a name given as bytes (not necessarily UTF-8)."""
+    return folder / os.fsdecode(name)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_prune_keeps_the_stories_of_a_folder_whose_name_is_not_utf8(
+    tmp_path: Path, index_dir: Path, workers: str
+) -> None:
+    arch = tmp_path / "arch"
+    odd = raw_name(arch, b"d\xff")
+    for i in range(50):
+        story(odd, f"s{i:02d}.txt", f"Plain headline {i}")
+    code, out, _ = run("index", str(arch), "--workers", workers)
+    assert code == EXIT_OK and out.startswith("50 added")
+    code, out, _ = run("index", str(arch), "--workers", workers, "--prune")
+    assert code == EXIT_OK
+    assert out.startswith("0 added, 0 updated, 50 unchanged, 0 skipped in ")
+    (odd / "s07.txt").unlink()
+    code, out, _ = run("index", str(arch), "--workers", workers, "--prune")
+    assert code == EXIT_OK
+    assert out.startswith("0 added, 0 updated, 49 unchanged, 0 skipped, 1 removed")
+    with Index.open(index_dir) as ix:
+        assert len(ix) == 49 and "arch/d\\xff/s08.txt" in ids(ix)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [b"a\xfe.txt", b"a\\xfe.txt", b"a\\\xfe.txt", b"a\\\\xfe.txt", b"a\\b.txt", b"\xff\\"],
+)
+def test_a_path_given_as_text_reads_back_as_itself(name: bytes) -> None:
+    from searchlib.sources import path_text, text_path
+
+    path = Path("/arch") / os.fsdecode(b"c\xfe\\x41") / os.fsdecode(name)
+    text = path_text(path)
+    text.encode("utf-8")  # storable
+    assert os.fsencode(text_path(text)) == os.fsencode(path)
+
+
+def test_utf8_names_keep_their_text() -> None:
+    from searchlib.sources import path_text
+
+    for name in ("news/s.txt", "Zeitung/Größe.txt", "c\\d.txt", "c\\xZZ.txt", "#1/a b.txt"):
+        assert path_text(name) == name
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_name_with_an_escaped_byte_and_one_spelling_the_escape_keep_both_stories(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    coll = tmp_path / "c"
+    byte = story(coll, os.fsdecode(b"a\xfe.txt"), "Byte story", "kestrel")
+    story(coll, "a\\xfe.txt", "Spelled story", "merlin")
+    for i in range(50):  # enough for the workers to start
+        story(coll, f"s{i:02d}.txt", f"Filler story {i}")
+    with Index.create(index_dir) as ix:
+        report = ix.add(coll, workers=workers)
+        assert (report.added, report.updated, report.skipped) == (52, 0, [])
+        assert {"c/a\\xfe.txt", "c/a\\\\xfe.txt"} <= ids(ix)
+        assert [hit.id for hit in ix.search("kestrel")] == ["c/a\\xfe.txt"]
+        assert [hit.id for hit in ix.search("merlin")] == ["c/a\\\\xfe.txt"]
+        again = ix.add(coll, workers=workers)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 52)
+        byte.unlink()
+        pruned = ix.add(coll, workers=workers, prune=True)
+        assert (pruned.unchanged, pruned.removed) == (51, 1)
+        assert [hit.id for hit in ix.search("merlin")] == ["c/a\\\\xfe.txt"]
+
+
+# -- a record's own id against an indexed file -------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_record_whose_id_is_an_indexed_file_is_a_collision_while_the_file_exists(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    news = tmp_path / "news"
+    for i in range(50):
+        story(news, f"s{i:02d}.txt", f"File story {i}", f"kestrel {i}")
+    (tmp_path / "feed").mkdir()
+    feed = write_jsonl(
+        tmp_path / "feed" / "f.jsonl",
+        [
+            {"id": f"news/s{i:02d}.txt", "title": f"Feed {i}", "body": "merlin " * 20}
+            for i in range(50)
+        ],
+    )
+    with Index.create(index_dir) as ix:
+        assert ix.add(news, workers=workers).added == 50
+        report = ix.add(feed, workers=workers)
+        assert (report.added, report.updated, report.unchanged) == (0, 0, 0)
+        assert report.skip_counts == {"id collision": 50}
+        assert report.skipped[7].source == f"{feed.resolve()}#8"
+        assert report.skipped[7].reason == (
+            f"id collision: 'news/s07.txt' is also given by {(news / 's07.txt').resolve()}, "
+            "indexed earlier; give the record another id, or start afresh with --rebuild"
+        )
+        dicts = ix.add([{"id": "news/s03.txt", "title": "Given", "body": "godwit " * 20}])
+        assert (dicts.updated, dicts.skip_counts) == (0, {"id collision": 1})
+        assert len(ix.search("kestrel", limit=100)) == 50
+        assert len(ix.search("merlin OR godwit", limit=100)) == 0
+        # Once the file is gone, the record takes its id.
+        (news / "s05.txt").unlink()
+        taken = ix.add(feed, workers=workers)
+        assert (taken.updated, taken.skip_counts) == (1, {"id collision": 49})
+        found = ix.get("news/s05.txt")
+        assert found is not None and found.title == "Feed 5"
+
+
+# -- a file reached twice in one run -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_folder_given_twice_or_with_its_symlink_is_read_once(
+    tmp_path: Path, index_dir: Path, workers: str
+) -> None:
+    news = tmp_path / "news"
+    for i in range(50):
+        story(news, f"s{i:02d}.txt", f"Story {i}")
+    link = tmp_path / "latest"
+    link.symlink_to(news, target_is_directory=True)
+    for twice in ([news, news], [news, link]):
+        code, out, err = run(
+            "index", *map(str, twice), "--workers", workers, "--show-skipped", "--rebuild"
+        )
+        assert code == EXIT_OK
+        assert out.startswith("50 added, 0 updated, 0 unchanged, 50 skipped (50 already read)")
+        assert err.splitlines()[3] == (
+            f"skipped {(news / 's03.txt').resolve()}: already read: "
+            f"{(news / 's03.txt').resolve()} was read as 'news/s03.txt' earlier in this run; "
+            "give each folder or file once"
+        )
+        code, out, _ = run("index", *map(str, twice), "--workers", workers)
+        assert code == EXIT_OK
+        assert out.startswith("0 added, 0 updated, 50 unchanged, 50 skipped (50 already read)")
+
+
+# -- an id repeated within one JSON-lines file -------------------------------------------------
+
+
+def revised_feed(path: Path, repeats: int = 40) -> Path:
+    """60 records, the first `repeats` of them revised further down the file."""
+    records = [
+        {"id": f"r{i}", "title": f"Wire {i}", "body": f"plover {i} " * 20} for i in range(60)
+    ]
+    records += [
+        {"id": f"r{i}", "title": f"Wire {i} revised", "body": f"avocet {i} " * 20}
+        for i in range(repeats)
+    ]
+    return write_jsonl(path, records)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_id_repeated_within_one_file_is_unchanged_on_an_unchanged_run(
+    tmp_path: Path, index_dir: Path, workers: int
+) -> None:
+    feed = revised_feed(tmp_path / "wire.jsonl")
+    with Index.create(index_dir) as ix:
+        first = ix.add(feed, workers=workers)
+        assert (first.added, first.skipped, len(ix)) == (60, [], 60)
+        again = ix.add(feed, workers=workers)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 60)
+        revised = ix.get("r3")
+        assert revised is not None and revised.title == "Wire 3 revised"
+        # The revisions taken out again: the first versions are back, once each.
+        revised_feed(feed, repeats=0)
+        back = ix.add(feed, workers=workers)
+        assert (back.added, back.updated, back.unchanged) == (0, 40, 20)
+        plain = ix.get("r3")
+        assert plain is not None and plain.title == "Wire 3"
+        assert len(ix.search("avocet", limit=100)) == 0
+
+
+def test_an_id_repeated_far_down_a_long_file_still_ends_with_the_last_version(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchlib import indexing
+
+    monkeypatch.setattr(indexing, "HELD_BACK", 5)  # fewer held back than repeated
+    feed = revised_feed(tmp_path / "wire.jsonl")
+    with Index.create(index_dir) as ix:
+        for _ in range(2):  # the first run, then one that writes some records twice
+            report = ix.add(feed, workers=1)
+            assert report.skipped == [] and len(ix) == 60
+            for i in range(60):
+                found = ix.get(f"r{i}")
+                assert found is not None
+                assert found.title == (f"Wire {i} revised" if i < 40 else f"Wire {i}")
