@@ -425,13 +425,17 @@ def read_sources(
                 read[reached] = rel
                 yield from read_file(path, rel, max_bytes)
             else:
-                yield Skipped(reached, _already_read(reached, earlier, rel))
+                linked = path.is_symlink()
+                yield Skipped(reached, _already_read(reached, earlier, rel, linked))
 
 
-def _already_read(file: str, earlier: str, rel: str) -> str:
-    """Why a file reached a second time in one run is not read again."""
+def _already_read(file: str, earlier: str, rel: str, linked: bool) -> str:
+    """Why a file reached a second time in one run (as `rel`, through a symlink to it if
+    `linked`) is not read again."""
     if earlier == rel:
         advice = "give each folder or file once"
+    elif linked:
+        advice = "it is also reached through a symlink"
     else:
         advice = "give either the folder or the one inside it, not both"
     return f"already read: {file} was read as {earlier!r} earlier in this run; {advice}"

@@ -805,3 +805,22 @@ def test_an_id_repeated_far_down_a_long_file_still_ends_with_the_last_version(
                 found = ix.get(f"r{i}")
                 assert found is not None
                 assert found.title == (f"Wire {i} revised" if i < 40 else f"Wire {i}")
+
+
+def test_a_symlink_to_a_file_in_the_same_folder_is_read_once(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    news = tmp_path / "news"
+    story(news, "b.txt", "Harbour crane toppled")
+    (news / "latest.txt").symlink_to("b.txt")
+    with Index.create(index_dir) as ix:
+        report = ix.add(news)
+        assert (report.added, report.updated) == (1, 0)
+        assert [(n.source, n.reason) for n in report.skipped] == [
+            (
+                str((news / "b.txt").resolve()),
+                f"already read: {(news / 'b.txt').resolve()} was read as 'news/b.txt' "
+                "earlier in this run; it is also reached through a symlink",
+            )
+        ]
+        assert ids(ix) == {"news/b.txt"}
