@@ -96,16 +96,28 @@ def _parse_loose(text: str, order: DateOrder | None) -> datetime | None:
         return None
     if value is None or value.year == 1900:
         return None  # no year was found: a bare "5 March" is not a date we can trust
-    if (value.month, value.day) == (1, 1):
-        # "2007 console poll": a year without its day is no publication date.
-        with warnings.catch_warnings(), contextlib.suppress(ValueError, OverflowError):
-            warnings.simplefilter("ignore")
-            other = dateparser.parse(
-                text, fuzzy=True, dayfirst=dayfirst, default=datetime(1900, 2, 2)
-            )
-            if (other.month, other.day) != (1, 1):
-                return None
     return _plausible(_to_naive_utc(value))
+
+
+def year_only(text: str) -> bool:
+    """Whether `text` names a year but no day and month ("Wii tops 2007 console poll"),
+    which dateutil would read as 1 January: a line so dated is no publication date."""
+    import warnings
+
+    from dateutil import parser as dateparser
+
+    if find_date(text) is not None:
+        return False
+    days = set()
+    for default in (datetime(1900, 1, 1), datetime(1900, 2, 2)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = dateparser.parse(text, fuzzy=True, default=default)
+        except (ValueError, OverflowError, TypeError, dateparser.ParserError):
+            return False
+        days.add((value.month, value.day))
+    return len(days) > 1
 
 
 def _ymd(match: re.Match[str] | None) -> datetime | None:

@@ -18,7 +18,13 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from searchlib.clean import rules
-from searchlib.clean.dates import DateOrder, find_date, find_labelled_date, parse_date
+from searchlib.clean.dates import (
+    DateOrder,
+    find_date,
+    find_labelled_date,
+    parse_date,
+    year_only,
+)
 from searchlib.clean.metadata import clean_author, read_meta, squash
 from searchlib.clean.titles import is_label, key, pick_headline
 from searchlib.clean.tree import _SKIP, PageTree, walk
@@ -595,7 +601,8 @@ def _take_header(kept: list[str], order: DateOrder | None) -> tuple[list[str], _
         ):
             parsed = parse_date(date_match["date"], order)
             if parsed:
-                header.date = parsed
+                # The line goes either way; a year alone dates nothing.
+                header.date = None if year_only(date_match["date"]) else parsed
                 out.remove(text)
                 continue
     return out, header
