@@ -676,16 +676,19 @@ def _visible_date(tree: PageTree, pruned: _Pruned, order: DateOrder | None) -> d
     the page labels as published."""
     start = tree.h1s[0] if tree.h1s else tree.body
     size = 0
+    links: set[str] | None = None
     for block in _blocks(
         start.parent if isinstance(start.parent, Tag) and start is not tree.body else start, pruned
     ):
-        if block.link_density > 0.8:
-            continue  # a dated link is another story or an archive ("Since 1st March, 1999")
         # A date line, or a dateline that opens the story ("27.1.2022 - In Berlin ...").
         line = block.text if _is_date_line(block.text) else block.text[:_DATELINE_SPAN]
         near = find_date(line, order=order)
         if near is not None:
-            return near
+            if links is None:
+                links = {squash(a.get_text(" ")) for a in tree.body.find_all("a", href=True)}
+            if block.text not in links:
+                return near
+            # A dated link is another story or an archive ("Since 1st March, 1999").
         size += len(block.text)
         if size > 1500:
             break
