@@ -261,3 +261,10 @@ def test_a_year_alone_is_not_a_date() -> None:
     assert not year_only("January 1, 2008")
     body = "<div><p>Wii tops 2007 console poll</p>" + _BODY + "</div>"
     assert clean_html(_page("", body)).date is None
+
+
+def test_a_german_word_ending_is_not_a_section() -> None:
+    head = "<title>Buß- und Ordnungsgeld gegen Anwalt | Recht | Example</title>"
+    body = "<h1>Buß- und Ordnungsgeld gegen Anwalt</h1>" + _BODY
+    article = clean_html(_page(head, body, lang="de"), url="https://www.example.de/recht/1")
+    assert article.title == "Buß- und Ordnungsgeld gegen Anwalt"

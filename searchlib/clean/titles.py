@@ -209,8 +209,9 @@ def is_label(text: str) -> bool:
 _LABEL_WORDS = 3
 
 
-#: A section name glued to its dash before the story: "Music- Lavigne lawsuit settled".
-_SECTION_PREFIX = re.compile(r"^[A-Z][\w&]*(?: [A-Z][\w&]*)?- (?=\S)")
+#: A section name glued to its dash before the story: "Music- Lavigne lawsuit settled"; a
+#: lower-case word after it is a German word ending ("Buß- und Ordnungsgeld").
+_SECTION_PREFIX = re.compile(r"^[A-Z][\w&]*(?: [A-Z][\w&]*)?- (?=[A-Z])")
 
 
 def _words(text: str) -> int:
