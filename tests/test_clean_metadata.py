@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchlib import clean_html
+from searchlib import clean_html, clean_text
 from searchlib.clean.dates import DateOrder, parse_date, year_only
 from searchlib.clean.titles import MAX_HEADLINE, choose_headline
 
@@ -268,3 +268,29 @@ def test_a_german_word_ending_is_not_a_section() -> None:
     body = "<h1>Buß- und Ordnungsgeld gegen Anwalt</h1>" + _BODY
     article = clean_html(_page(head, body, lang="de"), url="https://www.example.de/recht/1")
     assert article.title == "Buß- und Ordnungsgeld gegen Anwalt"
+
+
+def test_dates_are_read_on_29_february(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'A year from now' was the same date next year, which 29 February lacks: on a leap
+    day every page lost its date and fell back to plain text."""
+    import datetime as real
+
+    from searchlib.clean import dates
+
+    class LeapDay(real.datetime):
+        @classmethod
+        def now(cls, tz: real.tzinfo | None = None) -> LeapDay:
+            return cls(2028, 2, 29, 12, 0, tzinfo=tz)
+
+    monkeypatch.setattr(dates, "datetime", LeapDay)
+    page = (
+        b"<html><head><title>Harbour council approves wind farm</title>"
+        b'<meta property="article:published_time" content="2028-02-28T09:00:00Z"></head>'
+        b"<body><article><h1>Harbour council approves wind farm</h1>"
+        + b"<p>The council approved the offshore wind farm after a long night of debate.</p>" * 5
+        + b"</article></body></html>"
+    )
+    article = clean_html(page)
+    assert article.title == "Harbour council approves wind farm"
+    assert article.date is not None and article.date.date() == real.date(2028, 2, 28)
+    assert clean_text("Storm closes passes\n\nFebruary 28, 2028\n\nSnow closed passes.").date

@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 _ISO_RE = re.compile(
@@ -23,7 +23,9 @@ _EARLIEST = datetime(1900, 1, 1)
 
 
 def _latest() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None).replace(year=datetime.now(UTC).year + 1)
+    """A year from now: later dates are typos or placeholders. A year of days, not
+    the same date next year, which 29 February does not have."""
+    return datetime.now(UTC).replace(tzinfo=None) + timedelta(days=366)
 
 
 def _plausible(value: datetime) -> datetime | None:
