@@ -294,3 +294,19 @@ def test_dates_are_read_on_29_february(monkeypatch: pytest.MonkeyPatch) -> None:
     assert article.title == "Harbour council approves wind farm"
     assert article.date is not None and article.date.date() == real.date(2028, 2, 28)
     assert clean_text("Storm closes passes\n\nFebruary 28, 2028\n\nSnow closed passes.").date
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "<title>Unclosed headline goes on",
+        "<title>Outer <title>Inner</title> tail</title>",
+        "<title>Lost end tag</titel>",
+    ],
+)
+def test_a_short_title_that_runs_into_the_page_never_leaves_markup(head: str) -> None:
+    story = "The harbour council approved the offshore wind farm after a long night. " * 9
+    page = f"<html><head>{head}<body><article><p>{story}</p></article></body></html>"
+    article = clean_html(page)
+    assert "<" not in article.title and "<" not in article.body
+    assert "harbour council approved" in article.body

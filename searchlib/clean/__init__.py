@@ -30,6 +30,12 @@ _INVISIBLE_RE = re.compile(
 _TITLE_OPEN_RE = re.compile(r"<title\b[^>]*>", re.I)
 _TITLE_CLOSE_RE = re.compile(r"</title\s*>", re.I)
 _TAG_START_RE = re.compile(r"<[a-z!/]", re.I)
+#: Tags that open or close the page's structure: inside a <title>, they show its end
+#: tag was lost (or another title was opened inside it).
+_STRUCTURE_RE = re.compile(
+    r"</?(?:html|head|body|title|meta|link|script|style|article|main|section|div|p|h[1-6])\b",
+    re.I,
+)
 #: A <title> running longer than this (characters) before it closes, with tags inside,
 #: has lost its closing tag: no headline is that long.
 _TITLE_SPAN = 1000
@@ -49,8 +55,11 @@ def close_broken_title(text: str) -> str:
     closed = _TITLE_CLOSE_RE.search(text, opened.end())
     stop = closed.start() if closed else len(text)
     if stop - opened.end() <= _TITLE_SPAN:
-        return text
-    tag = _TAG_START_RE.search(text, opened.end(), stop)
+        # A short title is text whatever it holds ("Why <br> tags matter"), unless it
+        # runs into the page's own structure: a page's elements never belong in one.
+        tag = _STRUCTURE_RE.search(text, opened.end(), stop)
+    else:
+        tag = _TAG_START_RE.search(text, opened.end(), stop)
     if tag is None:
         return text
     return f"{text[: tag.start()]}</title>{text[tag.start() :]}"
