@@ -150,6 +150,8 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
     except BaseException as exc:  # reported to the parent, which raises it there
         results.put(("error", f"{type(exc).__name__}: {exc}"))
     finally:
+        # Tidying up is not interrupted by a second stop, which would print a traceback.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         # An abandoned segment's files are never committed; failing to tidy them is moot.
         with contextlib.suppress(Exception):
             _finish_segment(writer, keep=False)
@@ -247,6 +249,10 @@ class SegmentWorkers:
 
     def terminate(self) -> None:
         """Stop the workers at once, dropping the open batch."""
+        # What the parent had queued for them is dropped too: a queue's feeder thread
+        # blocked on a pipe no worker reads would otherwise hold the exit forever.
+        for jobs in (self._jobs, *self._controls):
+            jobs.cancel_join_thread()
         for proc in self._procs:
             if proc.is_alive():
                 proc.terminate()

@@ -24,6 +24,7 @@ from searchlib import (
     IndexNotFoundError,
     IndexVersionError,
     QueryError,
+    SearchlibError,
     SourceNotFoundError,
 )
 from searchlib.store import META_FILE
@@ -263,6 +264,46 @@ def test_interrupt_keeps_last_commit(index_dir: Path, tmp_path: Path, workers: i
         report = ix.add(path)
         assert (report.added, report.unchanged) == (40, 60)
         assert len(ix) == 100
+
+
+def test_ctrl_c_with_worker_processes_exits_promptly(index_dir: Path, tmp_path: Path) -> None:
+    """Ctrl-C while the parent's queue to its workers is full: the parent printed
+    'interrupted' and then hung at exit, its queue's feeder thread blocked on a pipe
+    no worker read any more."""
+    import signal
+    import subprocess
+    import sys
+
+    filler = " ".join(f"word{k}" for k in range(1500))
+    records = [{"id": f"r{i}", "title": f"Story {i}", "body": filler} for i in range(5_000)]
+    path = write_jsonl(tmp_path / "big.jsonl", records)
+    command = [sys.executable, "-m", "searchlib", "index", "--index", str(index_dir)]
+    command += ["--workers", "2", "--batch-size", "2000", str(path)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _committed(index_dir) < 2000:
+            time.sleep(0.2)  # until a batch has committed and the next one is under way
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    with Index.open(index_dir) as ix:
+        assert not ix.check()
+        assert len(ix) % 2000 == 0
+
+
+def _committed(index_dir: Path) -> int:
+    try:
+        with Index.open(index_dir) as ix:
+            return len(ix)
+    except SearchlibError:
+        return 0
 
 
 def test_second_writer_times_out(index_dir: Path) -> None:
