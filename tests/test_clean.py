@@ -729,3 +729,37 @@ def test_a_short_line_ending_in_a_closing_quote_is_a_sentence() -> None:
         "<p><a href='/x'>100 Folgen von Wortspiele</a></p></article></body></html>"
     )
     assert "Finalist der Show „Die große Comedy Chance“" in _story_kept(page)
+
+
+WIRE_STORY = (
+    "Visible stocks of 17 oils and fats are probably peaking now and are likely to fall "
+    "sharply by October 1, the Oil World newsletter said.\n\n"
+    "No comment was immediately available from the employers' organization.\n\n"
+    "Read more about the plan in the company's annual report, the chairman told reporters.\n\n"
+    "The survey covered 13 vegetable oils and four animal fats, the newsletter added."
+)
+
+
+def test_sentences_of_the_story_that_mention_furniture_words_are_kept() -> None:
+    """A sentence about a newsletter, a comment or further reading is the story's, not
+    the page's: wire stories had lost their lead and their 'No comment' lines."""
+    from searchlib.documents import article_from_record
+
+    article = article_from_record({"id": "w", "title": "Oils", "body": WIRE_STORY + FURNITURE})
+    for paragraph in WIRE_STORY.split("\n\n"):
+        assert paragraph in article.body
+    for line in FURNITURE.split("\n\n"):
+        if line.strip():
+            assert line.strip() not in article.body
+    page = "<html><body><article>" + "".join(
+        f"<p>{p}</p>" for p in (WIRE_STORY + FURNITURE).split("\n\n") if p.strip()
+    )
+    cleaned = clean_html(page + "</article></body></html>")
+    for paragraph in WIRE_STORY.split("\n\n"):
+        assert paragraph in cleaned.body
+
+
+FURNITURE = (
+    "\n\nGet the latest news delivered to your inbox every morning with our free newsletter."
+    "\n\nFollow us on Twitter for the latest updates.\n\nShare this article"
+)

@@ -26,6 +26,7 @@ from searchlib.clean.dates import (
     year_only,
 )
 from searchlib.clean.metadata import clean_author, read_meta, squash
+from searchlib.clean.text import is_reported_prose
 from searchlib.clean.titles import is_label, key, pick_headline
 from searchlib.clean.tree import _SKIP, PageTree, walk
 from searchlib.models import Article
@@ -554,7 +555,11 @@ def _is_label(text: str) -> bool:
 
 def _keep_block(block: _Block) -> bool:
     words = len(block.text.split())
-    if words <= 25 and rules.BOILERPLATE_LINE_RE.match(block.text):
+    if (
+        words <= 25
+        and rules.BOILERPLATE_LINE_RE.match(block.text)
+        and not is_reported_prose(block.text)
+    ):
         return False
     if block.link_density > 0.5 and (words < 40 or block.tag in ("li", "ul", "ol", "td")):
         return False

@@ -214,6 +214,21 @@ BOILERPLATE_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: Words that address the reader, or an imperative that opens furniture: a page's own
+#: calls ("Get our newsletter in your inbox", "Follow us", "Be the first to comment").
+#: News prose is written in the third person, so a sentence without them that merely
+#: mentions a newsletter, a comment or a copyright is the story's, never furniture.
+READER_ADDRESS_RE = re.compile(
+    r"\b(?:you|your|yours|you're|we|our|us|me|my|dich|dein|ihr|sie|unser|vous|votre|nous|"
+    r"notre)\b|^\W*(?:be the first|click|tap|sign (?:up|in)|log ?in|subscribe|follow|share|"
+    r"join|leave|download|get|register|please|see|view|skip|back to|loading)\b",
+    re.IGNORECASE,
+)
+
+#: A line is prose, whatever boilerplate words it holds, from this many words when it
+#: ends a sentence and does not address the reader.
+PROSE_WORDS = 8
+
 #: Lines that only ever start the trailing furniture of a scraped page: once one of these
 #: appears after the body, everything after it is dropped.
 TRAILER_START_RE = re.compile(

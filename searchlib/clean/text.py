@@ -35,8 +35,27 @@ def _paragraphs(lines: list[str]) -> list[list[str]]:
 
 
 def is_boilerplate_line(line: str) -> bool:
-    """True for a short line that is web furniture (comment prompt, share, copyright...)."""
-    return len(line) <= 200 and bool(rules.BOILERPLATE_LINE_RE.match(line))
+    """True for a short line that is web furniture (comment prompt, share, copyright...).
+
+    A sentence of the story's that mentions such things ("..., the Oil World newsletter
+    said.", "No comment was immediately available.") is prose: see `is_reported_prose`.
+    """
+    return (
+        len(line) <= 200
+        and bool(rules.BOILERPLATE_LINE_RE.match(line))
+        and not is_reported_prose(line)
+    )
+
+
+def is_reported_prose(line: str) -> bool:
+    """A sentence of some length in the third person: the story's text, not the page's
+    calls to its reader."""
+    text = line.strip()
+    return (
+        len(text.split()) >= rules.PROSE_WORDS
+        and text.endswith((".", "!", "?", "”", "’", '"', "»", "«"))
+        and not rules.READER_ADDRESS_RE.search(text)
+    )
 
 
 def _strip_furniture(paragraphs: list[list[str]]) -> list[list[str]]:
