@@ -74,3 +74,23 @@ def date_lookup(reader: Any) -> Callable[[int], datetime | None]:
         return long_to_datetime(value) if isinstance(value, int) and value < NO_DATE else None
 
     return get
+
+
+def date_range(reader: Any) -> tuple[datetime, datetime] | None:
+    """The oldest and newest publication dates of the live documents (None when none is
+    dated), read once per open reader."""
+    from whoosh.util.times import long_to_datetime
+
+    def scan() -> tuple[datetime, datetime] | None:
+        raw = column_lookup(reader, "date", translate=False)
+        lowest = highest = None
+        for docnum in reader.all_doc_ids():
+            value = raw(docnum)
+            if isinstance(value, int) and value < NO_DATE:
+                lowest = value if lowest is None or value < lowest else lowest
+                highest = value if highest is None or value > highest else highest
+        if lowest is None or highest is None:
+            return None
+        return long_to_datetime(lowest), long_to_datetime(highest)
+
+    return per_reader(reader, "date range", scan)

@@ -13,10 +13,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from whoosh import index as windex
-from whoosh.util.times import long_to_datetime
 
 from searchlib import store
-from searchlib.columns import NO_DATE, column_lookup
+from searchlib.columns import column_lookup, date_range
 from searchlib.errors import DocumentNotFoundError, IndexDamagedError
 from searchlib.filters import DateLike
 from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
@@ -385,22 +384,13 @@ class Index:
         searcher = self._get_searcher()
         reader = searcher.reader()
         sources: dict[str, int] = {}
-        first = last = None
         if reader.doc_count_all():
             keys = column_lookup(reader, "source_key")
-            # Raw longs: a missing date is stored as the column's all-ones default.
-            dates = column_lookup(reader, "date", translate=False)
-            lowest, highest = None, None
             for docnum in reader.all_doc_ids():
                 key = keys(docnum)
                 if key:
                     sources[key] = sources.get(key, 0) + 1
-                value = dates(docnum)
-                if isinstance(value, int) and value < NO_DATE:
-                    lowest = value if lowest is None or value < lowest else lowest
-                    highest = value if highest is None or value > highest else highest
-            first = long_to_datetime(lowest) if lowest is not None else None
-            last = long_to_datetime(highest) if highest is not None else None
+        first, last = date_range(reader) or (None, None)
         top = tuple(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0])))
         return Stats(
             documents=searcher.doc_count(),

@@ -6,16 +6,14 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, Literal, overload
 
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.util.times import long_to_datetime
 
 from searchlib.collapse import DUPLICATE_BITS, Collapser, Group
 from searchlib.collapse import collapse as collapse_ranked
-from searchlib.columns import NO_DATE, column_lookup, date_lookup, per_reader
+from searchlib.columns import NO_DATE, column_lookup, date_lookup, date_range
 from searchlib.errors import QueryError
 from searchlib.filters import DateLike, build_filter, date_period
 from searchlib.models import Hit
@@ -49,18 +47,6 @@ class _BM25(scoring.BM25F):  # type: ignore[misc]
 def bm25_idf(frequency: int, documents: int) -> float:
     """BM25's inverse document frequency of a term in `frequency` of `documents`."""
     return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
-
-
-def _term_at_a_time(
-    searcher: Any, query: Any, limit: int, flt: Any
-) -> tuple[list[tuple[int, float]], int] | None:
-    """The top (docnum, score) pairs and the match count of an OR of words, scored by
-    `topk` (several times faster than Whoosh's matchers, same scores); None for other
-    queries, which Whoosh runs."""
-    scores = _all_term_at_a_time(searcher, query, flt)
-    if scores is None:
-        return None
-    return best(scores, limit), len(scores)
 
 
 def weighting() -> Any:
@@ -232,24 +218,6 @@ def _all_term_at_a_time(searcher: Any, query: Any, flt: Any | None) -> dict[int,
         return bm25_idf(frequency, documents)
 
     return score_documents(searcher, leaves, idf, weighting.K1, weighting.B, allowed)
-
-
-def date_range(reader: Any) -> tuple[datetime, datetime] | None:
-    """The oldest and newest publication dates in the index (None when nothing is dated)."""
-
-    def scan() -> tuple[datetime, datetime] | None:
-        raw = column_lookup(reader, "date", translate=False)
-        lowest = highest = None
-        for docnum in reader.all_doc_ids():
-            value = raw(docnum)
-            if isinstance(value, int) and value < NO_DATE:
-                lowest = value if lowest is None or value < lowest else lowest
-                highest = value if highest is None or value > highest else highest
-        if lowest is None or highest is None:
-            return None
-        return long_to_datetime(lowest), long_to_datetime(highest)
-
-    return per_reader(reader, "date range", scan)
 
 
 def _with_recency(

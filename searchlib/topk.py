@@ -55,22 +55,6 @@ def term_leaves(query: Any, scorable: Callable[[str], bool]) -> list[Leaf] | Non
     return leaves
 
 
-def top_documents(
-    searcher: Any,
-    leaves: list[Leaf],
-    limit: int,
-    idf: Callable[[int], float],
-    k1: float,
-    b: float,
-    allowed: set[int] | None = None,
-) -> tuple[list[tuple[int, float]], int]:
-    """The best `limit` (docnum, score) pairs, best first (ties: lower docnum first), and
-    how many documents matched. `idf` maps a term's document frequency to its weight;
-    `allowed`, when given, holds the only docnums to keep."""
-    scores = score_documents(searcher, leaves, idf, k1, b, allowed)
-    return best(scores, limit), len(scores)
-
-
 def score_documents(
     searcher: Any,
     leaves: list[Leaf],

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from searchlib import Index
 from searchlib.query import parse
-from searchlib.searching import _term_at_a_time, build_filter
-from searchlib.topk import term_leaves
+from searchlib.searching import _all_term_at_a_time, build_filter
+from searchlib.topk import best, term_leaves
 
 WORDS = [
     "wind",
@@ -74,6 +74,14 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         assert len(found.reader().leaf_readers()) > 2
         assert any(reader.has_deletions() for reader, _ in found.reader().leaf_readers())
         yield found
+
+
+def _term_at_a_time(
+    searcher: Any, query: Any, limit: int, flt: Any
+) -> tuple[list[tuple[int, float]], int] | None:
+    """The top `limit` hits and the match count, scored a term at a time."""
+    scores = _all_term_at_a_time(searcher, query, flt)
+    return None if scores is None else (best(scores, limit), len(scores))
 
 
 def _whoosh(searcher: Any, query: Any, limit: int, flt: Any) -> list[tuple[int, float]]:
