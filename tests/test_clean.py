@@ -762,4 +762,6 @@ def test_sentences_of_the_story_that_mention_furniture_words_are_kept() -> None:
 FURNITURE = (
     "\n\nGet the latest news delivered to your inbox every morning with our free newsletter."
     "\n\nFollow us on Twitter for the latest updates.\n\nShare this article"
+    "\n\nCopyright 2008 The Associated Press. All rights reserved. This material may not be"
+    " published, broadcast, rewritten or redistributed."
 )

@@ -225,6 +225,12 @@ READER_ADDRESS_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: A rights notice ("Copyright 2008 The Associated Press. All rights reserved.") is
+#: written in the third person but is never the story's.
+RIGHTS_NOTICE_RE = re.compile(
+    r"©|\(c\)|\bcopyright\b|\ball rights reserved\b|\blicensed to\b", re.IGNORECASE
+)
+
 #: A line is prose, whatever boilerplate words it holds, from this many words when it
 #: ends a sentence and does not address the reader.
 PROSE_WORDS = 8

@@ -49,12 +49,13 @@ def is_boilerplate_line(line: str) -> bool:
 
 def is_reported_prose(line: str) -> bool:
     """A sentence of some length in the third person: the story's text, not the page's
-    calls to its reader."""
+    calls to its reader or its rights notice."""
     text = line.strip()
     return (
         len(text.split()) >= rules.PROSE_WORDS
         and text.endswith((".", "!", "?", "”", "’", '"', "»", "«"))
         and not rules.READER_ADDRESS_RE.search(text)
+        and not rules.RIGHTS_NOTICE_RE.search(text)
     )
 
 
