@@ -20,6 +20,7 @@ from click.core import ParameterSource
 
 from searchlib import __version__
 from searchlib.errors import DocumentNotFoundError, IndexNotFoundError, SearchlibError
+from searchlib.output import json_line, terminal_text
 
 if TYPE_CHECKING:
     from searchlib.searching import Results
@@ -44,6 +45,9 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # click's own handler would exit 1, as if the search had found nothing.
+            raise _PipeClosed from None
         except IndexNotFoundError as exc:
             # Only the command line knows which command would have made this index.
             command = (ctx.obj or {}).get("create_command")
@@ -61,6 +65,8 @@ class _Group(click.Group):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
+        if sys.stdout is None:
+            _discard_stdout()  # started with stdout closed: run, as into a closed pipe
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -78,10 +84,10 @@ class _Group(click.Group):
                 "\ninterrupted: the last committed index is intact; rerun to continue", err=True
             )
             sys.exit(EXIT_INTERRUPTED)
-        except BrokenPipeError:
-            # The reader of our output (`| head`) has had enough; point stdout at nothing
-            # so the final flush at exit does not complain either.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (BrokenPipeError, _PipeClosed):
+            # The reader of our output (`| head`) has had enough: that is success, as in
+            # `rg`. Point stdout at nothing so the final flush at exit is quiet too.
+            _discard_stdout()
             sys.exit(EXIT_OK)
         except OSError as exc:
             # Anything the operating system refused that no layer below turned into a
@@ -90,6 +96,19 @@ class _Group(click.Group):
             click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
             sys.exit(EXIT_ERROR)
         sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+class _PipeClosed(Exception):
+    """The reader of stdout went away (not an OSError, which click would handle)."""
+
+
+def _discard_stdout() -> None:
+    """Send whatever is still to be written to stdout to the null device."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    if null != 1:
+        os.dup2(null, 1)
+        os.close(null)
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 (process-wide)
 
 
 def _index_option(func: Any) -> Any:
@@ -380,22 +399,22 @@ def index(
         ix.close()
     if show_skipped:
         for item in report.skipped:
-            click.echo(f"skipped {item.source}: {item.reason}", err=True)
+            click.echo(terminal_text(f"skipped {item.source}: {item.reason}"), err=True)
         if report.skipped_count > len(report.skipped):
             click.echo(f"… and {report.skipped_count - len(report.skipped)} more", err=True)
     click.echo(f"{report.summary()} in {time.monotonic() - start:.1f}s → {target}")
 
 
 def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> str:
-    if not spans:
-        return text
+    """A snippet with its matched words marked; the pieces are escaped one by one, as
+    the spans count characters of the stored text."""
     out, pos = [], 0
     for start, end in spans:
-        out.append(text[pos:start])
-        word = text[start:end]
+        out.append(terminal_text(text[pos:start]))
+        word = terminal_text(text[start:end])
         out.append(click.style(word, fg="yellow", bold=True) if color else f"[{word}]")
         pos = end
-    out.append(text[pos:])
+    out.append(terminal_text(text[pos:]))
     return "".join(out)
 
 
@@ -535,7 +554,7 @@ def similar(
     from searchlib.index import Index
 
     with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
-        results = ix.similar(doc_id, limit=limit, collapse=not no_collapse)
+        results = ix.similar(_given_id(doc_id), limit=limit, collapse=not no_collapse)
     _print_results(results, f"stories like {doc_id}", output, no_color)
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
 
@@ -578,20 +597,16 @@ def _print_results(
     filters: list[str] | None = None,
 ) -> None:
     if output == "json":
-        click.echo(json.dumps(_results_data(results), ensure_ascii=False))
+        click.echo(json_line(_results_data(results)))
         return
     if output == "jsonl":
         for hit in results:
-            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+            click.echo(json_line(hit.to_dict()))
         # stdout holds hits only; facets and suggestions go to stderr, also as JSON.
         for name, counts in (results.facets or {}).items():
-            click.echo(
-                json.dumps({"facet": name, "counts": dict(counts)}, ensure_ascii=False), err=True
-            )
+            click.echo(json_line({"facet": name, "counts": dict(counts)}), err=True)
         if results.suggestion:
-            click.echo(
-                json.dumps({"did_you_mean": results.suggestion}, ensure_ascii=False), err=True
-            )
+            click.echo(json_line({"did_you_mean": results.suggestion}), err=True)
         return
     color = _use_color(no_color)
     if not results and results.offset and results.total:
@@ -604,15 +619,17 @@ def _print_results(
         click.echo(_no_results(query, filters or [], results.unfiltered_total), err=True)
     if results.suggestion:
         command = _runnable(click.get_current_context())
-        click.echo(f"did you mean: {command} {shlex.quote(results.suggestion)}", err=True)
+        suggestion = terminal_text(shlex.quote(results.suggestion))
+        click.echo(f"did you mean: {command} {suggestion}", err=True)
     for rank, hit in enumerate(results, results.offset + 1):
-        title = hit.title or "(untitled)"
+        # Stored text is shown, never obeyed: its control characters come out escaped.
+        title = terminal_text(hit.title) or "(untitled)"
         click.echo(f"{rank}. {click.style(title, bold=True) if color else title}")
         meta = [
             hit.date.strftime("%Y-%m-%d") if hit.date else "undated",
-            hit.source or hit.url or "",
+            terminal_text(hit.source or hit.url or ""),
             f"score {_score(hit.score)}",
-            f"id {hit.id}",
+            f"id {terminal_text(hit.id)}",
         ]
         if hit.copies:
             meta.append(f"+{len(hit.copies)} near-identical")
@@ -623,7 +640,7 @@ def _print_results(
             parts = ", ".join(
                 f"{field}:{term} {_score(score)}" for field, term, score in hit.explanation
             )
-            click.echo(f"   why: {parts}")
+            click.echo(f"   why: {terminal_text(parts)}")
         click.echo()
     if results:
         about = "about " if results.total_is_estimate else ""
@@ -635,7 +652,8 @@ def _print_results(
     if results.facets:
         click.echo(f"matching documents ({results.matches}, copies included) by")
     for name, counts in (results.facets or {}).items():
-        click.echo(f"  {name}: " + (", ".join(f"{key} ({n})" for key, n in counts) or "none"))
+        shown = ", ".join(f"{terminal_text(str(key))} ({n})" for key, n in counts)
+        click.echo(f"  {name}: " + (shown or "none"))
 
 
 @cli.command()
@@ -713,12 +731,24 @@ def check(ctx: click.Context, index_dir: Path | None, sample: bool) -> None:
     click.echo(f"index at {target} is sound: {count} documents")
 
 
+def _given_id(text: str) -> str:
+    """A document id typed on the command line. Bytes that are not UTF-8 (the name of
+    a file that is not, say) are written as the index writes them in ids: \\xNN."""
+    from searchlib.sources import path_text
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return path_text(text)
+    return text
+
+
 def _print_article(article: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
     if as_json:
         data = {**(extra or {}), **article.to_dict()}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_line(data, indent=2))
         return
-    click.echo(article.title)
+    click.echo(terminal_text(article.title))
     meta = [
         article.date.strftime("%Y-%m-%d") if article.date else "",
         ", ".join(article.authors),
@@ -726,11 +756,11 @@ def _print_article(article: Any, as_json: bool, extra: dict[str, Any] | None = N
         article.url or "",
     ]
     if any(meta):
-        click.echo(" · ".join(m for m in meta if m))
+        click.echo(terminal_text(" · ".join(m for m in meta if m)))
     if article.tags:
-        click.echo("tags: " + ", ".join(article.tags))
+        click.echo(terminal_text("tags: " + ", ".join(article.tags)))
     click.echo()
-    click.echo(article.body)
+    click.echo(terminal_text(article.body, lines=True))
 
 
 @cli.command()
@@ -749,7 +779,7 @@ def clean(file: Path, as_json: bool, url: str | None) -> None:
     if kind == "record":
         for item in read_file(file, file.name):
             if isinstance(item, Skipped):
-                click.echo(f"skipped {item.source}: {item.reason}", err=True)
+                click.echo(terminal_text(f"skipped {item.source}: {item.reason}"), err=True)
             else:
                 _print_article(article_for(item), as_json, {"id": item.doc_id})
                 click.echo()
@@ -779,6 +809,7 @@ def show(
     from searchlib.index import Index
 
     with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
+        doc_id = _given_id(doc_id)
         article = ix.get(doc_id)
     if article is None:
         raise DocumentNotFoundError(doc_id)
@@ -798,7 +829,7 @@ def stats(ctx: click.Context, index_dir: Path | None, sample: bool, as_json: boo
     day = "%Y-%m-%d"
     if as_json:
         click.echo(
-            json.dumps(
+            json_line(
                 {
                     "path": figures.path,
                     "documents": figures.documents,
@@ -820,7 +851,8 @@ def stats(ctx: click.Context, index_dir: Path | None, sample: bool, as_json: boo
     )
     if figures.sources:
         # Every source is in --json; the text shows the biggest, and how many more.
-        shown = ", ".join(f"{name} ({n})" for name, n in figures.sources[:STATS_SOURCES])
+        top = figures.sources[:STATS_SOURCES]
+        shown = terminal_text(", ".join(f"{name} ({n})" for name, n in top))
         more = len(figures.sources) - STATS_SOURCES
         click.echo(
             f"sources    {shown}" + (f", and {more} more (--json lists all)" if more > 0 else "")

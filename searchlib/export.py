@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
+from searchlib.output import json_line
 from searchlib.searching import split_lines
 
 #: An index mapping matching the bulk export, for `PUT /<index>` in OpenSearch or
@@ -43,13 +43,14 @@ def _article(fields: dict[str, Any]) -> dict[str, Any]:
 
 def export_lines(searcher: Any, bulk_index: str | None = None) -> Iterator[str]:
     """One line per article (JSON), or two per article in bulk format when `bulk_index`
-    names the target index. Streams document by document."""
+    names the target index. Streams document by document; stored text that is not
+    valid Unicode (a lone surrogate) is written as U+FFFD rather than stopping the export."""
     reader = searcher.reader()
     for docnum in reader.all_doc_ids():
         article = _article(dict(reader.stored_fields(docnum)))
         if bulk_index is None:
-            yield json.dumps(article, ensure_ascii=False)
+            yield json_line(article)
         else:
             doc_id = article.pop("id")
-            yield json.dumps({"index": {"_index": bulk_index, "_id": doc_id}}, ensure_ascii=False)
-            yield json.dumps(article, ensure_ascii=False)
+            yield json_line({"index": {"_index": bulk_index, "_id": doc_id}})
+            yield json_line(article)
