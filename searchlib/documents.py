@@ -46,10 +46,11 @@ def _str(value: Any) -> str | None:
 
 def article_from_record(record: Mapping[str, Any]) -> Article:
     """Build an Article from a JSON record; given fields are kept as given."""
-    from searchlib.clean import clean_body, clean_html
+    from searchlib.clean import clean_body, clean_html, usable_url
     from searchlib.clean.dates import parse_date
 
-    url = _str(record.get("url"))
+    # A url that cannot be parsed is dropped, not the story.
+    url = usable_url(_str(record.get("url")))
     html = record.get("html")
     if isinstance(html, str) and html.strip():
         base = clean_html(html, url=url)
@@ -74,7 +75,10 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
 def _host(url: str | None) -> str | None:
     if not url:
         return None
-    host = urlsplit(url).hostname
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # `http://[::1`: no host to name the site by
+        return None
     return host[4:] if host and host.startswith("www.") else host
 
 
@@ -127,11 +131,19 @@ def _lanes(count: int) -> int:
 
 
 def fields_for(item: RawItem, article: Article) -> dict[str, Any]:
-    """The Whoosh fields of one document."""
-    title = unicodedata.normalize("NFC", article.title)
-    body = unicodedata.normalize("NFC", article.body)
+    """The Whoosh fields of one document.
+
+    Every text is made valid Unicode here, whoever built the Article: a lone surrogate
+    stored would break each later read of the document.
+    """
+    from searchlib.clean import valid_text
+
+    title = valid_text(unicodedata.normalize("NFC", article.title))
+    body = valid_text(unicodedata.normalize("NFC", article.body))
     date: datetime | None = article.date
-    site = article.site or _host(article.url)
+    site = valid_text(article.site or _host(article.url) or "")
+    authors = [valid_text(a) for a in article.authors]
+    tags = [valid_text(t) for t in article.tags]
     title_terms = analyze(title)
     fields: dict[str, Any] = {
         "id": item.doc_id,
@@ -142,13 +154,13 @@ def fields_for(item: RawItem, article: Article) -> dict[str, Any]:
         "_stored_title": title,
         "body": body,
         "content": posted([*title_terms, *analyze(body)]),
-        "authors": "\n".join(article.authors),
-        "source": site or "",
-        "source_key": site or "",
-        "tags": "\n".join(article.tags),
-        "tag_keys": ",".join(t.replace(",", " ") for t in article.tags),
-        "url": article.url or "",
-        "language": article.language or "",
+        "authors": "\n".join(authors),
+        "source": site,
+        "source_key": site,
+        "tags": "\n".join(tags),
+        "tag_keys": ",".join(t.replace(",", " ") for t in tags),
+        "url": valid_text(article.url or ""),
+        "language": valid_text(article.language or ""),
         "simhash": simhash(title + " " + body),
     }
     if date is not None:
@@ -164,7 +176,8 @@ def prepare(item: RawItem) -> dict[str, Any] | Skipped:
     try:
         article = article_for(item)
     except Exception as exc:
-        return Skipped(item.origin, f"could not clean: {type(exc).__name__}: {exc}")
+        detail = " ".join(str(exc).split())  # one line, as every skip note is shown
+        return Skipped(item.origin, f"could not clean: {type(exc).__name__}: {detail}")
     if not article.body.strip() and not article.title.strip():
         return Skipped(item.origin, "no article text found")
     return fields_for(item, article)

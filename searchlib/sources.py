@@ -6,12 +6,15 @@ Readers yield `RawItem`s (not yet cleaned) and `Skipped` notes; cleaning happens
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import io
 import json
 import logging
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -72,23 +75,81 @@ def kind_of(path: Path) -> tuple[Kind | None, bool]:
 
 
 def read_bytes(path: Path, gz: bool, max_bytes: int) -> bytes:
-    """Read a file (decompressing gzip), refusing more than `max_bytes` of content."""
-    if not gz:
-        if path.stat().st_size > max_bytes:
-            raise TooLargeError(path.stat().st_size)
-        return path.read_bytes()
-    with gzip.open(path, "rb") as handle:
+    """Read a file (decompressing gzip), refusing more than `max_bytes` of content.
+
+    Raises:
+        TooLargeError: the content, decompressed, is over `max_bytes`; no more than
+            `max_bytes` + 1 bytes were read.
+        NotRegularFileError: `path` leads to a device, FIFO, socket or folder.
+        OSError, EOFError, zlib.error: the file cannot be read or decompressed.
+    """
+    with open_input(path, gz) as handle:
+        if not gz:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise TooLargeError(size)
+        # Read to the cap even when the size said less: a file can grow while it is read.
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise TooLargeError(len(data))
+        raise TooLargeError(len(data) if not gz else None)
     return data
 
 
 class TooLargeError(Exception):
-    """An input is over the size limit."""
+    """An input is over the size limit: `size` bytes, or None when it was not read to
+    its end (compressed data is never decompressed past the limit)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int | None) -> None:
         self.size = size
+
+
+class NotRegularFileError(Exception):
+    """A path leads to something other than a regular file: a device (`/dev/zero`
+    never ends), a FIFO (waits for a writer) or a socket. It is never read."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"not a regular file: {what}")
+        self.what = what
+
+
+def not_regular(mode: int) -> str | None:
+    """What a file of `mode` is when it is not a regular file (None when it is)."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, what in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return what
+    return "not a file"
+
+
+#: Opening never waits: a FIFO swapped in after the check below would block an open for
+#: reading until a writer came. (On a regular file the flag changes nothing.)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+@contextlib.contextmanager
+def open_input(path: Path, gz: bool) -> Iterator[io.BufferedIOBase]:
+    """Open a regular file for reading as bytes, decompressing gzip.
+
+    Anything else (after following symlinks) raises NotRegularFileError before it is
+    opened; the opened file is checked again, in case it was replaced in between.
+    """
+    if (what := not_regular(path.stat().st_mode)) is not None:
+        raise NotRegularFileError(what)
+    with os.fdopen(os.open(path, _OPEN_FLAGS), "rb") as raw:
+        if (what := not_regular(os.fstat(raw.fileno()).st_mode)) is not None:
+            raise NotRegularFileError(what)
+        if not gz:
+            yield raw
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+            yield unzipped
 
 
 #: A backslash that a reader of `path_text` would take for the start of an escape: one
@@ -170,24 +231,40 @@ def walk(
     The id is the name of the folder given, then the path below it (`f1/a.txt` for
     `coll/f1/a.txt` when `coll/f1` is given), or the file name for a file given
     directly. Hidden files and folders are passed over, as is `exclude` (the index
-    itself); symlink loops are followed once.
+    itself); symlink loops are followed once. Folders that cannot be read are passed
+    over too: `walk_inputs` says which.
     """
+    for entry in walk_inputs(paths, exclude):
+        if not isinstance(entry, Skipped):
+            yield entry
+
+
+def walk_inputs(
+    paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None
+) -> Iterator[tuple[Path, str] | Skipped]:
+    """What `walk` yields, and a Skipped note for each folder that cannot be read."""
     excluded = exclude.resolve() if exclude else None
     for raw in paths:
         root = Path(raw)
         if not root.exists():
             raise SourceNotFoundError(str(raw))
-        if root.is_file():
+        if not root.is_dir():
+            # A device or FIFO given by name is read as a file, so that it is skipped
+            # with its reason rather than walked as an empty folder.
             yield root, path_text(root.name)
             continue
         base = folder_name(root)
         seen: set[tuple[int, int]] = set()
-        for folder, dirs, files in os.walk(root, followlinks=True):
+        # os.walk passes over a folder it cannot list; each is reported, as files are.
+        errors: list[OSError] = []
+        for folder, dirs, files in os.walk(root, followlinks=True, onerror=errors.append):
+            yield from _unreadable_folders(errors)
             here = Path(folder)
             try:
                 st = here.stat()
-            except OSError:
+            except OSError as exc:
                 dirs[:] = []
+                yield _unreadable_folder(here, exc)
                 continue
             key = (st.st_dev, st.st_ino)
             if key in seen or (excluded is not None and here.resolve() == excluded):
@@ -200,16 +277,61 @@ def walk(
                     path = here / name
                     rel = path.relative_to(root).as_posix()
                     yield path, path_text(f"{base}/{rel}" if base else rel)
+        yield from _unreadable_folders(errors)
+
+
+def _unreadable_folders(errors: list[OSError]) -> Iterator[Skipped]:
+    """A note for each folder in `errors` (emptied) that os.walk could not list."""
+    for exc in errors:
+        yield _unreadable_folder(Path(exc.filename or "?"), exc)
+    errors.clear()
+
+
+def _unreadable_folder(folder: Path, exc: OSError) -> Skipped:
+    detail = "permission denied" if isinstance(exc, PermissionError) else exc.strerror or exc
+    return Skipped(path_text(folder), f"unreadable folder: {detail}")
 
 
 def _text_field(value: Any) -> str | None:
-    if value is None:
-        return None
+    """An id or url as text; None when there is none, or only white space."""
     if isinstance(value, str):
-        return value
+        return value.strip() or None
     if isinstance(value, int | float):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # an integer of thousands of digits: no id to give
+            return None
     return None
+
+
+#: The fields of a record that make its document (see `documents.article_from_record`).
+RECORD_FIELDS = (
+    *("id", "url", "title", "date", "authors", "author", "source", "site", "tags"),
+    *("language", "html", "body", "text"),
+)
+
+
+def record_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of `record` a document is made of: text made valid (no lone
+    surrogates), lists kept to their text and numbers, anything else left out. The
+    payload sent to a worker stays small and flat, however deeply a record nests what
+    is never read."""
+    from searchlib.clean import valid_text
+
+    fields: dict[str, Any] = {}
+    for name in RECORD_FIELDS:
+        value = record.get(name)
+        if isinstance(value, str):
+            fields[name] = valid_text(value)
+        elif isinstance(value, int | float):
+            fields[name] = value
+        elif isinstance(value, list | tuple):
+            fields[name] = [
+                valid_text(v) if isinstance(v, str) else v
+                for v in value
+                if isinstance(v, str | int | float)
+            ]
+    return fields
 
 
 def record_item(
@@ -222,24 +344,31 @@ def record_item(
 ) -> RawItem | Skipped:
     """Validate one record (a dict) and wrap it as a RawItem.
 
-    `fallback_id` is the id of a record without id or url: a path in a file (`in_file`),
-    else the record's place among the dicts given.
+    `fallback_id` is the id of a record without id or url (or a blank one): a path in a
+    file (`in_file`), else the record's place among the dicts given. `raw` is the
+    record's text in its file, for the checksum; a dict is written as JSON for it.
     """
     if not isinstance(record, Mapping):
         return Skipped(origin, "malformed record: not a JSON object")
-    content = record.get("html") or record.get("body") or record.get("text")
-    has_title = isinstance(record.get("title"), str) and record["title"].strip()
+    fields = record_fields(record)
+    content = fields.get("html") or fields.get("body") or fields.get("text")
+    has_title = isinstance(fields.get("title"), str) and fields["title"].strip()
     if (not isinstance(content, str) or not content.strip()) and not has_title:
         return Skipped(origin, "empty record: no html, body, text or title")
-    given = _text_field(record.get("id")) or _text_field(record.get("url"))
+    given = _text_field(fields.get("id")) or _text_field(fields.get("url"))
     doc_id = given or fallback_id
     if raw is None:
-        raw = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
+        try:
+            raw = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
+        except RecursionError:
+            return Skipped(origin, "malformed record: nested too deeply")
+        except (ValueError, TypeError) as exc:  # a circular reference, keys of mixed types
+            return Skipped(origin, f"malformed record: cannot be written as JSON ({exc})")
     return RawItem(
         doc_id.strip(),
         origin,
         "record",
-        dict(record),
+        fields,
         _checksum(raw),
         from_path=in_file and not given,
     )
@@ -254,6 +383,9 @@ def _records(path: Path, data: bytes, rel: str) -> Iterator[RawItem | Skipped]:
     if path.name.lower().removesuffix(".gz").endswith(".json") and stripped[:1] in ("[", "{"):
         try:
             loaded = json.loads(text)
+        except RecursionError:
+            yield Skipped(path_text(path), f"malformed JSON: {_TOO_DEEP}")
+            return
         except ValueError as exc:
             if stripped[:1] == "[":
                 yield Skipped(path_text(path), f"malformed JSON: {exc}")
@@ -274,12 +406,19 @@ def _records(path: Path, data: bytes, rel: str) -> Iterator[RawItem | Skipped]:
             yield _line_item(path, number, line, origin, rel, line.encode("utf-8"))
 
 
+#: Why a record is skipped when Python's JSON reader runs out of stack (about 1,000
+#: levels): the one record is lost, never the run.
+_TOO_DEEP = "nested too deeply"
+
+
 def _line_item(
     path: Path, number: int, line: str, origin: str, rel: str, raw: bytes
 ) -> RawItem | Skipped:
     """The record on line `number` of a JSON-lines file, or why it cannot be read."""
     try:
         record = json.loads(line)
+    except RecursionError:
+        return Skipped(f"{path_text(path)}:{number}", f"malformed JSON line {number}: {_TOO_DEEP}")
     except ValueError as exc:
         reason = exc.args[0].split(":")[0]
         return Skipped(f"{path_text(path)}:{number}", f"malformed JSON line {number}: {reason}")
@@ -295,9 +434,9 @@ def _is_json_document(path: Path, gz: bool) -> bool:
     if not path.name.lower().removesuffix(".gz").endswith(".json"):
         return False
     try:
-        with gzip.open(path, "rb") if gz else path.open("rb") as handle:
+        with open_input(path, gz) as handle:
             head = handle.read(4096)
-    except (OSError, EOFError, zlib.error):
+    except (OSError, EOFError, zlib.error, NotRegularFileError):
         return True  # let the whole-file path report the error
     stripped = head.lstrip()
     if stripped.startswith(b"["):
@@ -313,23 +452,42 @@ def _decode_line(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+#: Bytes read at a time while passing over the rest of a line that is over the limit.
+_SKIP_CHUNK = 1 << 20
+
+
+def _capped_lines(handle: io.BufferedIOBase, max_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """Each line of `handle` with its size in bytes. A line over `max_bytes` is never
+    held whole: it is read through a chunk at a time (a gzip of a few megabytes can hold
+    a line of gigabytes), and only its first 8 KB are given, enough to tell a binary file."""
+    while raw := handle.readline(max_bytes + 1):
+        size = len(raw)
+        if size > max_bytes:
+            head = raw[:8192]
+            while not raw.endswith(b"\n") and (raw := handle.readline(_SKIP_CHUNK)):
+                size += len(raw)
+            raw = head
+        yield raw, size
+
+
 def _stream_lines(path: Path, gz: bool, rel: str, max_bytes: int) -> Iterator[RawItem | Skipped]:
-    """Records of a JSON-lines file, read line by line (any size of file)."""
+    """Records of a JSON-lines file, read line by line (any size of file; the size cap
+    applies to each line, decompressed, as it is read)."""
     from searchlib.clean.encoding import is_binary
 
     origin = path_text(path.resolve())
     seen_any = False
     number = 0
     try:
-        with gzip.open(path, "rb") if gz else path.open("rb") as handle:
-            for number, raw in enumerate(handle, 1):
+        with open_input(path, gz) as handle:
+            for number, (raw, size) in enumerate(_capped_lines(handle, max_bytes), 1):
                 if number == 1 and is_binary(raw[:8192]):
                     yield Skipped(path_text(path), "binary file")
                     return
-                if len(raw) > max_bytes:
+                if size > max_bytes:
                     yield Skipped(
                         f"{path_text(path)}:{number}",
-                        f"too large: line {number} has {len(raw)} bytes, over the {max_bytes}-byte limit",
+                        f"too large: line {number} has {size} bytes, over the {max_bytes}-byte limit",
                     )
                     continue
                 if not raw.strip():
@@ -337,6 +495,9 @@ def _stream_lines(path: Path, gz: bool, rel: str, max_bytes: int) -> Iterator[Ra
                 seen_any = True
                 line = _decode_line(raw).strip().lstrip("\ufeff")
                 yield _line_item(path, number, line, origin, rel, raw.strip())
+    except NotRegularFileError as exc:  # replaced since read_file looked
+        yield Skipped(path_text(path), str(exc))
+        return
     except PermissionError:
         yield Skipped(path_text(path), "unreadable: permission denied")
         return
@@ -360,6 +521,14 @@ def read_file(
     if kind is None:
         yield Skipped(path_text(path), "unsupported file type")
         return
+    try:
+        what = not_regular(path.stat().st_mode)
+    except OSError:
+        what = None  # the read below says why it cannot be read
+    if what is not None:
+        # Never opened: a device may never end, a FIFO waits for a writer.
+        yield Skipped(path_text(path), f"not a regular file: {what}")
+        return
     if kind == "record" and not _is_json_document(path, gz):
         # JSON lines are streamed: the size cap applies to each record, not to the file.
         yield from _stream_lines(path, gz, rel, max_bytes)
@@ -367,9 +536,14 @@ def read_file(
     try:
         data = read_bytes(path, gz, max_bytes)
     except TooLargeError as exc:
-        yield Skipped(
-            path_text(path), f"too large: {exc.size} bytes over the {max_bytes}-byte limit"
-        )
+        if exc.size is None:
+            reason = f"too large: over the {max_bytes}-byte limit once decompressed"
+        else:
+            reason = f"too large: {exc.size} bytes over the {max_bytes}-byte limit"
+        yield Skipped(path_text(path), reason)
+        return
+    except NotRegularFileError as exc:
+        yield Skipped(path_text(path), str(exc))
         return
     except PermissionError:
         yield Skipped(path_text(path), "unreadable: permission denied")
@@ -419,7 +593,16 @@ def read_sources(
         if isinstance(source, Mapping):
             yield record_item(source, f"{DICT_RECORDS}#{number}", f"record-{number}", in_file=False)
             continue
-        for path, rel in walk([source], exclude=exclude):
+        for entry in walk_inputs([source], exclude=exclude):
+            if isinstance(entry, Skipped):
+                yield entry
+                continue
+            path, rel = entry
+            if not path.is_file():
+                # Not a regular file (or not there any more): skipped with its reason,
+                # each name that leads to it (two links to /dev/zero are not "read").
+                yield from read_file(path, rel, max_bytes)
+                continue
             reached = path_text(path.resolve())
             if (earlier := read.get(reached)) is None:
                 read[reached] = rel

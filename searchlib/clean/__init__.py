@@ -1,7 +1,8 @@
 """The cleaner: raw pages and scraped text in, clean articles out.
 
 `clean_html` and `clean_text` never raise: a page that cannot be parsed gives an
-Article with whatever could be recovered (possibly empty).
+Article with whatever could be recovered (possibly empty). Their text always encodes:
+lone surrogates given to them are replaced (see `valid_text`).
 """
 
 from __future__ import annotations
@@ -9,15 +10,55 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from urllib.parse import urlsplit
 
 from searchlib.clean import rules
+from searchlib.clean import text as _text
 from searchlib.clean.encoding import decode
-from searchlib.clean.text import clean_body, clean_text
 from searchlib.models import Article
 
 __all__ = ["clean_body", "clean_html", "clean_text"]
 
 log = logging.getLogger(__name__)
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with its lone surrogates replaced by U+FFFD.
+
+    JSON's `\\ud800` escapes, and Python strings, can hold a half of a UTF-16 pair
+    alone. No encoder writes one: stored in the index, it would break every later read
+    of the document (search, show, export), so text is made valid on the way in.
+    """
+    if text.isascii() or _SURROGATE_RE.search(text) is None:
+        return text
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
+def usable_url(url: str | None) -> str | None:
+    """`url` as valid text, or None when it cannot be parsed (`http://[::1`): the
+    cleaner reads its host and path, and the story is kept without it."""
+    if not url:
+        return None
+    url = valid_text(url)
+    try:
+        urlsplit(url)
+    except ValueError:
+        return None
+    return url
+
+
+def clean_text(text: str) -> Article:
+    """Turn scraped plain text into an Article: the headline on the first line, then
+    tags, authors, a date and paragraphs (see `searchlib.clean.text`). Never raises."""
+    return _text.clean_text(valid_text(text))
+
+
+def clean_body(text: str) -> str:
+    """Strip boilerplate lines from a body whose other fields are known (a record's)."""
+    return _text.clean_body(valid_text(text))
+
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
@@ -75,7 +116,8 @@ def clean_html(html: str | bytes, url: str | None = None) -> Article:
     Returns:
         The cleaned Article; empty fields where nothing was found.
     """
-    text = decode(html) if isinstance(html, bytes) else html.replace("\x00", "")
+    text = decode(html) if isinstance(html, bytes) else valid_text(html.replace("\x00", ""))
+    url = usable_url(url)
     text = close_broken_title(_INVISIBLE_RE.sub("", text))
     try:
         from bs4 import BeautifulSoup

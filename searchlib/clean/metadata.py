@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from bs4 import Tag
 
-from searchlib.clean import rules
+from searchlib.clean import rules, usable_url
 from searchlib.clean.dates import (
     DateOrder,
     date_from_url,
@@ -286,7 +286,7 @@ def _link_hosts(body: Tag) -> list[str]:
     hosts = []
     for link in body.find_all("a", href=True):
         href = link.get("href")
-        if isinstance(href, str) and href.startswith(("http://", "https://")):
+        if isinstance(href, str) and href.startswith(("http://", "https://")) and usable_url(href):
             hosts.append((urlsplit(href).hostname or "").lower())
     return hosts
 
@@ -337,7 +337,7 @@ def read_meta(tree: PageTree, url: str | None) -> PageMeta:
     site = _first(meta, rules.META_SITE) or next(iter(_names(publisher)), None)
     canonical = tree.canonical
     og_url = _first(meta, ("og:url",))
-    for candidate in (url, canonical, og_url):
+    for candidate in map(usable_url, (url, canonical, og_url)):  # `http://[::1` is no url
         if candidate and urlsplit(candidate).scheme in ("http", "https"):
             out.url = candidate
             break
