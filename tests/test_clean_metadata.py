@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchlib import clean_html, clean_text
-from searchlib.clean.dates import DateOrder, parse_date, year_only
+from searchlib.clean.dates import DateOrder, parse_date, publication_date, year_only
 from searchlib.clean.titles import MAX_HEADLINE, choose_headline
 
 _BODY = (
@@ -261,6 +261,27 @@ def test_a_year_alone_is_not_a_date() -> None:
     assert not year_only("January 1, 2008")
     body = "<div><p>Wii tops 2007 console poll</p>" + _BODY + "</div>"
     assert clean_html(_page("", body)).date is None
+
+
+@pytest.mark.parametrize(
+    "masthead",
+    [
+        "<time>Serving the valley since 1908</time>",
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "1908"}'
+        "</script>",
+        '<meta name="date" content="Serving the valley since 1908">',
+    ],
+)
+def test_a_year_alone_in_the_markup_gives_way_to_the_date_line(masthead: str) -> None:
+    """A masthead's founding year was read as 1 January 1908, over the story's date."""
+    body = (
+        f"<header>{masthead}</header><article><h1>Council approves new bridge</h1>"
+        f"<p>Published March 3, 2025</p>{_BODY}</article>"
+    )
+    assert clean_html(_page("", body)).date == datetime(2025, 3, 3)
+    assert publication_date("since 1908") is None
+    assert publication_date("January 2008") == datetime(2008, 1, 1)
+    assert publication_date("2008-01-01") == datetime(2008, 1, 1)
 
 
 def test_a_german_word_ending_is_not_a_section() -> None:

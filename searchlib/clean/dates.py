@@ -122,6 +122,37 @@ def year_only(text: str) -> bool:
     return len(days) > 1
 
 
+def publication_date(text: str | None, order: DateOrder | None = None) -> datetime | None:
+    """`parse_date` for a page's claim of when it was published: a year without month
+    and day ("Since 1908", "2019") dates nothing, where `parse_date` reads 1 January.
+
+    Records that give a bare year keep `parse_date`; a page's masthead, a citation field
+    or a stray `<time>` that names only a year is not the story's day.
+    """
+    found = parse_date(text, order)
+    # Only a midnight on 1 January can be a year filled out by the parser.
+    if text is None or found is None or (found.month, found.day, found.hour) != (1, 1, 0):
+        return found
+    return None if _month_missing(text) else found
+
+
+def _month_missing(text: str) -> bool:
+    """Whether the parser takes the month of `text` from its default: none is written."""
+    import warnings
+
+    from dateutil import parser as dateparser
+
+    if find_date(text) is not None or _ISO_RE.search(text):
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = dateparser.parse(text[:100], fuzzy=True, default=datetime(1900, 2, 1))
+    except (ValueError, OverflowError, TypeError, dateparser.ParserError):
+        return False
+    return value.month == 2
+
+
 def _ymd(match: re.Match[str] | None) -> datetime | None:
     """The plausible date a y/m/d match names, if any."""
     if not match:

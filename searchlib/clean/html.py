@@ -23,6 +23,7 @@ from searchlib.clean.dates import (
     find_date,
     find_labelled_date,
     parse_date,
+    publication_date,
     year_only,
 )
 from searchlib.clean.metadata import clean_author, read_meta, squash
@@ -595,7 +596,7 @@ def _take_header(kept: list[str], order: DateOrder | None) -> tuple[list[str], _
                 # A date often shares the byline's line: "By Jo Roe | May 3, 2009".
                 rest = text[match.end() :]
                 if header.date is None and re.search(r"\d{4}", rest):
-                    header.date = parse_date(rest.strip(" |·,-–"), order)
+                    header.date = publication_date(rest.strip(" |·,-–"), order)
                 continue
         date_match = _DATELINE.match(text)
         if (

@@ -18,7 +18,7 @@ from searchlib.clean.dates import (
     date_from_url,
     date_from_url_dmy,
     find_date,
-    parse_date,
+    publication_date,
 )
 from searchlib.clean.tree import PageTree
 
@@ -203,7 +203,7 @@ def _language(tree: PageTree, meta: dict[str, list[str]], ld: dict[str, Any]) ->
 
 def _tag_date(tag: Tag, order: DateOrder) -> datetime | None:
     value = tag.get("datetime") or tag.get("content") or tag.get_text(" ")
-    return parse_date(value if isinstance(value, str) else None, order)
+    return publication_date(value if isinstance(value, str) else None, order)
 
 
 def _time_elements(tree: PageTree, order: DateOrder) -> datetime | None:
@@ -244,9 +244,7 @@ def _hinted_date(tree: PageTree, order: DateOrder) -> datetime | None:
 
 def _meta_date(value: str | None, order: DateOrder) -> datetime | None:
     # A bare year ("1988") in a citation field is not the day the page was published.
-    if value is None or re.fullmatch(r"\s*\d{4}\s*", value):
-        return None
-    return parse_date(value, order)
+    return publication_date(value, order)
 
 
 def _locale(tree: PageTree, meta: dict[str, list[str]]) -> str | None:
@@ -364,11 +362,11 @@ def read_meta(tree: PageTree, url: str | None) -> PageMeta:
     out.date = (
         date_from_url(out.url)
         or _meta_date(_first(meta, rules.META_DATE[:-4]), order)
-        or parse_date(date_value if isinstance(date_value, str) else None, order)
+        or publication_date(date_value if isinstance(date_value, str) else None, order)
         or _time_elements(tree, order)
         or _named_meta_date(meta, order)
         or _hinted_date(tree, order)
-        or parse_date(tree.script_date, order)
+        or publication_date(tree.script_date, order)
         or date_from_url_dmy(out.url)
         or _meta_date(_first(meta, rules.META_DATE[-4:]), order)
     )
