@@ -187,6 +187,62 @@ def test_site_and_section_names_are_not_the_headline(
     assert clean_html(_page(head, body), url=url).title == expected
 
 
+_OTHER_BODY = (
+    "<p>" + "Members met on a wet evening and talked for hours about the river. " * 8 + "</p>"
+)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Valley Times -- Council approves new bridge",
+        "Council approves new bridge | Valley Times",
+        "Council approves new bridge - Valley Times",
+        "Council approves new bridge | The Valley Times",
+        # The site between a section and the story, under two separators.
+        "Local News | Valley Times -- Council approves new bridge",
+        "Council approves new bridge | Valley Times | Local",
+        # A colon parts the site only when the segment is the site's name exactly.
+        "Valley Times: Council approves new bridge",
+    ],
+)
+@pytest.mark.parametrize(
+    ("head", "body", "url"),
+    [
+        ('<meta property="og:site_name" content="Valley Times">', _OTHER_BODY, None),
+        ('<meta name="application-name" content="The Valley Times">', _OTHER_BODY, None),
+        ("", _OTHER_BODY, "https://www.valleytimes.com/news/1"),
+        ("", "<h1>Council approves new bridge</h1>" + _OTHER_BODY, None),
+    ],
+    ids=["og-site-name", "application-name", "host-name", "h1"],
+)
+def test_the_site_name_leaves_a_title_headline(
+    title: str, head: str, body: str, url: str | None
+) -> None:
+    page = _page(f"<title>{title}</title>{head}", body)
+    assert clean_html(page, url=url).title == "Council approves new bridge"
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "expected"),
+    [
+        ("Mayor: The bridge will open in May", "", "Mayor: The bridge will open in May"),
+        # Past a leading site name, a colon is the headline's own.
+        (
+            "The Valley Times: Bridge roundup: work starts in May",
+            "Bridge roundup: work starts in May",
+            "Bridge roundup: work starts in May",
+        ),
+        # Sections before a trailing site name go with it.
+        ("Council approves new bridge: Local: Valley Times", "", "Council approves new bridge"),
+    ],
+)
+def test_a_colon_parts_a_site_name_only(title: str, h1: str, expected: str) -> None:
+    head = f'<title>{title}</title><meta property="og:site_name" content="Valley Times">'
+    body = (f"<h1>{h1}</h1>" if h1 else "") + _OTHER_BODY
+    assert clean_html(_page(head, body)).title == expected
+
+
 def test_a_section_title_gives_way_to_the_first_line() -> None:
     nav = '<ul class="menu"><li><a href="/top">Top Stories</a></li><li><a href="/s">Sports</a></li></ul>'
     body = nav + "<div><p>Driver held after truck flips over in Queens</p>" + _BODY + "</div>"

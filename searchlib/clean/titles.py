@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -64,6 +65,14 @@ def key(text: str) -> str:
     return "".join(ch for ch in text.casefold().translate(_PLAIN) if ch.isalnum())
 
 
+_ARTICLE = re.compile(r"^the\s+", re.I)
+
+
+def _name_key(name: str) -> str:
+    """The key of a name without its article: "The Valley Times" is "Valley Times"."""
+    return key(_ARTICLE.sub("", name.strip())) or key(name)
+
+
 def _domain_names(url: str | None) -> set[str]:
     """The names a site goes by in its host name: "koreatimes" for www.koreatimes.co.kr."""
     host = (urlsplit(url).hostname or "") if url else ""
@@ -91,7 +100,7 @@ class SiteNames:
     def of(cls, site: str | None, url: str | None) -> SiteNames:
         """The site names of a page from its declared site name and its URL."""
         # A "site name" of a sentence's length is a headline put in the wrong field.
-        names = {key(site)} if site and key(site) and len(site.split()) <= 6 else set()
+        names = {_name_key(site)} if site and key(site) and len(site.split()) <= 6 else set()
         # "news.com.au/heraldsun/story/...": a paper's name as the first folder of the path.
         parts = urlsplit(url).path.strip("/").split("/") if url else []
         folder = {key(parts[0])} if len(parts) > 2 and parts[0].isalpha() else set()
@@ -100,10 +109,11 @@ class SiteNames:
     def match(self, segment: str, loose: bool) -> bool:
         """Whether `segment` is the site's name. `loose` also takes a short segment that
         holds the name ("The Korea Times" for koreatimes.co.kr, "CBN News" for "CBN")."""
-        k = key(segment)
+        k = _name_key(segment)
         if not k:
             return True
-        if k in self.names or k in self.domain or k in self.folder:
+        known = self.names | self.domain | self.folder
+        if k in known or key(segment) in known:
             return True
         if not loose or len(segment.split()) > 5:
             return False
@@ -141,6 +151,8 @@ def strip_site(text: str, site: SiteNames, shared: set[str]) -> str:
     def is_section(part: str, story: str) -> bool:
         return _words(part) <= _LABEL_WORDS < _words(story)
 
+    if not (is_site(parts[0]) or is_site(parts[-1])):
+        return _strip_inner_site(text, is_site)
     count = len(parts)
     if is_site(parts[-1]):
         while len(parts) > 1 and is_site(parts[-1]):
@@ -150,9 +162,42 @@ def strip_site(text: str, site: SiteNames, shared: set[str]) -> str:
     if is_site(parts[0]):
         while len(parts) > 1 and is_site(parts[0]):
             parts.pop(0)
-        while len(parts) > 1 and is_section(parts[0], parts[-1]):
+        # "Site: NHL roundup: Story": past a leading site, a colon is the headline's own
+        # ("Story: Sport: Site" ends with sections, which no headline does).
+        while loose and len(parts) > 1 and is_section(parts[0], parts[-1]):
             parts.pop(0)
     return sep.join(parts).strip() if len(parts) < count else text
+
+
+_ANY_SEPARATOR = re.compile("(" + "|".join(map(re.escape, rules.TITLE_SEPARATORS)) + ")")
+
+
+def _strip_inner_site(text: str, is_site: Callable[[str], bool]) -> str:
+    """The story part of a title whose site name stands between labels and the story,
+    whatever separators part them: "Local News | Valley Times -- Story", "Story | Valley
+    Times | Local"."""
+    pieces = _ANY_SEPARATOR.split(text)
+    parts = pieces[0::2]
+    for i in range(1, len(parts) - 1):
+        if not is_site(parts[i]):
+            continue
+        before, after = parts[:i], parts[i + 1 :]
+        if _labels_beside_story(before, after):
+            return "".join(pieces[2 * i + 2 :]).strip()
+        if _labels_beside_story(after, before):
+            return "".join(pieces[: 2 * i - 1]).strip()
+    return text
+
+
+def _labels_beside_story(labels: list[str], story: list[str]) -> bool:
+    """Whether `labels` are all short (sections) and `story` holds a longer part, and
+    more words than they do: a three-word headline is no section of a slogan."""
+    words = [_words(p) for p in story]
+    return (
+        all(_words(p) <= _LABEL_WORDS for p in labels)
+        and max(words) > _LABEL_WORDS
+        and sum(words) > sum(_words(p) for p in labels)
+    )
 
 
 def _shared_edges(texts: list[str]) -> set[str]:
