@@ -765,3 +765,17 @@ FURNITURE = (
     "\n\nCopyright 2008 The Associated Press. All rights reserved. This material may not be"
     " published, broadcast, rewritten or redistributed."
 )
+
+
+def test_a_button_left_open_by_broken_markup_does_not_hide_the_page() -> None:
+    # An unclosed <div> in the menu button: the parser nests the whole page inside the
+    # <button>, whose text is never article text.
+    page = (
+        "<html><body><header><button class='menu-button'><span>Menu</span>"
+        "<div class='menu-button-inner'><div></button></div></header>"
+        f"<main><article><h1>Wind farm approved</h1><p>{_STORY}</p><p>{_STORY}</p>"
+        "</article></main></body></html>"
+    )
+    article = clean_html(page)
+    assert "construction starts in the spring" in article.body
+    assert article.title == "Wind farm approved"

@@ -74,6 +74,12 @@ def _attr(tag: Tag, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+#: Skipped elements that broken markup can leave wrapping the rest of the page, and what
+#: none of them holds when the markup is sound.
+_MAY_SWALLOW = frozenset({"button", "label", "select", "figcaption", "audio", "video", "picture",
+                          "object", "canvas", "map", "svg", "menuitem"})  # fmt: skip
+_PAGE_STRUCTURE = ("main", "article", "h1", "h2")
+
 #: An <article> shorter than this (characters) is a teaser card in a list, not the story.
 TEASER_SIZE = 400
 
@@ -121,16 +127,31 @@ def walk(soup: BeautifulSoup) -> PageTree:
         elif name == "html":
             tree.lang = _attr(tag, "lang") or _attr(tag, "xml:lang") or None
         linked = name == "a" or id(tag) in in_link
-        for child in reversed(tag.contents):
-            if not isinstance(child, Tag):
-                continue
-            child_name = child.name
-            if child_name in _SKIP:
-                _note_skipped(tree, child)
-                continue
-            if linked:
-                in_link.add(id(child))
-            stack.append(child)
+        while True:
+            pushed = len(stack)
+            skipped: list[Tag] = []
+            swallower = None
+            for child in reversed(tag.contents):
+                if not isinstance(child, Tag):
+                    continue
+                child_name = child.name
+                if child_name in _SKIP:
+                    if child_name in _MAY_SWALLOW and child.find(_PAGE_STRUCTURE) is not None:
+                        swallower = child
+                        break
+                    skipped.append(child)
+                    continue
+                if linked:
+                    in_link.add(id(child))
+                stack.append(child)
+            if swallower is None:
+                break
+            # An unclosed <div> inside a <button> makes the parser nest the rest of the
+            # page in it: the button goes, its content stays.
+            del stack[pushed:]
+            swallower.unwrap()
+        for child in skipped:
+            _note_skipped(tree, child)
 
     stats = tree.stats
     block_tags = rules.BLOCK_TAGS
