@@ -5,6 +5,7 @@
     python scripts/eval_extraction.py ../shared/data/extraction/l3s-gn1
     python scripts/eval_extraction.py ../shared/data/extraction/wcxb-dev
     python scripts/eval_extraction.py DIR --limit 100 --no-baseline --show-misses 5
+    python scripts/eval_extraction.py ../shared/data/extraction/wcxb-dev --half even
 
 trafilatura-eval: the snippet method of its authors ("with" snippets found = TP, missing
 = FN; "without" snippets found = FP, missing = TN; micro-summed), plus title, date and
@@ -99,6 +100,10 @@ class Tally:
             {"page": page, "title": got.title, "date": got.date, "gold_title": title,
              "gold_date": date, "body_start": got.body[:200]}
         )  # fmt: skip
+
+    def score(self, f1: float) -> None:
+        """The last recorded page's body F1, for comparing runs page by page."""
+        self.records[-1]["f1"] = f"{f1:.4f}"
 
     def check_title(self, title: str) -> None:
         """Count a headline that holds markup, is over-long, or is empty."""
@@ -227,6 +232,8 @@ def l3s_eval(
             tally.tp += overlap
             tally.fp += sum(words.values()) - overlap
             tally.fn += sum(gold.values()) - overlap
+            p, r = overlap / max(sum(words.values()), 1), overlap / max(sum(gold.values()), 1)
+            tally.score(2 * p * r / (p + r) if p + r else 0.0)
             if case.get("comments"):
                 tally.meta_total["comments"] += 1
                 if _leaks(got.body, case["comments"], case["fulltext"]):
@@ -256,10 +263,19 @@ def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
 
 
 def wcxb_eval(
-    folder: Path, extractors: dict[str, Extractor], limit: int | None, show: int
+    folder: Path,
+    extractors: dict[str, Extractor],
+    limit: int | None,
+    show: int,
+    half: str | None = None,
 ) -> dict[str, Tally]:
     tallies = {name: Tally() for name in extractors}
-    for path in sorted((folder / "ground-truth").glob("*.json"))[:limit]:
+    paths = sorted((folder / "ground-truth").glob("*.json"))
+    if half is not None:
+        # One half to develop rules on, the other to confirm they were not fitted to it.
+        parity = ("even", "odd").index(half)
+        paths = [p for p in paths if p.stem.isdigit() and int(p.stem) % 2 == parity]
+    for path in paths[:limit]:
         record = json.loads(path.read_text(encoding="utf-8"))
         case = record["ground_truth"]
         page = folder / "html" / f"{path.stem}.html.gz"
@@ -276,6 +292,7 @@ def wcxb_eval(
             p = common / len(mine) if mine else 0.0
             r = common / len(gold) if gold else 0.0
             tally.pages_prf.append((p, r, 2 * p * r / (p + r) if p + r else 0.0))
+            tally.score(tally.pages_prf[-1][2])
             text = norm(got.body)
             for snippet in case.get("with") or []:
                 found = norm(snippet) in text
@@ -357,7 +374,16 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--no-baseline", action="store_true", help="skip trafilatura")
     parser.add_argument(
-        "--dump", type=Path, default=None, help="write each page's headline and date as JSON lines"
+        "--dump",
+        type=Path,
+        default=None,
+        help="write each page's headline, date and body F1 as JSON lines",
+    )
+    parser.add_argument(
+        "--half",
+        choices=("even", "odd"),
+        default=None,
+        help="wcxb-dev: only the even- or odd-numbered pages",
     )
     parser.add_argument("--show-misses", type=int, default=0, help="print N missed/leaked snippets")
     args = parser.parse_args()
@@ -377,7 +403,7 @@ def main() -> int:
         tallies = l3s_eval(args.folder, extractors, args.limit, args.show_misses)
         report(f"L3S-GN1 ({args.folder})", tallies)
     elif (args.folder / "ground-truth").is_dir():
-        tallies = wcxb_eval(args.folder, extractors, args.limit, args.show_misses)
+        tallies = wcxb_eval(args.folder, extractors, args.limit, args.show_misses, args.half)
         report(f"WCXB, 4-gram shingles per page ({args.folder})", tallies)
     else:
         print(
