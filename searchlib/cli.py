@@ -713,14 +713,21 @@ def export(
 
 @cli.command()
 @_index_option
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="Skip decoding every posting list and column value (stored documents and ids "
+    "are still read).",
+)
 @click.pass_context
-def check(ctx: click.Context, index_dir: Path | None, sample: bool) -> None:
-    """Verify the index files and counts; exit 2 when anything is wrong."""
+def check(ctx: click.Context, index_dir: Path | None, sample: bool, quick: bool) -> None:
+    """Verify the index: read every file a search reads, and the counts; exit 2 when
+    anything is wrong."""
     from searchlib.index import Index
 
     target = _index_dir(ctx, index_dir, sample)
     with Index.open(target) as ix:
-        problems = ix.check()
+        problems = ix.check(quick=quick)
         count = len(ix)
     if problems:
         for problem in problems[:20]:

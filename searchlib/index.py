@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
-import pickle
-import struct
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
-
-from whoosh import index as windex
 
 from searchlib import store
 from searchlib.columns import column_lookup, date_range
@@ -21,6 +16,7 @@ from searchlib.filters import DateLike
 from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
 from searchlib.searching import Results, SortOrder, run, split_lines, weighting
 from searchlib.searching import similar as similar_stories
+from searchlib.verify import is_read_error, probe, read_all
 
 if TYPE_CHECKING:
     from searchlib.indexing import ProgressCallback
@@ -29,17 +25,10 @@ if TYPE_CHECKING:
 Source = str | os.PathLike[str] | Mapping[str, Any]
 
 
-#: What Whoosh raises when index files are truncated, missing or garbled.
-_DAMAGE = (
-    EOFError,
-    struct.error,
-    pickle.UnpicklingError,
-    zlib.error,
-    FileNotFoundError,
-    windex.IndexError,
-)
-
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+#: How many times a read is tried again when the commit it read was replaced under it.
+_REREADS = 3
 
 
 def _guarded(method: _F) -> _F:
@@ -49,8 +38,39 @@ def _guarded(method: _F) -> _F:
     def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except _DAMAGE as exc:
+        except Exception as exc:
+            if not is_read_error(exc, reading=False):
+                raise
             raise IndexDamagedError.from_exception(self.path, exc) from exc
+
+    return cast(_F, wrapper)
+
+
+def _reading(method: _F) -> _F:
+    """Like `_guarded`, for a method that only reads, and sees one commit whole.
+
+    A commit that replaces the index while a read is under way (a merge deletes the
+    files of the segments it merged, which the open searcher may not have opened yet)
+    can make the read fail, or miss a column whose file is gone. Such a read is made
+    again from the new commit; a read error in an index no commit replaced is damage.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(_REREADS + 1):
+            last = attempt == _REREADS
+            try:
+                result = method(self, *args, **kwargs)
+            except Exception as exc:
+                if not is_read_error(exc):
+                    raise
+                if last or not self._replaced():
+                    raise IndexDamagedError.from_exception(self.path, exc) from exc
+            else:
+                if last or not self._replaced():
+                    return result
+            self.close()
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     return cast(_F, wrapper)
 
@@ -67,6 +87,7 @@ class Index:
         self.path = path
         self._ix = ix
         self._searcher: Any = None
+        self._generation: int | None = None  # the commit the open searcher reads
 
     # -- opening -------------------------------------------------------------------
 
@@ -85,13 +106,23 @@ class Index:
     def open(cls, path: str | os.PathLike[str]) -> Index:
         """Open an existing index.
 
+        What every search needs is checked, cheaply: each segment's files are there,
+        its last stored document and field lengths read, and its postings file as long
+        as its posting lists.
+
         Raises:
             IndexNotFoundError: no index at `path` (the message says how to make one).
             IndexVersionError: the index has another schema version (rebuild it).
-            IndexDamagedError: the index files cannot be read.
+            IndexDamagedError: the index files are missing or cannot be read.
         """
         target = Path(path)
-        return cls(target, store.open_index(target))
+        index = cls(target, store.open_index(target))
+        try:
+            index._probe()
+        except BaseException:
+            index.close()
+            raise
+        return index
 
     @classmethod
     def open_or_create(cls, path: str | os.PathLike[str]) -> Index:
@@ -103,9 +134,9 @@ class Index:
 
     def close(self) -> None:
         """Release the open searcher."""
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        searcher, self._searcher, self._generation = self._searcher, None, None
+        if searcher is not None:
+            searcher.close()
 
     def __enter__(self) -> Index:
         return self
@@ -172,6 +203,12 @@ class Index:
 
         items = [sources] if isinstance(sources, str | os.PathLike | Mapping) else list(sources)
         check_paths(items)
+        self.close()  # the run replaces the files an open searcher reads
+        if not replace_all:
+            # Writing into a damaged index would build on what cannot be read: without
+            # its id column, a segment's documents would all be added again.
+            self._verify_files()
+            self._probe()
         report = _add(
             self._ix,
             self.path,
@@ -201,6 +238,7 @@ class Index:
         """
         from searchlib.indexing import merge_all
 
+        self.close()  # the merge replaces the files an open searcher reads
         segments = self._ix._segments()
         before = len(segments)
         if before > 1 or any(segment.has_deletions() for segment in segments):
@@ -210,19 +248,43 @@ class Index:
     # -- reading -------------------------------------------------------------------
 
     def _get_searcher(self) -> Any:
-        try:
-            if self._searcher is None:
-                self._searcher = self._ix.searcher(weighting=weighting())
-            elif not self._searcher.up_to_date():
-                # A fresh searcher, not refresh(): refresh() reuses segment readers and
-                # after a merge counts the merged documents twice.
-                self._searcher.close()
-                self._searcher = self._ix.searcher(weighting=weighting())
-        except (OSError, EOFError, ValueError, KeyError) as exc:
-            raise IndexDamagedError.from_exception(self.path, exc) from exc
+        if self._searcher is not None and not self._searcher.up_to_date():
+            # A fresh searcher, not refresh(): refresh() reuses segment readers and
+            # after a merge counts the merged documents twice.
+            self.close()
+        if self._searcher is None:
+            # The commit about to be read, should opening the searcher fail (`_replaced`).
+            self._generation = self._ix.latest_generation()
+            searcher = self._ix.searcher(weighting=weighting())
+            read = searcher.reader().generation()  # None for an empty index
+            if read is not None:
+                self._generation = read
+            self._searcher = searcher
         return self._searcher
 
-    @_guarded
+    def _replaced(self) -> bool:
+        """Whether a commit has replaced the one the open searcher reads, or was to read
+        when opening it failed (True when it was never opened). Costs a listing of the
+        index folder."""
+        try:
+            return self._generation is None or self._ix.latest_generation() != self._generation
+        except OSError:
+            return False
+
+    def _verify_files(self) -> None:
+        """Raise IndexDamagedError if a file the last commit's segments need is gone."""
+        gone = store.missing_files(self._ix.storage, self._ix._segments())
+        if gone:
+            raise IndexDamagedError(str(self.path), f"segment file {gone[0]} is missing")
+
+    @_reading
+    def _probe(self) -> None:
+        """Raise IndexDamagedError for damage the cheap probe finds (see `verify.probe`)."""
+        problems = probe(self._get_searcher().reader())
+        if problems:
+            raise IndexDamagedError(str(self.path), problems[0])
+
+    @_reading
     def search(
         self,
         query: str,
@@ -299,7 +361,7 @@ class Index:
             explain_scores=explain,
         )
 
-    @_guarded
+    @_reading
     def similar(self, doc_id: str, limit: int = 10, collapse: bool = True) -> Results:
         """Stories like the one with `doc_id` ("more like this").
 
@@ -324,24 +386,36 @@ class Index:
             # the same way as everywhere else.
             try:
                 yield from lines
-            except _DAMAGE as exc:
+            except Exception as exc:
+                if not is_read_error(exc):
+                    raise
                 raise IndexDamagedError.from_exception(self.path, exc) from exc
 
         return guarded()
 
-    @_guarded
-    def check(self) -> list[str]:
-        """Verify the index: its version, every segment readable, every stored document
-        and id column readable, counts and ids consistent.
+    @_reading
+    def check(self, quick: bool = False) -> list[str]:
+        """Verify the index: its version, every segment's files there and readable, and
+        every posting list, stored document and column value decoded, as searches
+        would; then counts and ids consistent.
 
+        Args:
+            quick: skip decoding every posting list and column value; the stored
+                documents and ids are still read.
         Returns:
             The problems found (empty when the index is sound).
         Raises:
-            IndexDamagedError: files are missing or unreadable.
+            IndexDamagedError: files are missing or unreadable in a way that stops the
+                check.
         """
-        problems: list[str] = []
+        self._verify_files()
         searcher = self._get_searcher()
         reader = searcher.reader()
+        problems = probe(reader)
+        if not quick:
+            problems += read_all(reader)
+        if problems:
+            return problems  # reading on would fail on the same damage
         live = list(reader.all_doc_ids())
         if len(live) != reader.doc_count():
             problems.append(f"{reader.doc_count()} documents counted, {len(live)} listed")
@@ -357,7 +431,7 @@ class Index:
             seen.add(doc_id)
         return problems
 
-    @_guarded
+    @_reading
     def get(self, doc_id: str) -> Article | None:
         """Return the stored article with this id, or None."""
         fields = self._get_searcher().document(id=doc_id)
@@ -374,11 +448,11 @@ class Index:
             language=fields.get("language") or None,
         )
 
-    @_guarded
+    @_reading
     def __len__(self) -> int:
         return int(self._get_searcher().doc_count())
 
-    @_guarded
+    @_reading
     def stats(self) -> Stats:
         """Documents, date range, every source with its count (most first) and size on disk."""
         searcher = self._get_searcher()

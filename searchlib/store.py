@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -25,16 +26,35 @@ from searchlib.errors import (
     IndexWriteError,
 )
 from searchlib.schema import SCHEMA_VERSION, build_schema
+from searchlib.trusted import install as install_restricted_unpickler
 
 log = logging.getLogger(__name__)
+
+# Every index is opened through this module: from here on, whatever Whoosh or searchlib
+# unpickles from index files can rebuild only what an index is made of.
+install_restricted_unpickler()
+
 
 META_FILE = "searchlib.json"
 INDEX_NAME = "MAIN"
 
 
+#: A table of contents and a segment file, as Whoosh names them.
+_TOC_NAME = re.compile(rf"_{INDEX_NAME}_[0-9]+\.toc")
+_SEGMENT_FILE = re.compile(rf"{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+")
+
+
 def exists(path: Path) -> bool:
-    """True when `path` holds a searchlib index (of any version)."""
-    return (path / META_FILE).is_file() or windex.exists_in(str(path), INDEX_NAME)
+    """True when `path` holds a searchlib index, of any version and whole or not: its
+    metadata, a table of contents or segment files. A table of contents lost beside
+    the segments is damage, not the absence of an index. Only names are looked at."""
+    if (path / META_FILE).is_file():
+        return True
+    try:
+        names = [child.name for child in path.iterdir()]
+    except OSError:
+        return False
+    return any(_TOC_NAME.fullmatch(name) or _SEGMENT_FILE.fullmatch(name) for name in names)
 
 
 def create(path: Path, overwrite: bool = False) -> Any:
@@ -99,12 +119,32 @@ def open_index(path: Path) -> Any:
         IndexNotFoundError, IndexVersionError, IndexDamagedError.
     """
     read_meta(path)
-    try:
-        return DurableStorage(str(path)).open_index(indexname=INDEX_NAME)
-    except windex.EmptyIndexError as exc:
-        raise IndexNotFoundError(str(path)) from exc
-    except Exception as exc:  # unpickling a corrupt table of contents can raise nearly anything
-        raise IndexDamagedError.from_exception(path, exc) from exc
+    storage = DurableStorage(str(path))
+    for attempt in range(_REREADS + 1):
+        try:
+            ix = storage.open_index(indexname=INDEX_NAME)
+        except windex.EmptyIndexError as exc:
+            # The metadata is there (read_meta found it), so an index was made here.
+            raise IndexDamagedError(str(path), "its table of contents is missing") from exc
+        except Exception as exc:  # a corrupt table of contents can raise nearly anything
+            raise IndexDamagedError.from_exception(path, exc) from exc
+        try:
+            toc = ix._read_toc()
+            gone = missing_files(ix.storage, toc.segments)
+        except Exception as exc:
+            raise IndexDamagedError.from_exception(path, exc) from exc
+        if not gone:
+            return ix
+        # A commit removes the files of the segments it replaced: a table of contents
+        # read just before it names files that are gone by now. Read the new one.
+        if attempt == _REREADS or ix.latest_generation() == toc.generation:
+            raise IndexDamagedError(str(path), f"segment file {gone[0]} is missing")
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+#: How many times the table of contents is read again when a commit replaced it while
+#: the index was being opened.
+_REREADS = 3
 
 
 def acquire_writer(
@@ -231,3 +271,29 @@ def fsync_dir(storage: FileStorage) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def missing_files(storage: Any, segments: list[Any]) -> list[str]:
+    """The files `segments` cannot be read without that are not in `storage`: terms and
+    postings, and for a segment with documents its stored fields, its id column
+    (without it, the next run would take every document for new and add it again) and
+    the length column of every field with lengths. Only names are checked, so this is
+    cheap on any index.
+    """
+    from whoosh.codec.whoosh3 import W3Codec, _lenfield
+
+    names = set(storage.list())
+    wanted: list[str] = []
+    for segment in segments:
+        if segment.is_compound():
+            wanted.append(segment.make_filename(".seg"))
+            continue
+        wanted += [
+            segment.make_filename(W3Codec.TERMS_EXT),
+            segment.make_filename(W3Codec.POSTS_EXT),
+        ]
+        if segment.doc_count_all():
+            lengths = getattr(segment, "_fieldlengths", {})
+            columns = ["_stored", "id", *(_lenfield(f) for f, n in sorted(lengths.items()) if n)]
+            wanted += [W3Codec.column_filename(segment, column) for column in columns]
+    return [name for name in wanted if name not in names]

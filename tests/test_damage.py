@@ -1,0 +1,418 @@
+"""Untrusted and damaged index files, and searches racing a rewrite: code named in an
+index file never runs, every read error is reported as damage (exit 2, one line),
+`check` reads what searches read, `index` never builds on a damaged index, and a search
+sees the old or the new index while `optimize` or a rebuild replaces it."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib import Index, store, trusted
+from searchlib.cli import EXIT_ERROR, EXIT_OK, cli
+from searchlib.errors import IndexDamagedError
+from searchlib.schema import build_schema
+
+from .conftest import write_jsonl
+
+# Whoosh leaves a file handle open when a segment it opens turns out to be damaged; the
+# handle is closed when collected, so the warning about it is not these tests' concern.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+]
+
+WORDS = ["pipeline", "gas", "oil", "talks", "bank", "rates", "storm", "harbour", "wind"]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), prog_name="searchlib")
+    return result.exit_code, result.stdout, result.stderr
+
+
+def records(count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"story-{n}",
+            "title": f"{WORDS[n % len(WORDS)].title()} story number {n}",
+            "date": f"2024-03-{1 + n % 28:02d}",
+            "source": "Example Wire",
+            "body": " ".join(WORDS[(n + k) % len(WORDS)] for k in range(40)) + f" item{n}.",
+        }
+        for n in range(start, start + count)
+    ]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """An index of 60 stories in one segment, and the file they were read from."""
+    folder = tmp_path_factory.mktemp("built")
+    corpus = write_jsonl(folder / "stories.jsonl", records(60))
+    with Index.create(folder / "index") as ix:
+        ix.add(corpus, workers=1)
+    return folder / "index", corpus
+
+
+@pytest.fixture
+def index(built: tuple[Path, Path], index_dir: Path) -> Path:
+    """A copy of the built index at the test's own index folder ($SEARCHLIB_INDEX)."""
+    shutil.copytree(built[0], index_dir)
+    return index_dir
+
+
+def segment_file(index: Path, suffix: str) -> Path:
+    """The file with `suffix` of the (only) segment the last commit lists."""
+    (segment,) = store.open_index(index)._segments()
+    return index / f"{segment.segment_id()}{suffix}"
+
+
+# -- code in index files ----------------------------------------------------------------
+
+
+class Payload:
+    """Pickles as a call of `call` with `args`: what a crafted index file would hold."""
+
+    def __init__(self, call: Callable[..., Any], *args: Any) -> None:
+        self.call, self.args = call, args
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self.call, self.args
+
+
+def payloads(marker: Path) -> dict[str, Payload]:
+    return {
+        "os.system": Payload(os.system, f"touch '{marker}'"),
+        "subprocess": Payload(subprocess.call, ["touch", str(marker)]),
+        "eval": Payload(eval, f"open({str(marker)!r}, 'w').close()"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["os.system", "subprocess", "eval"])
+def test_a_payload_is_refused_where_pickle_would_run_it(tmp_path: Path, kind: str) -> None:
+    marker = tmp_path / "ran"
+    crafted = pickle.dumps(payloads(marker)[kind], 2)
+    pickle.loads(crafted)  # the payload works: plain unpickling runs it
+    assert marker.exists()
+    marker.unlink()
+    with pytest.raises(trusted.UntrustedPickleError):
+        trusted.loads(crafted)
+    with pytest.raises(trusted.UntrustedPickleError):
+        trusted.load(io.BytesIO(crafted))
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("whoosh.util.loading", "find_object"),  # imports and returns any name it is given
+        ("whoosh.index", "FileIndex"),  # a class, but opens files: no index holds one
+        ("whoosh.fields", "Schema.__init__"),  # reached through a class
+        ("whoosh.fields", "nothing_of_that_name"),
+        ("whoosh.analysis.nowhere", "Tokenizer"),
+        ("builtins", "getattr"),
+        ("antigravity", "fly"),  # never imported: importing runs code
+    ],
+)
+def test_only_what_an_index_holds_may_be_named(module: str, name: str) -> None:
+    crafted = f"c{module}\n{name}\n.".encode()  # protocol 0: push that global
+    with pytest.raises(trusted.UntrustedPickleError, match="no index holds"):
+        trusted.loads(crafted)
+
+
+def test_what_an_index_holds_is_rebuilt() -> None:
+    schema = trusted.loads(pickle.dumps(build_schema(), 2))
+    assert schema.names() == build_schema().names()
+    # Importing searchlib.store (above) installed the loader where Whoosh reads pickles.
+    from whoosh import columns, formats
+    from whoosh import index as windex
+    from whoosh.codec import whoosh3
+    from whoosh.filedb import structfile
+
+    from searchlib import postings
+
+    assert windex.pickle.loads is trusted.loads
+    assert structfile.load is trusted.load
+    assert whoosh3.loads is columns.loads is formats.loads is trusted.loads
+    assert postings.loads is trusted.loads and postings.load is trusted.load
+
+
+def write_toc(index: Path, schema: bytes, segments: bytes) -> None:
+    """A table of contents of the next generation holding these pickles, laid out as
+    Whoosh writes one."""
+    from whoosh import __version__ as whoosh_version
+    from whoosh.filedb.structfile import StructFile
+    from whoosh.index import _CURRENT_TOC_VERSION
+    from whoosh.system import _FLOAT_SIZE, _INT_SIZE, _LONG_SIZE
+
+    ix = store.open_index(index)
+    generation = ix.latest_generation() + 1
+    buffer = io.BytesIO()
+    stream = StructFile(buffer)
+    for size in (_INT_SIZE, _LONG_SIZE, _FLOAT_SIZE):
+        stream.write_varint(size)
+    stream.write_int(-12345)
+    stream.write_int(_CURRENT_TOC_VERSION)
+    for number in whoosh_version[:3]:
+        stream.write_varint(number)
+    stream.write_string(schema)
+    stream.write_int(generation)
+    stream.write_int(0)
+    stream.write(segments)
+    (index / f"_MAIN_{generation}.toc").write_bytes(buffer.getvalue())
+
+
+@pytest.mark.parametrize("where", ["schema", "segments"])
+@pytest.mark.parametrize("kind", ["os.system", "subprocess", "eval"])
+def test_a_crafted_table_of_contents_is_refused_and_never_run(
+    index: Path, tmp_path: Path, kind: str, where: str
+) -> None:
+    marker = tmp_path / "ran"
+    crafted = pickle.dumps(payloads(marker)[kind], 2)
+    ix = store.open_index(index)
+    schema, segments = pickle.dumps(ix.schema, 2), pickle.dumps(ix._segments(), 2)
+    if where == "schema":
+        write_toc(index, crafted, segments)
+    else:
+        write_toc(index, schema, crafted)
+    for args in (["search", "pipeline"], ["check"], ["show", "story-1"], ["stats"]):
+        code, out, err = run(*args)
+        assert code == EXIT_ERROR, (args, out, err)
+        assert err.startswith("Error: index damaged at") and err.count("\n") == 1, err
+        assert "no index holds" in err
+    with pytest.raises(IndexDamagedError):
+        Index.open(index)
+    assert not marker.exists()
+
+
+def test_a_crafted_stored_value_is_refused_and_never_run(index: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    ix = store.open_index(index)
+    writer = ix.writer()
+    writer.add_document(
+        id="evil",
+        checksum="x",
+        title="pipeline",
+        content="pipeline",
+        body=payloads(marker)["os.system"],
+    )
+    writer.commit()
+    for args in (["search", "pipeline"], ["show", "evil"], ["check"], ["check", "--quick"]):
+        code, _, err = run(*args)
+        assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), (args, err)
+        assert "no index holds" in err and err.count("\n") == 1
+    assert not marker.exists()
+
+
+# -- damaged files ----------------------------------------------------------------------
+
+
+def damage(index: Path, kind: str) -> None:
+    if kind == "stored fields deleted":
+        segment_file(index, "._stored.col").unlink()
+    elif kind == "stored fields truncated":
+        stored = segment_file(index, "._stored.col")
+        stored.write_bytes(stored.read_bytes()[: stored.stat().st_size // 2])
+    elif kind == "postings truncated":
+        postings = segment_file(index, ".pst")
+        postings.write_bytes(postings.read_bytes()[: postings.stat().st_size // 2])
+    elif kind == "id column deleted":
+        segment_file(index, ".id.col").unlink()
+    elif kind == "table of contents deleted":
+        for toc in index.glob("*.toc"):
+            toc.unlink()
+    else:
+        raise AssertionError(kind)
+
+
+KINDS = [
+    "stored fields deleted",
+    "stored fields truncated",
+    "postings truncated",
+    "id column deleted",
+    "table of contents deleted",
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_damage_is_one_line_and_exit_2_and_rebuild_recovers(
+    index: Path, built: tuple[Path, Path], kind: str
+) -> None:
+    damage(index, kind)
+    corpus = str(built[1])
+    commands = (
+        ["search", "pipeline"],
+        ["search", "gas", "--sort", "date"],
+        ["show", "story-7"],
+        ["check"],
+        ["check", "--quick"],
+        ["index", "--workers", "1", corpus],
+    )
+    for args in commands:
+        code, out, err = run(*args)
+        assert code == EXIT_ERROR, (args, out, err)
+        assert err.startswith("Error: index damaged at") and err.count("\n") == 1, (args, err)
+        assert "searchlib index --rebuild" in err and "Traceback" not in out + err
+    code, out, err = run("index", "--rebuild", "--workers", "1", corpus)
+    assert code == EXIT_OK, out + err
+    code, out, _ = run("check")
+    assert code == EXIT_OK and "is sound: 60 documents" in out
+
+
+def test_check_decodes_every_posting_list(index: Path) -> None:
+    postings = segment_file(index, ".pst")
+    # Garbled, not shortened: the file is as long as before, so only reading finds it.
+    data = bytearray(postings.read_bytes())
+    for offset in range(4, len(data), 64):
+        data[offset] ^= 0xFF
+    postings.write_bytes(bytes(data))
+    with Index.open(index) as ix:
+        assert ix.check(quick=True) == []  # the stored documents and ids are whole
+        problems = ix.check()
+        assert problems and all("postings of" in problem for problem in problems)
+        with pytest.raises(IndexDamagedError):
+            ix.search("pipeline")
+    code, _, err = run("check")
+    assert code == EXIT_ERROR and err.startswith("problem: segment")
+    assert err.splitlines()[-1].startswith("Error: index damaged at")
+    code, _, err = run("search", "pipeline")
+    assert code == EXIT_ERROR and err.startswith("Error: index damaged at")
+    assert err.count("\n") == 1
+
+
+def test_a_garbled_column_is_damage(index: Path, built: tuple[Path, Path]) -> None:
+    """Garbled ids fail to decode inside Whoosh's call of the standard library's UTF-8
+    decoder: still damage."""
+    column = segment_file(index, ".id.col")
+    data = column.read_bytes()
+    column.write_bytes(b"\xff" * 16 + data[16:])  # the first values, not the layout
+    for args in (["check"], ["index", "--workers", "1", str(built[1])]):
+        code, out, err = run(*args)
+        assert code == EXIT_ERROR, (args, out, err)
+        assert err.startswith("Error: index damaged at") and err.count("\n") == 1, (args, err)
+        assert "UnicodeDecodeError" in err
+
+
+def test_truncated_postings_are_found_when_opening(index: Path) -> None:
+    damage(index, "postings truncated")
+    with pytest.raises(IndexDamagedError, match=r"postings file holds \d+ bytes"):
+        Index.open(index)
+
+
+def test_a_run_refuses_an_index_that_lost_an_id_column(
+    index: Path, built: tuple[Path, Path]
+) -> None:
+    """Without its id column, a segment's stories looked new, and a plain re-run added
+    every one of them again."""
+    column = segment_file(index, ".id.col")
+    kept = column.read_bytes()
+    with Index.open(index) as ix:
+        column.unlink()  # lost after the index was opened: the run itself must notice
+        with pytest.raises(IndexDamagedError, match=r"\.id\.col is missing"):
+            ix.add(built[1], workers=1)
+    column.write_bytes(kept)
+    with Index.open(index) as ix:
+        assert len(ix) == 60 and ix.check() == []
+
+
+def test_a_missing_table_of_contents_is_damage_not_absence(index: Path) -> None:
+    damage(index, "table of contents deleted")
+    assert store.exists(index)
+    with pytest.raises(IndexDamagedError, match="table of contents is missing"):
+        Index.open(index)
+    with pytest.raises(IndexDamagedError):
+        Index.open_or_create(index)
+    # Without the metadata too, the segment files still say an index was here.
+    (index / store.META_FILE).unlink()
+    assert store.exists(index)
+    code, _, err = run("search", "pipeline")
+    assert code == EXIT_ERROR and "no index at" not in err
+
+
+# -- searches racing a rewrite ----------------------------------------------------------
+
+
+def test_a_search_during_optimize_reads_the_new_index(
+    index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A merge commits, then deletes the merged segments' files; a searcher opened before
+    had not opened all of them yet (Whoosh opens stored fields and columns lazily)."""
+    with Index.open(index) as writer:
+        writer.add(records(5, start=60), workers=1)  # a second segment, to merge
+    import searchlib.searching as searching
+
+    real = searching._collapsed
+    merged: list[int] = []
+
+    def merge_first(*args: Any) -> Any:
+        if not merged:  # after scoring, before reading columns and stored fields
+            with Index.open(index) as other:
+                merged.append(other.optimize())
+        return real(*args)
+
+    monkeypatch.setattr(searching, "_collapsed", merge_first)
+    with Index.open(index) as ix:
+        found = ix.search("pipeline", limit=100)
+    assert merged == [2]
+    assert found.matches > 0 and all(hit.id.startswith("story-") for hit in found)
+    assert {hit.id for hit in found} == {
+        hit.id for hit in Index.open(index).search("pipeline", limit=100)
+    }
+
+
+def test_searches_racing_optimize_and_rebuild_see_one_index(
+    index: Path, built: tuple[Path, Path]
+) -> None:
+    errors: list[BaseException] = []
+    counts: list[int] = []
+    stop = threading.Event()
+
+    def search_in_a_loop() -> None:
+        try:
+            with Index.open(index) as ix:
+                while not stop.is_set():
+                    for word in ("pipeline", "gas", "harbour"):
+                        found = ix.search(word, limit=20)
+                        counts.append(found.matches)
+                        assert all(hit.title for hit in found)
+                    assert ix.get("story-3") is not None
+        except BaseException as exc:  # anything at all fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=search_in_a_loop) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for round_ in range(4):
+            with Index.open(index) as writer:
+                writer.add(records(10, start=60 + 10 * round_), workers=1, batch_size=5)
+                writer.optimize()
+            with Index.open(index) as rebuilt:  # as `searchlib index --rebuild` does
+                rebuilt.add(built[1], workers=1, batch_size=30, replace_all=True)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert not errors, errors
+    assert counts and min(counts) > 0
+    with Index.open(index) as ix:
+        assert len(ix) == 60 and ix.check() == []
+
+
+def test_a_read_error_no_commit_explains_is_damage(index: Path) -> None:
+    with Index.open(index) as ix:
+        assert ix.search("pipeline").matches
+        postings = segment_file(index, ".pst")
+        with postings.open("r+b") as garble:  # in place: the open searcher reads it
+            garble.write(b"\xff" * postings.stat().st_size)
+        with pytest.raises(IndexDamagedError, match="index damaged"):
+            ix.search("harbour")
