@@ -779,3 +779,17 @@ def test_a_button_left_open_by_broken_markup_does_not_hide_the_page() -> None:
     article = clean_html(page)
     assert "construction starts in the spring" in article.body
     assert article.title == "Wind farm approved"
+
+
+def test_content_streamed_in_hidden_is_read() -> None:
+    # React streams a page's slow parts as hidden <div id="S:n"> and reveals them by
+    # script: the story is there, only not yet moved into place.
+    page = (
+        "<html><body><div class='shell'><h1>Wind farm approved</h1><p>Loading...</p>"
+        f"</div><div hidden id='S:0'><div><p>{_STORY}</p><p>{_STORY}</p></div>"
+        "</div><div hidden class='drawer'><p>A hidden menu drawer that nobody reads, "
+        "with long text in it that is not the story.</p></div></body></html>"
+    )
+    body = clean_html(page).body
+    assert "construction starts in the spring" in body
+    assert "menu drawer" not in body

@@ -101,9 +101,16 @@ def boilerplate_kind(tag: Tag) -> str | None:
     return "widget" if found else None
 
 
+#: The id React gives content it streams in hidden and reveals by script ("S:0").
+_STREAMED_ID = re.compile(r"S:\d+")
+
+
 def _is_hidden(tag: Tag) -> bool:
     attrs = tag.attrs
-    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+    if "hidden" in attrs:
+        streamed = isinstance(attrs.get("id"), str) and _STREAMED_ID.fullmatch(attrs["id"])
+        return not streamed
+    if attrs.get("aria-hidden") == "true":
         return True
     style = attrs.get("style")
     return isinstance(style, str) and bool(_HIDDEN_STYLE.search(style))
