@@ -793,3 +793,17 @@ def test_content_streamed_in_hidden_is_read() -> None:
     body = clean_html(page).body
     assert "construction starts in the spring" in body
     assert "menu drawer" not in body
+
+
+def test_a_story_sentence_about_adding_comments_does_not_end_the_story() -> None:
+    line = (
+        "In practice the engineers only ship code they understand. If a tool writes "
+        "something convoluted, they ask it to add comments explaining it."
+    )
+    page = (
+        f"<html><body><article><h1>Wind farm approved</h1><p>{_STORY}</p><p>{_STORY}</p>"
+        f"<p>{line}</p>"
+        "<p>The last turbine is due to turn before the end of the next year, the board "
+        "said on Tuesday.</p></article></body></html>"
+    )
+    assert "due to turn before the end" in _story_kept(page)

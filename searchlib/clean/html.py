@@ -621,6 +621,18 @@ def _take_header(kept: list[str], order: DateOrder | None) -> tuple[list[str], _
     return out, header
 
 
+_COMMENT_WORD = re.compile(r"\b(?:comment|respons|repl)", re.I)
+
+
+def _mentions_comments(text: str) -> bool:
+    """Whether a line that reads like a comment notice is a sentence of the story that
+    mentions comments in passing ("..., they ask it to add comments explaining it."):
+    third-person prose whose first eight words are not about comments, as every notice's
+    are ("NOTE: Comments will stay active for a week.")."""
+    first = _COMMENT_WORD.search(text)
+    return first is not None and len(text[: first.start()].split()) >= 8 and is_reported_prose(text)
+
+
 def _body_text(
     blocks: list[_Block], title: str, order: DateOrder | None = None
 ) -> tuple[str, _Header]:
@@ -657,7 +669,7 @@ def _body_text(
             len(text) < 400
             and (
                 (running > 0.4 * total and rules.TRAILER_START_RE.match(text) and len(text) < 120)
-                or (early and rules.COMMENT_START_RE.match(text))
+                or (early and rules.COMMENT_START_RE.match(text) and not _mentions_comments(text))
             )
         ):
             kept = kept[:i]
