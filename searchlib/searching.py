@@ -10,6 +10,7 @@ from typing import Any, Literal, overload
 
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.reading import CorruptIndexError
 
 from searchlib.collapse import DUPLICATE_BITS, Collapser, Group
 from searchlib.collapse import collapse as collapse_ranked
@@ -121,6 +122,9 @@ def make_hit(
     fields: dict[str, Any], score: float, parsed: ParsedQuery | None, snippet: bool = True
 ) -> Hit:
     """Build a Hit from stored fields, with a snippet for the parsed query."""
+    if not isinstance(fields.get("id"), str):
+        # Every document is stored with its id: garbled stored fields can read back empty.
+        raise CorruptIndexError("a stored document without its id")
     terms = parsed.terms if parsed else frozenset()
     text, spans = make_snippet(fields.get("body", ""), terms) if snippet else ("", ())
     return Hit(

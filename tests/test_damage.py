@@ -416,3 +416,21 @@ def test_a_read_error_no_commit_explains_is_damage(index: Path) -> None:
             garble.write(b"\xff" * postings.stat().st_size)
         with pytest.raises(IndexDamagedError, match="index damaged"):
             ix.search("harbour")
+
+
+def test_a_stored_document_read_back_without_its_id_is_damage(tmp_path: Path) -> None:
+    """Garbled stored fields can decode to an empty document; a search reports damage."""
+    from whoosh import index as windex
+
+    path = tmp_path / "ix"
+    with Index.create(path) as ix:
+        ix.add([{"id": "a", "title": "Harbour fees", "body": "The harbour raises its fees."}])
+    writer = windex.open_dir(str(path), indexname="MAIN").writer()
+    writer.add_document(content="harbour dredging")  # stored fields without an id
+    # Not the segment's last document, which the probe on opening reads.
+    writer.add_document(id="b", title="Fees", content="fees")
+    writer.commit()
+    with Index.open(path) as ix, pytest.raises(IndexDamagedError):
+        ix.search("harbour")
+    code, _, err = run("--index", str(path), "search", "harbour")
+    assert code == EXIT_ERROR and err.count("\n") == 1 and "damaged" in err
