@@ -10,7 +10,9 @@ import json
 import logging
 import os
 import shlex
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -296,6 +298,30 @@ class _StatusLine:
             click.echo("\r" + " " * 200 + "\r", nl=False, err=True)
 
 
+class _OneInterrupt:
+    """While indexing, the first Ctrl-C stops the run and later ones are ignored: the
+    run is tidying up and exiting already, and a second one would end it by the signal
+    (not exit code 130) or with a traceback."""
+
+    def __enter__(self) -> None:
+        self.active = threading.current_thread() is threading.main_thread()
+        if self.active:  # only the main thread may set a handler
+            self.previous = signal.signal(signal.SIGINT, _interrupt_once)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active and signal.getsignal(signal.SIGINT) is _interrupt_once:  # no Ctrl-C
+            # None: a handler set outside Python, which cannot be put back; Python's then.
+            previous = self.previous
+            if previous is None:
+                previous = signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_once(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_index_option
@@ -312,7 +338,7 @@ class _StatusLine:
     type=click.FloatRange(0),
     default=30.0,
     show_default=True,
-    help="Seconds to wait for another indexing run to finish.",
+    help="Seconds to wait for another indexing run, which holds the index until it ends.",
 )
 @click.option(
     "--max-size",
@@ -377,23 +403,25 @@ def index(
 
     def waiting() -> None:
         click.echo(
-            f"index at {target} is in use by another writer; waiting up to {lock_timeout:g}s…",
+            f"index at {target} is in use by another writer, which holds it until its run "
+            f"ends; waiting up to {lock_timeout:g}s…",
             err=True,
         )
 
     start = time.monotonic()
     try:
-        report = ix.add(
-            sources,
-            workers=workers,
-            lock_timeout=lock_timeout,
-            prune=prune,
-            max_bytes=int(max_mb * 1024 * 1024),
-            batch_size=batch_size,
-            replace_all=replace_all,
-            progress=status,
-            on_wait=waiting,
-        )
+        with _OneInterrupt():
+            report = ix.add(
+                sources,
+                workers=workers,
+                lock_timeout=lock_timeout,
+                prune=prune,
+                max_bytes=int(max_mb * 1024 * 1024),
+                batch_size=batch_size,
+                replace_all=replace_all,
+                progress=status,
+                on_wait=waiting,
+            )
     finally:
         status.close()
         ix.close()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from searchlib import store
 from searchlib.columns import column_lookup, date_range
-from searchlib.errors import DocumentNotFoundError, IndexDamagedError
+from searchlib.errors import DocumentNotFoundError, IndexDamagedError, IndexExistsError
 from searchlib.filters import DateLike
 from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
 from searchlib.searching import Results, SortOrder, run, split_lines, weighting
@@ -128,9 +128,12 @@ class Index:
     def open_or_create(cls, path: str | os.PathLike[str]) -> Index:
         """Open the index at `path`, creating an empty one when there is none."""
         target = Path(path)
-        if store.exists(target):
-            return cls.open(target)
-        return cls.create(target)
+        if not store.exists(target):
+            try:
+                return cls.create(target)
+            except IndexExistsError:
+                pass  # another process created it meanwhile
+        return cls.open(target)
 
     def close(self) -> None:
         """Release the open searcher."""

@@ -8,10 +8,13 @@ cleaned and written by worker processes, a segment each per batch (see `segments
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import itertools
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,10 +211,46 @@ def add(
     clear: bool = False,
 ) -> IndexReport:
     """Index `sources` into `ix`; see `Index.add` for the arguments."""
+    # The whole run holds the lock, from before it reads what is indexed to its last
+    # commit: a second run waits, then reads what this one wrote, so the two never
+    # both add a document neither saw (an id twice in the index).
+    lock = store.lock_index(ix, path, lock_timeout, on_wait)
+    try:
+        return _add_locked(
+            ix,
+            path,
+            lock,
+            sources,
+            workers=workers,
+            batch_size=batch_size,
+            max_bytes=max_bytes,
+            progress=progress,
+            clear=clear,
+        )
+    finally:
+        store.unlock(lock)
+
+
+def _add_locked(
+    ix: Any,
+    path: Path,
+    lock: Any,
+    sources: Iterable[str | os.PathLike[str] | Mapping[str, Any]]
+    | str
+    | os.PathLike[str]
+    | Mapping[str, Any],
+    *,
+    workers: int | None,
+    batch_size: int | None,
+    max_bytes: int,
+    progress: ProgressCallback | None,
+    clear: bool,
+) -> IndexReport:
+    """`add`, under the index's lock, which the caller holds."""
     report = IndexReport()
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
-    writer = store.acquire_writer(ix, path, lock_timeout, on_wait, limitmb=128)
-    run = _Run(ix, path, writer, report, batch_size, lock_timeout, clear)
+    writer = store.acquire_writer(ix, path, lock=lock, limitmb=128)
+    run = _Run(ix, path, lock, writer, report, batch_size, clear)
     try:
         if not clear:
             run.known, origins = existing_checksums(ix)
@@ -400,14 +439,14 @@ class _Run:
         self,
         ix: Any,
         path: Path,
+        lock: Any,
         writer: Any,
         report: IndexReport,
         batch_size: int | None,
-        lock_timeout: float,
         clear: bool,
     ) -> None:
-        self.ix, self.path, self.writer, self.report = ix, path, writer, report
-        self.batch_size, self.lock_timeout, self.clear = batch_size, lock_timeout, clear
+        self.ix, self.path, self.lock, self.writer = ix, path, lock, writer
+        self.report, self.batch_size, self.clear = report, batch_size, clear
         self.known: dict[str, str] = {}
         self.workers: SegmentWorkers | None = None
         # This batch's ids, with the checksum each had before it (None: a new document).
@@ -465,7 +504,7 @@ class _Run:
         self.batch.clear()
         self.stale.clear()
         if not last:
-            self.writer = store.acquire_writer(self.ix, self.path, self.lock_timeout, limitmb=128)
+            self.writer = store.acquire_writer(self.ix, self.path, lock=self.lock, limitmb=128)
             if self.workers is not None:
                 self.workers.resume()
 
@@ -473,7 +512,7 @@ class _Run:
         if self.workers is None:
             self.commit(last=True)
             return
-        self.commit()  # the last batch; the lock is taken again for the merge
+        self.commit()  # the last batch; the merge commits as one more
         self._merge_written()
         self.workers.close()
         self.workers = None
@@ -516,13 +555,16 @@ class _Run:
         _commit(writer, self.path, listing)
 
     def abandon(self) -> None:
-        """Drop the open batch: the last commit stays as it was."""
-        if self.workers is not None:
-            self.workers.terminate()
-            self.workers = None
-        if self.writer is not None:
-            store.cancel(self.writer)
-            self.writer = None
+        """Drop the open batch: the last commit stays as it was, and the files written
+        for the batch are removed at once (on a full disk, their space is needed)."""
+        with _interrupts_held_off():
+            if self.workers is not None:
+                self.workers.terminate()
+                self.workers = None
+            if self.writer is not None:
+                store.cancel(self.writer)
+                self.writer = None
+            store.remove_leftovers(self.ix.storage)
 
     def _unknow(self, doc_id: str) -> None:
         """Forget a batch item that was not written: the index keeps what it had."""
@@ -563,6 +605,22 @@ class _Run:
             return ([] if self.clear else list(writer.segments)) + new
 
         _commit(writer, self.path, listing)
+
+
+@contextlib.contextmanager
+def _interrupts_held_off() -> Iterator[None]:
+    """Ignore Ctrl-C while an interrupted run tidies up: the run is stopping already,
+    and a second Ctrl-C would leave workers running or files behind. (Only the main
+    thread can set signal handlers; elsewhere, Ctrl-C does not reach the run.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        # None: a handler set outside Python, which cannot be put back; Python's own it is.
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 def _commit(writer: Any, path: Path, listing: Callable[[], list[Any]]) -> None:
@@ -633,23 +691,29 @@ def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: flo
     files = set(resolved)
     folders = tuple(root if root.endswith(_SEPARATORS) else root + os.sep for root in resolved)
     gone: list[str] = []
-    with ix.reader() as reader:
-        if reader.doc_count_all():
-            origins = column_lookup(reader, "origin")
-            ids = column_lookup(reader, "id")
-            for docnum in reader.all_doc_ids():
-                origin = origin_file(str(origins(docnum) or ""))
-                under = origin in files or origin.startswith(folders)
-                if under and not path_exists(origin):
-                    gone.append(ids(docnum))
-    if not gone:
-        return 0
-    writer = store.acquire_writer(ix, path, lock_timeout)
+    # Read under the lock, as `add` does: what is deleted is what the index holds now.
+    lock = store.lock_index(ix, path, lock_timeout)
     try:
-        for doc_id in gone:
-            writer.delete_by_term("id", doc_id)
-        writer.commit()
-    except BaseException:
-        store.cancel(writer)
-        raise
+        with ix.reader() as reader:
+            if reader.doc_count_all():
+                origins = column_lookup(reader, "origin")
+                ids = column_lookup(reader, "id")
+                for docnum in reader.all_doc_ids():
+                    origin = origin_file(str(origins(docnum) or ""))
+                    under = origin in files or origin.startswith(folders)
+                    if under and not path_exists(origin):
+                        gone.append(ids(docnum))
+        if not gone:
+            return 0
+        writer = store.acquire_writer(ix, path, lock=lock)
+        try:
+            for doc_id in gone:
+                writer.delete_by_term("id", doc_id)
+            writer.commit()
+        except BaseException:
+            store.cancel(writer)
+            store.remove_leftovers(ix.storage)
+            raise
+    finally:
+        store.unlock(lock)
     return len(gone)

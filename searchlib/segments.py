@@ -20,10 +20,13 @@ every writer of an index the same one and deletes it when any of them finishes.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue
 import signal
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,13 +58,34 @@ class Written:
 
 
 def _get(source: Any, parent: int) -> Any:
-    """The next message, or None once the parent process is gone."""
+    """The next message, or None once the parent process is gone (where the kernel does
+    not kill the workers with it, see `_die_with_parent`)."""
     while True:
         try:
             return source.get(timeout=1.0)
         except queue.Empty:
             if os.getppid() != parent:
                 return None
+
+
+#: prctl(2)'s request for a signal on the death of the parent (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies.
+
+    A killed parent (kill -9, or SIGTERM) runs no cleanup: a worker would go on
+    cleaning what is queued, and one blocked handing back a report no one reads would
+    never exit. Only Linux offers this; elsewhere `_get` notices the parent is gone.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            args = (ctypes.c_ulong(value) for value in (signal.SIGKILL, 0, 0, 0))
+            libc.prctl(_PR_SET_PDEATHSIG, *args)
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
 
 
 def _open_writer(path: str) -> Any:
@@ -100,8 +124,16 @@ def _stop(signum: int, frame: Any) -> None:
 
 def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent: int) -> None:
     """A worker's loop: clean and write items until the end of each batch."""
+    _die_with_parent(parent)
+    # The parent holds the index's lock for its whole run; a worker never does, so the
+    # lock dies with the parent whatever becomes of its workers.
+    store.close_inherited_locks()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _stop)  # leave through `finally`, removing the pool folder
+    if _CAN_BLOCK:
+        # Blocked by the parent around the fork (see `_sigint_blocked`); one sent
+        # meanwhile is dropped now that it is ignored.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     writer: Any | None = None
     done = Written()
     budget = limitmb * 2**20
@@ -152,9 +184,30 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
     finally:
         # Tidying up is not interrupted by a second stop, which would print a traceback.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if os.getppid() != parent:
+            results.cancel_join_thread()  # no one will read a report: do not wait to send it
         # An abandoned segment's files are never committed; failing to tidy them is moot.
         with contextlib.suppress(Exception):
             _finish_segment(writer, keep=False)
+
+
+#: Whether signals can be blocked (not on Windows, where workers are spawned anyway).
+_CAN_BLOCK = hasattr(signal, "pthread_sigmask")
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Hold Ctrl-C off while workers are forked: a worker that got it before it set its
+    own handler would print a traceback, and one forked after the parent's interrupt
+    would not be stopped. The parent gets a Ctrl-C sent meanwhile at the end."""
+    if not _CAN_BLOCK:
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 class SegmentWorkers:
@@ -167,6 +220,11 @@ class SegmentWorkers:
         self._jobs: Any = ctx.Queue(maxsize=count * 4)
         self._results: Any = ctx.Queue()
         self._controls: list[Any] = [ctx.Queue() for _ in range(count)]
+        # This process never waits at exit to hand the workers what it queued: once it
+        # is exiting, no worker will read it, and the feeder thread blocked on a full
+        # pipe would hold the exit forever (after Ctrl-C, or a disk-full error).
+        for outgoing in (self._jobs, *self._controls):
+            outgoing.cancel_join_thread()
         self._chunk: list[RawItem] = []
         parent = os.getpid()
         self._procs = [
@@ -177,8 +235,13 @@ class SegmentWorkers:
             )
             for control in self._controls
         ]
-        for proc in self._procs:
-            proc.start()
+        try:
+            with _sigint_blocked():
+                for proc in self._procs:
+                    proc.start()
+        except BaseException:
+            self.terminate()
+            raise
 
     def send(self, item: RawItem) -> None:
         """Queue one item for cleaning and writing in the current batch."""
@@ -244,20 +307,20 @@ class SegmentWorkers:
         for proc in self._procs:
             proc.join(timeout=5)
             if proc.is_alive():
-                proc.terminate()
-                proc.join()
+                proc.kill()
+                proc.join(timeout=5)
 
     def terminate(self) -> None:
-        """Stop the workers at once, dropping the open batch."""
-        # What the parent had queued for them is dropped too: a queue's feeder thread
-        # blocked on a pipe no worker reads would otherwise hold the exit forever.
-        for jobs in (self._jobs, *self._controls):
-            jobs.cancel_join_thread()
+        """Stop the workers at once, dropping the open batch. The caller, which holds the
+        lock, removes what they wrote (`store.remove_leftovers`)."""
+        # Killed, not asked: a worker in the middle of a large document, or of a write
+        # to a full disk, would keep an interrupted run waiting.
         for proc in self._procs:
             if proc.is_alive():
-                proc.terminate()
+                proc.kill()
         for proc in self._procs:
-            proc.join()
+            if proc.pid is not None:  # started
+                proc.join(timeout=5)
 
     def _put(self, job: Any) -> None:
         while True:

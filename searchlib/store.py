@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import time
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,13 +69,22 @@ def create(path: Path, overwrite: bool = False) -> Any:
         raise IndexExistsError(str(path))
     try:
         path.mkdir(parents=True, exist_ok=True)
-        if overwrite:
-            _clear(path)
-        ix = DurableStorage(str(path)).create_index(build_schema(), indexname=INDEX_NAME)
-        meta = {"schema_version": SCHEMA_VERSION, "created": datetime.now(UTC).isoformat()}
-        tmp = path / (META_FILE + ".tmp")
-        tmp.write_text(json.dumps(meta), encoding="utf-8")
-        tmp.replace(path / META_FILE)
+        storage = DurableStorage(str(path))
+        # Made under the writer lock: two runs creating one index at once would delete
+        # each other's table of contents, and overwriting must wait for a writer.
+        lock = _lock_to_create(storage, path, overwrite)
+        try:
+            if exists(path) and not overwrite:
+                raise IndexExistsError(str(path))
+            if overwrite:
+                _clear(path)
+            ix = storage.create_index(build_schema(), indexname=INDEX_NAME)
+            meta = {"schema_version": SCHEMA_VERSION, "created": datetime.now(UTC).isoformat()}
+            tmp = path / (META_FILE + ".tmp")
+            tmp.write_text(json.dumps(meta), encoding="utf-8")
+            tmp.replace(path / META_FILE)
+        finally:
+            unlock(lock)
     except OSError as exc:
         raise IndexWriteError.from_os(path, exc) from exc
     return ix
@@ -84,6 +94,8 @@ def _clear(path: Path) -> None:
     """Remove the index files in `path`, keeping anything else (a README, say)."""
     for child in path.iterdir():
         name = child.name
+        if name == LOCK_FILE:
+            continue  # held by the caller: a new lock file would let a second writer in
         if name.startswith(("_" + INDEX_NAME, INDEX_NAME + "_", META_FILE)) or name.endswith(
             (".seg", ".toc", ".tmp")
         ):
@@ -147,47 +159,27 @@ def open_index(path: Path) -> Any:
 _REREADS = 3
 
 
-def acquire_writer(
-    ix: Any,
-    path: Path,
-    timeout: float,
-    on_wait: Callable[[], None] | None = None,
-    **options: Any,
+def lock_index(
+    ix: Any, path: Path, timeout: float, on_wait: Callable[[], None] | None = None
 ) -> Any:
-    """Return a Whoosh writer, waiting up to `timeout` seconds for another writer.
+    """Take the index's writer lock, waiting up to `timeout` seconds for another writer,
+    and remove what a killed or failed writer left behind.
 
     The lock is an flock on a file in the index folder: the kernel releases it when
-    its holder dies, so a killed process never leaves a lock behind.
+    its holder dies, so a killed process never leaves a lock behind. A whole indexing
+    run holds it (see `indexing.add`), so what it reads as indexed stays so until it
+    ends. Release it with `unlock`.
 
     Raises:
         IndexLockedError: the lock was not free within `timeout`.
+        IndexWriteError: the lock file cannot be created (a full or read-only disk).
     """
-    # Segments are written as separate files, not one compound file: a compound file's
-    # parts are copied into memory each time a reader opens them, which cost a
-    # command-line search more than the search itself.
-    options.setdefault("compound", False)
     deadline = time.monotonic() + timeout
     told = False
     while True:
-        # The lock is taken here, not by the writer: a writer whose first files cannot
-        # be created (a full or read-only disk) would otherwise keep it until exit.
-        lock = ix.lock("WRITELOCK")
-        try:
-            held = lock.acquire(False)
-        except OSError as exc:
-            raise IndexWriteError.from_os(path, exc) from exc
-        if held:
-            try:
-                _remove_stale_temp(path)
-                writer = ix.writer(_lk=False, **options)
-            except OSError as exc:
-                lock.release()
-                raise IndexWriteError.from_os(path, exc) from exc
-            except BaseException:
-                lock.release()
-                raise
-            writer.writelock = lock  # released by the writer's commit or cancel
-            return writer
+        if (lock := _try_lock(ix.storage, path)) is not None:
+            remove_leftovers(ix.storage)
+            return lock
         if not told:
             told = True
             log.info("index at %s is locked by another writer; waiting up to %gs", path, timeout)
@@ -196,6 +188,129 @@ def acquire_writer(
         if time.monotonic() >= deadline:
             raise IndexLockedError(str(path), timeout)
         time.sleep(0.1)
+
+
+#: The writer lock's file, as Whoosh names it (`Index.lock("WRITELOCK")`), so that a
+#: writer Whoosh opens itself waits for it too.
+LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
+
+
+def _try_lock(storage: Any, path: Path) -> Any | None:
+    """The writer lock of the index in `storage`, if it is free."""
+    lock = storage.lock(LOCK_FILE)
+    try:
+        held = lock.acquire(False)
+    except OSError as exc:
+        raise IndexWriteError.from_os(path, exc) from exc
+    if not held:
+        return None
+    _HELD.add(lock)
+    return lock
+
+
+#: Seconds `create` waits for the writer lock of a folder.
+CREATE_TIMEOUT = 30.0
+
+
+def _lock_to_create(storage: Any, path: Path, overwrite: bool) -> Any:
+    """The writer lock of the folder an index is created in. Without `overwrite`,
+    another process that created the index meanwhile (its metadata, written last, is
+    there) raises IndexExistsError at once, not after its whole run.
+
+    Raises:
+        IndexExistsError, IndexLockedError.
+    """
+    deadline = time.monotonic() + CREATE_TIMEOUT
+    while (lock := _try_lock(storage, path)) is None:
+        if not overwrite and (path / META_FILE).is_file():
+            raise IndexExistsError(str(path))
+        if time.monotonic() >= deadline:
+            raise IndexLockedError(str(path), CREATE_TIMEOUT)
+        time.sleep(0.05)
+    return lock
+
+
+def unlock(lock: Any) -> None:
+    """Release a lock taken with `lock_index` (once; later calls do nothing)."""
+    _HELD.discard(lock)
+    if lock.fd is not None:
+        lock.release()
+
+
+#: The writer locks this process holds, for `close_inherited_locks`.
+_HELD: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def close_inherited_locks() -> None:
+    """In a process forked from a writer, close its copies of the writer's lock files.
+
+    An flock belongs to the open file, which a fork shares: a child that kept its copy
+    would hold the index locked after its parent died. Closing the copy leaves the
+    parent's lock alone; releasing it (LOCK_UN) would drop the parent's lock too.
+    """
+    for lock in list(_HELD):
+        if lock.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(lock.fd)
+            lock.fd = None  # so that collecting it here never releases the parent's lock
+    _HELD.clear()
+
+
+def remove_leftovers(storage: Any) -> None:
+    """Delete what no commit lists: the segment files of a batch that failed or was
+    killed (or of a merge that never landed), and posting-pool folders. The caller
+    holds the lock, so no writer is using them; the last commit's files are listed and
+    stay. (A file still open somewhere frees its space when closed.)"""
+    from whoosh.index import TOC, clean_files
+
+    _remove_stale_temp(Path(storage.folder))
+    try:
+        toc = TOC.read(storage, INDEX_NAME)
+        clean_files(storage, INDEX_NAME, toc.generation, toc.segments)
+    except Exception:  # no readable table of contents: nothing is known to be unlisted
+        log.debug("could not remove unlisted index files", exc_info=True)
+
+
+def acquire_writer(
+    ix: Any,
+    path: Path,
+    timeout: float = 0.0,
+    on_wait: Callable[[], None] | None = None,
+    *,
+    lock: Any = None,
+    **options: Any,
+) -> Any:
+    """Return a Whoosh writer, waiting up to `timeout` seconds for another writer.
+
+    With `lock` (taken with `lock_index`), the writer works under it and leaves it held
+    when it commits or cancels; otherwise it takes the lock itself and releases it then.
+
+    Raises:
+        IndexLockedError: the lock was not free within `timeout`.
+        IndexWriteError: the writer's first files cannot be created.
+    """
+    # Segments are written as separate files, not one compound file: a compound file's
+    # parts are copied into memory each time a reader opens them, which cost a
+    # command-line search more than the search itself.
+    options.setdefault("compound", False)
+    own = lock is None
+    if own:
+        # The lock is taken here, not by the writer: a writer whose first files cannot
+        # be created (a full or read-only disk) would otherwise keep it until exit.
+        lock = lock_index(ix, path, timeout, on_wait)
+    try:
+        writer = ix.writer(_lk=False, **options)
+    except OSError as exc:
+        if own:
+            unlock(lock)
+        raise IndexWriteError.from_os(path, exc) from exc
+    except BaseException:
+        if own:
+            unlock(lock)
+        raise
+    if own:
+        writer.writelock = lock  # released by the writer's commit or cancel
+    return writer
 
 
 def _remove_stale_temp(path: Path) -> None:
@@ -212,16 +327,23 @@ def _remove_stale_temp(path: Path) -> None:
 
 
 def cancel(writer: Any) -> None:
-    """Drop the open batch; the last commit stays as it was."""
+    """Drop the open batch; the last commit stays as it was. A writer that took the lock
+    itself (`acquire_writer` without `lock`) removes the files it wrote, then releases
+    it; under a lock held for a run, the run does both."""
+    lock, writer.writelock = getattr(writer, "writelock", None), None
     try:
         writer.cancel()
     except Exception:  # already cancelled, or its files failed as well
-        # A cancel that failed half-way has not released the lock: release it, or this
-        # process would block every later writer until it exits.
-        lock = getattr(writer, "writelock", None)
+        # The lock is released below in any case: a cancel that failed half-way would
+        # otherwise block every later writer until this process exits.
+        log.debug("cancelling a writer failed", exc_info=True)
+    finally:
         if lock is not None:
-            with contextlib.suppress(Exception):  # released already
-                lock.release()
+            try:
+                remove_leftovers(writer.storage)
+            finally:
+                with contextlib.suppress(Exception):  # released already
+                    unlock(lock)
 
 
 def size_on_disk(path: Path) -> int:
