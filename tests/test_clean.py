@@ -807,3 +807,22 @@ def test_a_story_sentence_about_adding_comments_does_not_end_the_story() -> None
         "said on Tuesday.</p></article></body></html>"
     )
     assert "due to turn before the end" in _story_kept(page)
+
+
+def test_teaser_articles_do_not_shield_a_related_section() -> None:
+    # Cards long enough to pass for a story each, in a section named for related posts.
+    excerpt = (
+        "An excerpt of another post on this site, long enough to look like a story of "
+        "its own, about the harbour, the ferry timetable and the new car park rates. "
+    ) * 3
+    cards = "".join(
+        f"<li><article class='card'><h3><a href='/p/{n}'>Another post {n}</a></h3>"
+        f"<p>{excerpt}</p></article></li>"
+        for n in range(3)
+    )
+    page = (
+        "<html><body><main><h1>Wind farm approved</h1><div class='entry-content'>"
+        f"{f'<p>{_STORY}</p>' * 6}</div><div class='entry-related'>"
+        f"<ul>{cards}</ul></div></main></body></html>"
+    )
+    _story_kept(page, "ferry timetable")

@@ -29,7 +29,7 @@ from searchlib.clean.dates import (
 from searchlib.clean.metadata import clean_author, read_meta, squash
 from searchlib.clean.text import is_reported_prose
 from searchlib.clean.titles import is_label, key, pick_headline
-from searchlib.clean.tree import _SKIP, PageTree, walk
+from searchlib.clean.tree import _SKIP, TEASER_SIZE, PageTree, walk
 from searchlib.models import Article
 
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
@@ -164,6 +164,21 @@ class _Pruned:
             while isinstance(node, Tag):
                 self.protected.add(id(node))
                 node = node.parent
+        # What holds the page's headline, <main> or marked body, and how many
+        # story-sized <article>s each element holds: several are a list of teaser cards.
+        self.story: set[int] = set()
+        for mark in [*tree.h1s, *tree.hinted, *(t for t in self.kept if t.name == "main")]:
+            node = mark
+            while isinstance(node, Tag) and id(node) not in self.story:
+                self.story.add(id(node))
+                node = node.parent
+        self.cards: dict[int, int] = {}
+        for card in self.kept:
+            if card.name == "article" and tree.stat(card).text >= TEASER_SIZE:
+                node = card.parent
+                while isinstance(node, Tag):
+                    self.cards[id(node)] = self.cards.get(id(node), 0) + 1
+                    node = node.parent
         stack: list[Tag] = [c for c in reversed(body.contents) if isinstance(c, Tag)]
         self.kept = [body]
         while stack:
@@ -191,7 +206,7 @@ class _Pruned:
             kind = "comment"
         if kind == "comment":
             return not stat.marker or id(tag) not in self.protected
-        if stat.marker or id(tag) in self.protected:
+        if id(tag) in self.protected or (stat.marker and not self._teaser_list(tag, kind)):
             return False
         # A wrapper of most of the page with an unlucky class name is not boilerplate.
         if stat.text > 0.6 * total:
@@ -209,6 +224,11 @@ class _Pruned:
             # header (headline, standfirst) or a pull-quote aside is prose.
             return stat.links > 0.25 * stat.text or stat.text < 25
         return False
+
+    def _teaser_list(self, tag: Tag, kind: str | None) -> bool:
+        """Whether `tag`, named as boilerplate ("related"), holds its story-sized
+        <article>s as a list of cards: several, and not the page's headline or body."""
+        return kind == "other" and self.cards.get(id(tag), 0) > 1 and id(tag) not in self.story
 
     def _drop(self, tag: Tag) -> None:
         self.dropped.add(id(tag))
