@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
-from searchlib.clean import rules
-from searchlib.clean.dates import parse_date
+from searchlib.clean import rules, text_rules
+from searchlib.clean.dates import find_date, parse_date
 from searchlib.models import Article
 
 _SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u3000]+")
@@ -101,43 +102,323 @@ def _tag_line(line: str) -> list[str] | None:
     return items
 
 
+@dataclass
+class _Line:
+    """A non-empty line of the text and the paragraph (blank-line block) it belongs to."""
+
+    text: str
+    para: int
+    words: int = 0
+    furniture: bool = False
+    prose: bool = False
+
+    def __post_init__(self) -> None:
+        self.words = len(self.text.split())
+        self.furniture = is_furniture(self.text)
+        self.prose = not self.furniture and (
+            self.words >= text_rules.LONG_PROSE_WORDS
+            or (self.words >= text_rules.PROSE_WORDS and self.text.endswith(_SENTENCE_END))
+        )
+
+    @property
+    def weak(self) -> bool:
+        return self.furniture or self.words <= text_rules.WEAK_WORDS
+
+
+_SENTENCE_END = (".", "!", "?", "”", "’", '"', "»", "«", ")", "…")
+
+
+def is_furniture(line: str) -> bool:
+    """True for a line of a scraped page that is not the story's: the HTML rules'
+    boilerplate lines, navigation and account lines, like, share, correction and comment
+    prompts, and teasers for other stories."""
+    if len(line) > 300:
+        return False
+    return (
+        is_boilerplate_line(line)
+        or bool(text_rules.UI_LINE_RE.match(line))
+        or bool(text_rules.TEASER_RE.match(line))
+        or (bool(text_rules.TEXT_FURNITURE_RE.match(line)) and not is_reported_prose(line))
+    )
+
+
+def _numbered(lines: list[str]) -> list[_Line]:
+    out: list[_Line] = []
+    para = 0
+    label = ""
+    for line in lines:
+        if not line:
+            para += 1
+        elif text_rules.BYLINE_ALONE_RE.match(line):
+            # A byline's label on a line of its own ("By", then "Jane Roe" below it, as
+            # a copy of the page's text often splits them): read with the next line.
+            label = line
+        else:
+            if label:
+                line = f"{label} {line}"
+                label = ""
+            out.append(_Line(line, para))
+    return out
+
+
+def _story_start(lines: list[_Line]) -> int | None:
+    """Where the story's prose begins: the first stretch of prose lines that holds at least
+    a third of the words of the longest such stretch (a cookie notice or a teaser before
+    the story is shorter; comments after it come after a trailer line)."""
+    stretches: list[tuple[int, int]] = []  # (first line, words)
+    start: int | None = None
+    words = gap = 0
+    for i, line in enumerate(lines):
+        if start is not None and _is_trailer(line.text):
+            stretches.append((start, words))
+            start = None
+            break
+        if line.prose:
+            if start is None:
+                start, words = i, 0
+            words += line.words
+            gap = 0
+        elif start is not None:
+            gap += line.weak
+            if gap >= text_rules.STORY_GAP:
+                stretches.append((start, words))
+                start = None
+    if start is not None:
+        stretches.append((start, words))
+    if not stretches:
+        return None
+    most = max(words for _, words in stretches)
+    return next(first for first, words in stretches if 3 * words >= most)
+
+
+def _is_trailer(line: str) -> bool:
+    return len(line) < 120 and bool(
+        rules.TRAILER_START_RE.match(line) or text_rules.TRAILER_START_RE.match(line)
+    )
+
+
+def _in_menu(lines: list[_Line], i: int) -> bool:
+    """Whether line `i` is an entry of a menu or link list: short, beside another short
+    line that is not a byline or a date."""
+    if lines[i].words > text_rules.MENU_WORDS:
+        return False
+    if i + 1 < len(lines) and (lines[i + 1].prose or _meta(lines[i + 1].text)):
+        return False  # a short headline, right above its story or byline
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(lines):
+            other = lines[j]
+            if other.words <= text_rules.MENU_WORDS and not _meta(other.text):
+                return True
+    return False
+
+
+def _headline_candidate(lines: list[_Line], i: int) -> bool:
+    line = lines[i]
+    followed = i + 1 < len(lines) and (lines[i + 1].prose or _meta(lines[i + 1].text))
+    return (
+        (2 if not followed else 1) <= line.words <= 30
+        and len(line.text) <= 250
+        and not line.furniture
+        and not line.text.endswith((":", ";", ","))
+        and not _meta(line.text)
+        and not _in_menu(lines, i)
+        and not text_rules.TIME_RE.search(line.text)
+        and not text_rules.NUMERIC_DATE_RE.search(line.text)
+    )
+
+
+def _headline(lines: list[_Line], start: int | None) -> int | None:
+    """The headline's line among the headline-shaped lines before the story's prose.
+
+    A byline or a date line next to a line marks it most surely; then a headline's
+    length, then prose right after it; of equals, the first (a scrape begins with the
+    page's menu, then its headline; subheads and lists follow). Lines that only name a
+    person (a byline without its label) and tag lists count only when nothing else is.
+    """
+    if start is None:
+        for i in range(len(lines)):
+            if not lines[i].furniture and not _in_menu(lines, i) and not _meta(lines[i].text):
+                return i
+        return 0 if lines else None
+    first = max(0, start - text_rules.HEADLINE_SEARCH)
+    found = [i for i in range(first, start) if _headline_candidate(lines, i)]
+    if not found:
+        return start if start == 0 else None
+    plain = [i for i in found if not _name_only(lines[i].text) and not _tag_line(lines[i].text)]
+
+    def score(i: int) -> tuple[int, int]:
+        value = 0
+        near = range(i - 1, min(i + 5, len(lines)))
+        if any(_meta(lines[j].text, loose=True) for j in near if j >= 0 and j != i):
+            value += 3
+        if 4 <= lines[i].words <= 20:
+            value += 2
+        if any(lines[j].prose for j in range(i + 1, min(i + 5, len(lines)))):
+            value += 1
+        return value, -i
+
+    return max(plain or found, key=score)
+
+
+_NAME = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*(?:\s+[A-ZÀ-Þ][\w.'’-]*){1,3}(?:,\s*[A-Z.]{2,6})*$")
+
+
+def _name_only(text: str) -> bool:
+    """A line that is only a person's name ("Dylan Bailey", "Jo Roe, MS, RD")."""
+    return bool(_NAME.match(text)) and len(text.split(",")[0].split()) <= 3
+
+
+def _byline(text: str) -> list[str]:
+    """The authors a byline line names, if it is one."""
+    if len(text) > text_rules.MAX_META_LINE or (text.endswith((".", "!", "?")) and len(text) > 60):
+        return []
+    match = text_rules.BYLINE_LABEL_RE.search(text)
+    if match is None or match.start() > 60:
+        return []
+    from searchlib.clean.metadata import clean_author
+
+    rest = text_rules.GLUED_LABEL_RE.sub(r"\1 \2", text[match.end() :])
+    rest = text_rules.NAMES_END_RE.split(rest, maxsplit=1)[0]
+    names = clean_author(rest)
+    before = text[: match.start()]
+    # What comes before the label is a date or a label ("Posted on May 2, 2026 by Jo
+    # Roe", "Post author By Jo Roe"), never the start of a sentence.
+    if (
+        len(before.split()) > 2
+        and not find_date(before)
+        and not text_rules.DATE_LABEL_RE.match(before)
+    ):
+        return []
+    return names if names and all(len(n.split()) <= 4 for n in names) else []
+
+
+def _line_date(text: str) -> datetime | None:
+    """The date a date line gives: a short line that is a date, maybe with a label, a
+    byline or a time ("Published March 3, 2025", "By Jo Roe | 3 March 2025")."""
+    if len(text) > text_rules.MAX_META_LINE:
+        return None
+    labelled = (
+        text_rules.DATE_LABEL_RE.match(text)
+        or text_rules.UPDATED_RE.match(text)
+        or text_rules.BYLINE_LABEL_RE.search(text)
+    )
+    if len(text) > 60 and not labelled:
+        return None
+    found = find_date(text, short_years=bool(labelled))
+    if found is None and len(text) <= 60:
+        found = _date_line(text)
+    return found
+
+
+def _meta(text: str, loose: bool = False) -> bool:
+    """Whether a line is a byline or a date line; `loose` also takes a byline whose names
+    are not a person's ("By The Currency editors")."""
+    if loose and len(text) <= 80 and text_rules.BYLINE_LABEL_RE.match(text):
+        return True
+    return bool(_byline(text)) or _line_date(text) is not None
+
+
 def clean_text(text: str) -> Article:
     """Turn scraped plain text into an Article.
 
-    The first non-empty line is the headline; a following short line of comma-separated
-    names is read as tags, a "By ..." line as authors and a lone date line as the date;
-    the rest are paragraphs, with boilerplate lines and the trailing comment section
-    removed. Never raises.
+    The headline is the last headline-shaped line before the story's first prose, past
+    any menu, account or navigation lines the scrape kept; with no prose, the first line
+    that is none of these. Around it, a short line of comma-separated names is read as
+    tags, a byline ("By ...", "Von ...", "Par ...", "Posted on <date> by ...") as authors
+    and a date line ("Published March 3, 2025", "Publié le 3 mars 2025") as the date. The
+    body is the story's lines, without furniture lines (like, share, comment and correction
+    prompts, teasers, lists of other stories, copyright lines) and without the trailer
+    that follows it. Never raises.
     """
-    paragraphs = _strip_furniture(_paragraphs(_lines(text)))
-    if not paragraphs:
+    lines = _numbered(_lines(text))
+    if not lines:
         return Article()
-    first = paragraphs[0]
-    title = first[0]
-    rest = [first[1:], *paragraphs[1:]] if len(first) > 1 else paragraphs[1:]
-    rest = [p for p in rest if p]
+    start = _story_start(lines)
+    head = _headline(lines, start)
+    if head is None:
+        return Article(body=_body(lines, start or 0))
+    title = lines[head].text
     tags: list[str] = []
     authors: list[str] = []
-    date = None
-    # Up to three short header lines may follow the headline: tags, byline, date.
-    for _ in range(3):
-        if not rest or len(rest[0]) != 1 or len(rest) < 2:
-            break
-        line = rest[0][0]
-        match = rules.BYLINE_RE.match(line)
-        if match and len(line) < 100 and not authors:
-            from searchlib.clean.metadata import clean_author
+    date = updated = None
+    body_from = head + 1
+    header_end = start if start is not None and start > head else head + 1
+    # The header: a few lines before the headline (a date or a byline above it) and the
+    # lines between it and the story's prose (tags, a byline, a date, share buttons).
+    for i in range(max(0, head - 4), max(header_end, min(head + 4, len(lines)))):
+        if i == head:
+            continue
+        line = lines[i].text
+        if i > head and start is None and (i >= len(lines) - 1 or lines[i].words > 12):
+            break  # no prose: the header ends where a longer line or the text ends
+        names = [] if authors else _byline(line)
+        found = _line_date(line)
+        if names:
+            authors = names
+        if found is not None:
+            if text_rules.UPDATED_RE.match(line):
+                updated = updated or found
+            else:
+                date = date or found
+        if i == head + 1 and not tags and not names and found is None:
+            tags = _tag_line(line) or []
+            if tags:
+                body_from = i + 1
+                continue
+        if i > head and (names or found is not None):
+            body_from = i + 1
+    if not authors and start is not None:
+        # A name alone under the headline is the byline without its label.
+        for i in range(head + 1, min(start, head + 5)):
+            if _name_only(lines[i].text) and not _tag_line(lines[i].text):
+                from searchlib.clean.metadata import clean_author
 
-            authors = clean_author(match["names"])
-        elif len(line) < 60 and date is None and (parsed := _date_line(line)):
-            date = parsed
-        elif not tags and (found := _tag_line(line)):
-            tags = found
-        else:
+                authors = clean_author(lines[i].text.split(",")[0])
+                break
+    if start is not None and start > body_from:
+        # Between the header and the prose: labels, share buttons, a caption. A longer
+        # line (a standfirst, a list) stays.
+        skipped = [ln for ln in lines[body_from:start] if ln.words > text_rules.WEAK_WORDS]
+        body = _body([*skipped, *lines[start:]], 0)
+    else:
+        body = _body(lines, body_from)
+    return Article(
+        title=title, body=body, date=date or updated, authors=tuple(authors), tags=tuple(tags)
+    )
+
+
+def _body(lines: list[_Line], first: int) -> str:
+    """The story's lines from `first`: furniture and lists of other stories dropped, cut
+    at the trailer, and without the footer's short lines after the last prose."""
+    kept: list[_Line] = []
+    in_list = False
+    for line in lines[first:]:
+        if kept and _is_trailer(line.text):
             break
-        rest = rest[1:]
-    body = "\n\n".join("\n".join(p) for p in rest)
-    return Article(title=title, body=body, date=date, authors=tuple(authors), tags=tuple(tags))
+        if text_rules.STORY_LIST_RE.match(line.text):
+            in_list = True
+            continue
+        if in_list:
+            if line.prose and not text_rules.LIST_ENTRY_RE.match(line.text):
+                in_list = False
+            else:
+                continue
+        if line.furniture or (_meta(line.text) and line.words <= 12):
+            continue
+        kept.append(line)
+    last = max((i for i, line in enumerate(kept) if line.prose), default=None)
+    if last is not None:
+        tail = kept[last + 1 :]
+        if all(line.weak for line in tail):
+            kept = kept[: last + 1]
+    paragraphs: list[list[str]] = []
+    para = None
+    for line in kept:
+        if line.para != para or not paragraphs:
+            paragraphs.append([])
+            para = line.para
+        paragraphs[-1].append(line.text)
+    return "\n\n".join("\n".join(p) for p in paragraphs)
 
 
 def _date_line(line: str) -> datetime | None:

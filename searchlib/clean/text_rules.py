@@ -1,0 +1,177 @@
+"""Rules for scraped plain text, kept as data beside the HTML rules in `rules.py`.
+
+Plain text has no tags or classes: what marks a page's furniture is the wording of its
+lines and their shape. Everything here is general vocabulary of news sites and blog
+engines in English, German, French and Spanish; nothing is keyed to one site.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A line of this many words or more that ends a sentence is the story's prose.
+PROSE_WORDS = 12
+#: A line of this many words or more is prose whatever its ending (a paragraph cut short).
+LONG_PROSE_WORDS = 25
+#: The story runs on across this many weak lines in a row (short lines, furniture): a
+#: subhead, a caption or a teaser sit inside it; a longer run is the page's furniture.
+STORY_GAP = 6
+#: A line this short (in words) is weak: a subhead, a label, a menu entry.
+WEAK_WORDS = 5
+#: A headline this near the story's first prose line (in lines) is the likelier one.
+HEADLINE_REACH = 12
+#: How far before the story's first prose line a headline is looked for (lines).
+HEADLINE_SEARCH = 60
+#: A menu or link-list entry: a line of at most this many words, next to another such line.
+MENU_WORDS = 3
+#: The longest line read as a byline or a date line.
+MAX_META_LINE = 120
+
+#: Navigation and account lines of a scraped page's header and footer ("Home", "Sign
+#: in", "Skip to content"), and the site's fixed links ("Privacy Policy", "Impressum").
+UI_LINE_PATTERNS: tuple[str, ...] = (
+    r"home|homepage|startseite|accueil|inicio|portada|menu|menü|menú|search|suche|"
+    r"rechercher|recherche|buscar|búsqueda",
+    r"(sign|log) ?(in|on|out|up)|login|logout|register|registrieren|anmelden|abmelden|"
+    r"einloggen|se connecter|connexion|s'inscrire|iniciar sesión|regístrate|registrarse|"
+    r"my account|mein konto|mon compte|mi cuenta|join( now)?( (sign|log) ?in)?",
+    r"(\+ ?)?follow|report this (article|post)|"
+    r"subscribe|abonnieren|abo|abonnement|s['’]abonner|suscr[ií]b(e|ete|irse)",
+    r"(skip|jump) to( main)? (content|navigation|menu)|zum (haupt)?inhalt( springen)?|"
+    r"(aller|passer) au contenu( principal)?|(saltar|ir) al contenido( principal)?",
+    r"(privacy|cookie)( policy| settings| notice)?|terms( of (use|service))?|imprint|"
+    r"impressum|datenschutz(erklärung)?|mentions légales|aviso legal|contact( us)?|kontakt|"
+    r"contacto|about( us)?|über uns|qui sommes-nous|quiénes somos|sitemap|faq|rss|"
+    r"advertise|werben|jobs|careers|karriere",
+)
+UI_LINE_RE = re.compile(
+    r"^\W*(?:" + "|".join(f"(?:{p})" for p in UI_LINE_PATTERNS) + r")\W*$", re.IGNORECASE
+)
+
+#: Furniture of scraped text that the HTML rules do not list: WordPress like widgets,
+#: correction prompts, comment prompts, share, cookie and newsletter lines in the other
+#: common languages.
+TEXT_FURNITURE_PATTERNS: tuple[str, ...] = (
+    # like widgets ("Like this:", "Like Loading...", "Gefällt mir Wird geladen …")
+    r"(like|gefällt mir|j['’]aime|me gusta)( this| ça| esto)?\s*:?"
+    r"|(like|gefällt mir|j['’]aime|me gusta)\s+(loading|wird geladen|chargement|cargando)\W*",
+    r"\d+ (comments?|responses?|replies|kommentare?|commentaires?|comentarios?)"
+    r"( (on|to|zu|sur|en|a) .{0,200})?",
+    r"(be the first|sei der erste|soyez le premier|sé el primero) .{0,40}",
+    # correction prompts ("Found a mistake? Let us know", "Fehler gefunden?")
+    r".{0,30}\b(found|spotted|see|notice)d? (a|an) (mistake|typo|error)\b.{0,60}",
+    r"(report|submit) (a |an )?(correction|error|mistake|typo)\b.{0,40}",
+    r"(fehler|tippfehler) (gefunden|entdeckt|melden)\b.{0,40}",
+    r".{0,30}\b(repéré|trouvé|signaler) une (erreur|faute)\b.{0,40}",
+    r".{0,30}\b(visto|encontrado|reportar) un (error|fallo)\b.{0,40}",
+    # comment prompts
+    r"(schreibe|hinterlasse) (eine antwort|einen kommentar)\W*.{0,40}",
+    r"(kommentar verfassen|antwort verfassen|schreibe einen kommentar|"
+    r"bitte geben sie ihren (kommentar|namen) ein)\W*.{0,40}",
+    r"(laisser un commentaire|laisser une réponse|veuillez (entrer|saisir) votre "
+    r"(commentaire|nom))\W*.{0,40}",
+    r"(deja (una respuesta|un comentario)|¡?por favor (ingrese|introduce|escribe) su "
+    r"(comentario|nombre))\W*.{0,40}",
+    # share widgets and cookie or newsletter lines in other languages
+    r"(teilen|partager|compartir|condividi)( (sur|en|auf|su) \w+)?\s*:?",
+    r"(teilen|partager|compartir) (mit|avec|con) .{0,40}",
+    r".{0,100}\b(verwendet|nutzt|utilise|utilisons|utiliza|utilizamos) (des )?cookies\b.{0,150}",
+    r"(cookies? (akzeptieren|accepter|aceptar))|accept( all)?( cookies)?|reject( all)?|"
+    r"alle akzeptieren|tout accepter|aceptar todo",
+    r".{0,60}\b(inscrivez-vous|abonnez-vous|suscríbete|suscribirse) .{0,40}\b"
+    r"(newsletter|lettre|boletín)\b.{0,60}",
+    r"(jetzt )?(newsletter|boletín|lettre d['’]information)\b.{0,60}",
+    # wiki navigation and server error messages a copy of the page keeps
+    r"(wechseln zu|jump to|aller à|saltar a)\s*:.{0,60}",
+    r"(warning|notice|strict standards|deprecated|fatal error|parse error): .{0,400}",
+    # copyright lines in other languages
+    r".{0,120}\b(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados)"
+    r"\b.{0,80}",
+)
+
+#: A teaser for another story: a label and a colon, then that story's headline. The label
+#: with its colon is never the story's own sentence, however long the headline after it.
+TEASER_RE = re.compile(
+    r"^\W*(?:read (?:more|also|next)|also read|see also|related|more on this|more:|"
+    r"lesen sie (?:auch|mehr)|lies auch|mehr zum thema|auch interessant|lire (?:aussi|plus|"
+    r"la suite)|à lire (?:aussi|également)|voir aussi|leer (?:más|también)|lea también|"
+    r"ver también|te puede interesar)\s*:.{0,200}$",
+    re.IGNORECASE,
+)
+
+#: The heading of a list of other stories: the lines after it are their headlines.
+STORY_LIST_RE = re.compile(
+    r"^\W*(?:most (?:read|popular|viewed|shared|commented)(?: (?:stories|articles|now|today|"
+    r"this week))?|trending(?: now)?|popular(?: now| posts| stories)?|top stories|"
+    r"latest (?:news|stories|posts)|recent posts|related (?:posts|articles|stories)|"
+    r"meistgelesen|meist ?gelesen(?:e artikel)?|am meisten gelesen|beliebte (?:artikel|beiträge)|"
+    r"neueste (?:beiträge|artikel)|les plus lus|les plus populaires|articles récents|"
+    r"derniers articles|lo más (?:leído|visto)|más leídas?|entradas recientes|"
+    r"últimas noticias)\W*$",
+    re.IGNORECASE,
+)
+
+#: An entry of a numbered list of headlines: "1. Title", "2 Title", "3) Title".
+LIST_ENTRY_RE = re.compile(r"^\s*\d{1,2}\s*[.):]?\s+\S.{0,200}$")
+
+TEXT_FURNITURE_RE = re.compile(
+    r"^\s*(?:" + "|".join(f"(?:{p})" for p in TEXT_FURNITURE_PATTERNS) + r")\s*$",
+    re.IGNORECASE,
+)
+
+#: A byline's label and where it sits: "By Jane Roe", "Posted on May 2 by John Doe",
+#: "Von Max Muster", "Par Jean Dupont", "Por Juan Pérez", "Author: Jo Roe". The names
+#: after it start with a capital letter; "By the end of the year" is prose.
+BYLINE_LABEL_RE = re.compile(
+    r"(?:^|[\s|·•,;–—-])(?i:(?:written |posted |published |geschrieben |verfasst |"
+    r"veröffentlicht |écrit |publié |publiée |escrito |publicado |publicada )?"
+    r"(?:by|von|par|por|door|di)|(?:author|autor|autorin|auteur|autora|autore)\s*:)"
+    r"\s+(?=[A-ZÀ-ÞĀ-Ž])"
+)
+
+#: A time of day: a line that holds one is a date line or a list entry, never a headline.
+TIME_RE = re.compile(
+    r"\b\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\b|uhr\b|h\b)|\b\d{1,2}:\d\d\b|\b\d{1,2} ?[ap]m\b", re.I
+)
+
+#: A byline's label alone on its line: the names follow on the next one.
+BYLINE_ALONE_RE = re.compile(
+    r"^\W*(?:(?:written|posted|reviewed|geschrieben|verfasst|écrit|escrito)\s+)?"
+    r"(?:by|von|par|por)\s*:?$|^\W*(?:author|autor|autorin|auteur|autora)\s*:\s*$",
+    re.IGNORECASE,
+)
+
+#: A date in digits ("17/11/2019", "05.01.2020"): a line that holds one is a date line.
+NUMERIC_DATE_RE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
+
+#: A date's or a section's label run into the name before it ("Jo RoePublished").
+GLUED_LABEL_RE = re.compile(r"([a-zà-ÿ])(Published|Updated|Posted|Veröffentlicht|Publié|Publicado)")
+#: Where a byline's names end: a date's label, a place or a section ("in Opinion").
+NAMES_END_RE = re.compile(
+    r"\s+(?:published|updated|posted|on|in|am|le|el|veröffentlicht|publié|publicado|"
+    r"aktualisiert|mis à jour|actualizado)\b",
+    re.IGNORECASE,
+)
+
+#: The words that label a date line: "Published March 3, 2025", "Publié le 3 mars 2025".
+DATE_LABEL_RE = re.compile(
+    r"^\W*(?:(?:post |article )?date|published|posted|dated|on|veröffentlicht|erschienen|publiziert|datum|stand|"
+    r"vom|am|publié|publiée|mis en ligne|le|publicado|publicada|fecha|el|created|"
+    r"erstellt)\b",
+    re.IGNORECASE,
+)
+
+#: A date line of a later edit: read only when the text gives no other date.
+UPDATED_RE = re.compile(
+    r"^\W*(?:(?:last )?updated|modified|aktualisiert|zuletzt aktualisiert|geändert|"
+    r"mis à jour|modifié|actualizado|modificado)\b",
+    re.IGNORECASE,
+)
+
+#: Lines that start the trailing furniture of a scraped text, beside `rules.TRAILER_START_RE`.
+TRAILER_START_RE = re.compile(
+    r"^\s*(?:like this\s*:|gefällt mir\s*:|j['’]aime ça\s*:|me gusta esto\s*:|"
+    r"share this\s*:|(?:\d+\s+)?(?:kommentare|commentaires|comentarios)\s*$|"
+    r"kommentar verfassen|laisser un commentaire|deja una respuesta)",
+    re.IGNORECASE,
+)

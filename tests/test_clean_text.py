@@ -1,0 +1,158 @@
+"""Scraped plain text: headline past the menu, bylines and date lines, furniture lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from searchlib import clean_text
+
+STORY = (
+    "The finance ministers of the euro zone agreed on Tuesday to a budget that cuts "
+    "spending by two percent over the next three years, officials said."
+)
+MORE = (
+    "The deal still needs the approval of national parliaments, which are expected to "
+    "vote on it before the summer recess begins in July."
+)
+
+
+def test_headline_comes_after_the_menu_lines() -> None:
+    text = (
+        f"Home\nNews\nSport\nSubscribe\nSign in\nMinisters agree a leaner budget\n{STORY}\n{MORE}\n"
+    )
+    article = clean_text(text)
+    assert article.title == "Ministers agree a leaner budget"
+    assert article.body == f"{STORY}\n{MORE}"
+
+
+def test_headline_after_menu_with_blank_lines_and_skip_link() -> None:
+    text = (
+        "Skip to content\n\nMenu\n\nHome\n\nWorld\n\nBusiness\n\nSign in\n\n"
+        f"Ministers agree a leaner budget\n\n{STORY}\n\n{MORE}\n"
+    )
+    article = clean_text(text)
+    assert article.title == "Ministers agree a leaner budget"
+    assert "Sign in" not in article.body
+    assert article.body.startswith(STORY)
+
+
+def test_a_short_headline_right_above_its_story_is_not_a_menu_entry() -> None:
+    text = f"Home\nNews\nSport\nBudget agreed\n{STORY}\n"
+    assert clean_text(text).title == "Budget agreed"
+
+
+def test_headline_is_not_a_list_of_site_names() -> None:
+    text = f"Facebook Twitter Email\nMinisters agree a leaner budget\nBy Jane Roe\n{STORY}\n"
+    assert clean_text(text).title == "Ministers agree a leaner budget"
+
+
+@pytest.mark.parametrize(
+    ("line", "authors", "date"),
+    [
+        ("By Jane Roe | March 3, 2025", ("Jane Roe",), datetime(2025, 3, 3)),
+        ("Posted on May 2, 2026 by John Doe", ("John Doe",), datetime(2026, 5, 2)),
+        ("Published March 3, 2025", (), datetime(2025, 3, 3)),
+        ("Von Max Mustermann", ("Max Mustermann",), None),
+        ("Veröffentlicht am 03.03.2025", (), datetime(2025, 3, 3)),
+        ("Par Jean Dupont", ("Jean Dupont",), None),
+        ("Publié le 3 mars 2025", (), datetime(2025, 3, 3)),
+        ("Por Juan Pérez", ("Juan Pérez",), None),
+        ("Publicado el 3 de marzo de 2025", (), datetime(2025, 3, 3)),
+        ("Post author By Jane Roe", ("Jane Roe",), None),
+        ("By Jane RoePublished 3 March 2025", ("Jane Roe",), datetime(2025, 3, 3)),
+    ],
+)
+def test_bylines_and_date_lines_are_read(
+    line: str, authors: tuple[str, ...], date: datetime | None
+) -> None:
+    text = f"Home\nNews\nSport\nMinisters agree a leaner budget\n{line}\n{STORY}\n{MORE}\n"
+    article = clean_text(text)
+    assert article.title == "Ministers agree a leaner budget"
+    assert article.authors == authors
+    assert article.date == date
+    assert line not in article.body
+    assert article.body.startswith(STORY)
+
+
+def test_byline_label_on_a_line_of_its_own() -> None:
+    text = f"Ministers agree a leaner budget\nBy\nJane Roe\nMarch 3, 2025\n{STORY}\n"
+    article = clean_text(text)
+    assert article.authors == ("Jane Roe",)
+    assert article.date == datetime(2025, 3, 3)
+    assert article.body == STORY
+
+
+def test_date_line_above_the_headline_is_read() -> None:
+    text = f"Home\nNews\nSport\n3 March 2025\nMinisters agree a leaner budget\n{STORY}\n"
+    article = clean_text(text)
+    assert article.title == "Ministers agree a leaner budget"
+    assert article.date == datetime(2025, 3, 3)
+
+
+def test_updated_date_does_not_replace_the_published_one() -> None:
+    text = (
+        f"Ministers agree a leaner budget\nUpdated April 9, 2025\nPublished March 3, 2025\n"
+        f"{STORY}\n"
+    )
+    assert clean_text(text).date == datetime(2025, 3, 3)
+
+
+def test_a_sentence_starting_with_by_is_no_byline() -> None:
+    text = f"Ministers agree a leaner budget\n\nBy the end of the year, {STORY}\n"
+    article = clean_text(text)
+    assert article.authors == ()
+    assert article.body.startswith("By the end of the year")
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Like this:\nLike Loading...",
+        "Found a mistake? Let us know",
+        "Gefällt mir:\nGefällt mir Wird geladen …",
+        "Fehler gefunden? Jetzt melden",
+        "Schreibe einen Kommentar",
+        "Tous droits réservés",
+        "Diese Website verwendet Cookies.",
+        "3 Comments on Ministers agree a leaner budget",
+    ],
+)
+def test_furniture_after_the_story_is_dropped(furniture: str) -> None:
+    text = f"Ministers agree a leaner budget\n\n{STORY}\n\n{MORE}\n\n{furniture}\n"
+    assert clean_text(text).body == f"{STORY}\n\n{MORE}"
+
+
+def test_read_more_teaser_inside_the_story_is_dropped() -> None:
+    teaser = "Read more: Central bank holds rates steady as inflation eases in spring."
+    text = f"Ministers agree a leaner budget\n\n{STORY}\n\n{teaser}\n\n{MORE}\n"
+    assert clean_text(text).body == f"{STORY}\n\n{MORE}"
+
+
+def test_most_read_list_is_dropped() -> None:
+    text = (
+        f"Ministers agree a leaner budget\n\n{STORY}\n\n{MORE}\n\nMost read\n"
+        "1. Central bank holds rates steady\n2. Storm closes ports on the north coast\n"
+        "3 Football club names a new coach\n"
+    )
+    assert clean_text(text).body == f"{STORY}\n\n{MORE}"
+
+
+def test_footer_links_after_the_story_are_dropped() -> None:
+    text = (
+        f"Ministers agree a leaner budget\n{STORY}\n{MORE}\n"
+        "About us\nContact\nPrivacy Policy\nImpressum\n"
+    )
+    assert clean_text(text).body == f"{STORY}\n{MORE}"
+
+
+def test_a_story_sentence_about_a_mistake_stays() -> None:
+    line = "Officials said they had found a mistake in the budget figures published last week."
+    text = f"Ministers agree a leaner budget\n\n{STORY}\n\n{line}\n"
+    assert line in clean_text(text).body
+
+
+def test_text_made_only_of_menu_lines_never_fails() -> None:
+    article = clean_text("Home\nNews\nSport\nSign in\n")
+    assert isinstance(article.title, str)
