@@ -826,3 +826,21 @@ def test_teaser_articles_do_not_shield_a_related_section() -> None:
         f"<ul>{cards}</ul></div></main></body></html>"
     )
     _story_kept(page, "ferry timetable")
+
+
+def test_sections_named_for_in_page_navigation_are_kept() -> None:
+    # Each section is a target of the page's table of contents, and named for it.
+    sections = "".join(
+        f"<div class='skip-item' id='topic{n}'><h2>Part {n}</h2><p>{_STORY}</p><p>{_STORY}</p></div>"
+        for n in range(3)
+    )
+    menu = "".join(
+        f"<li><a href='/s/{n}'>Section number {n} of the site</a></li>" for n in range(12)
+    )
+    page = (
+        f"<html><body><div class='nav-menu'><ul>{menu}</ul></div><div class='content'>"
+        f"<h1>Wind farm approved</h1><p>The board met on Tuesday.</p>{sections}</div>"
+        "</body></html>"
+    )
+    body = _story_kept(page, "Section number")
+    assert body.count("construction starts in the spring") == 6

@@ -29,7 +29,7 @@ from searchlib.clean.dates import (
 from searchlib.clean.metadata import clean_author, read_meta, squash
 from searchlib.clean.text import is_reported_prose
 from searchlib.clean.titles import is_label, key, pick_headline
-from searchlib.clean.tree import _SKIP, TEASER_SIZE, PageTree, walk
+from searchlib.clean.tree import _SKIP, TEASER_SIZE, PageTree, Stat, walk
 from searchlib.models import Article
 
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
@@ -81,8 +81,8 @@ def _tokens(raw: str) -> set[str]:
 
 
 def boilerplate_kind(tag: Tag) -> str | None:
-    """Return "comment", "other" or "widget" (boilerplate only when small) when the tag's
-    markup marks it as boilerplate."""
+    """Return "comment", "other", "widget" (boilerplate only when small) or "links"
+    (boilerplate unless it is prose) when the tag's markup marks it as boilerplate."""
     role = tag.get("role")
     if isinstance(role, str) and role.lower() in rules.BOILERPLATE_ROLES:
         return "other"
@@ -93,16 +93,33 @@ def boilerplate_kind(tag: Tag) -> str | None:
     if tokens & _COMMENT_TOKENS or rules.COMMENT_ATTR_RE.search(raw.lower()):
         return "comment"
     found = tokens & rules.BOILERPLATE_TOKENS
-    if found and not found <= rules.WIDGET_TOKENS:
+    links = bool(found) and found <= rules.LINK_FURNITURE_TOKENS
+    if found and not found <= rules.WIDGET_TOKENS and not links:
         return "other"
     low = raw.lower()
     if any(s in low for s in rules.BOILERPLATE_SUBSTRINGS):
         return "other"
-    return "widget" if found else None
+    return "links" if links else "widget" if found else None
 
 
 #: The id React gives content it streams in hidden and reveals by script ("S:0").
 _STREAMED_ID = re.compile(r"S:\d+")
+
+
+#: A section named as navigation holds the article's text when it is at least this long
+#: (characters), with at most this share of it in links, and paragraphs.
+PROSE_SECTION = 300
+PROSE_SECTION_LINKS = 0.1
+
+
+def _prose_section(tag: Tag, stat: Stat) -> bool:
+    """Whether an element named as navigation is a section of prose: long, few links,
+    and written in paragraphs (a script-driven menu of <span>s has no links either)."""
+    return (
+        stat.text >= PROSE_SECTION
+        and stat.links <= PROSE_SECTION_LINKS * stat.text
+        and tag.find("p") is not None
+    )
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -213,6 +230,8 @@ class _Pruned:
             return False
         if kind == "widget":
             return stat.text < 500 or stat.links > 0.3 * stat.text
+        if kind == "links":
+            return not _prose_section(tag, stat)
         if kind is not None:
             return True
         if name == "figure" and stat.text < 300:

@@ -95,6 +95,13 @@ WIDGET_TOKENS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+#: Tokens of link furniture (menus, in-page navigation, skip links). An element so named
+#: whose text is paragraphs with few links is a section of the article that the page's
+#: table of contents points to ("content-nav-section", "skip-item").
+LINK_FURNITURE_TOKENS: frozenset[str] = frozenset(
+    {"nav", "navbar", "navigation", "menu", "skip", "skiplink", "dropdown", "toolbar"}
+)
+
 #: Multi-word class/id fragments (matched on the joined, lower-cased attribute).
 BOILERPLATE_SUBSTRINGS: tuple[str, ...] = (
     "comment-respond", "comment-form", "comments-area", "comment-list", "most-read",
