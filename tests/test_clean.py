@@ -844,3 +844,22 @@ def test_sections_named_for_in_page_navigation_are_kept() -> None:
     )
     body = _story_kept(page, "Section number")
     assert body.count("construction starts in the spring") == 6
+
+
+def test_excerpts_in_teaser_cards_do_not_widen_the_article() -> None:
+    # Cards of other stories in a column beside the article, in boxes named for nothing:
+    # a linked headline over an excerpt each. Their excerpts are prose, but not this
+    # story's, and must not draw the article out to the layout around both columns.
+    cards = "".join(
+        f"<div class='box'><h3><a href='/s/{n}'>Another story {n}</a></h3><p>An excerpt "
+        f"of story {n}, about the ferry timetable, the car park and the new harbour "
+        "lights, long enough to read as prose.</p></div>"
+        for n in range(8)
+    )
+    page = (
+        "<html><body><div class='wrap'><div class='col'><div class='post'>"
+        f"<h1>Wind farm approved</h1><div class='text'>{f'<p>{_STORY}</p>' * 3}</div>"
+        f"</div></div><div class='col'><section><div class='grid'>{cards}</div></section>"
+        "</div></div></body></html>"
+    )
+    _story_kept(page, "ferry timetable")

@@ -377,10 +377,38 @@ def _score_candidates(pruned: _Pruned) -> dict[int, tuple[Tag, float]]:
     return {key: (tag, score * (1 - _density(pruned, tag))) for key, (tag, score) in scores.items()}
 
 
-def _paragraph_mass(pruned: _Pruned) -> dict[int, int]:
-    """For each element, the characters of prose paragraphs (not link lists) beneath it."""
+#: A box this small (characters) around a paragraph, the rest of whose text is mostly
+#: links (a linked headline, "Read more"), is a teaser card: an excerpt of another page.
+CARD_SIZE = 500
+CARD_LINKS = 0.5
+
+
+def _in_card(tree: PageTree, tag: Tag) -> bool:
+    """Whether paragraph `tag` is the excerpt of a teaser card: the first element around
+    it that holds more than it is small, and what it adds is mostly links."""
+    own = tree.stat(tag)
+    node = tag.parent
+    for _ in range(3):
+        if not isinstance(node, Tag):
+            return False
+        stat = tree.stat(node)
+        extra = stat.text - own.text
+        if extra > 0:
+            return stat.text < CARD_SIZE and stat.links - own.links >= CARD_LINKS * extra
+        node = node.parent
+    return False
+
+
+def _paragraph_mass(pruned: _Pruned, top: Tag) -> dict[int, int]:
+    """For each element, the characters of prose paragraphs (not link lists) beneath it.
+
+    Excerpts in teaser cards outside `top` (the best-scored block) are not counted:
+    they would widen the article to the lists of other stories around it. When `top`
+    holds cards itself, the page is a list of them, and they all count.
+    """
     tree = pruned.tree
-    mass: dict[int, int] = {}
+    found: list[tuple[int, list[Tag], bool]] = []
+    top_is_card = False
     for tag in pruned.kept:
         if tag.name not in rules.SCORED_TAGS:
             continue
@@ -389,13 +417,22 @@ def _paragraph_mass(pruned: _Pruned) -> dict[int, int]:
         # its <div> still has many links further down.
         if stat.inline < 25 or stat.inline_links > 0.3 * stat.inline or id(tag) in tree.in_link:
             continue
-        node = tag
+        chain = [tag]
         for _ in range(40):  # bounded: pathological pages nest thousands deep
-            mass[id(node)] = mass.get(id(node), 0) + stat.inline
-            parent = node.parent
+            parent = chain[-1].parent
             if not isinstance(parent, Tag):
                 break
-            node = parent
+            chain.append(parent)
+        card = _in_card(tree, tag)
+        inside = any(node is top for node in chain)
+        top_is_card = top_is_card or (card and inside)
+        found.append((stat.inline, chain, card and not inside))
+    mass: dict[int, int] = {}
+    for size, chain, outside_card in found:
+        if outside_card and not top_is_card:
+            continue
+        for node in chain:
+            mass[id(node)] = mass.get(id(node), 0) + size
     return mass
 
 
@@ -414,7 +451,7 @@ def _densest(pruned: _Pruned, fallback: Tag) -> Tag:
     article, and an article written straight into the body is still gathered by the
     sibling merge that follows.
     """
-    mass = _paragraph_mass(pruned)
+    mass = _paragraph_mass(pruned, fallback)
     if not mass:
         return fallback
     tree = pruned.tree
