@@ -8,9 +8,10 @@
 Three trials, each on fresh indexes in a temporary folder:
 
 - concurrent: two, then three `searchlib index` runs of the corpus at once (the later
-  ones started at random moments of the first), with small batches and one or two
-  workers, --rounds times each. A round passes when every run succeeds, the index
-  holds each id of the corpus exactly once, and `searchlib check` finds it sound.
+  ones started at random moments of the first, and waiting for the lock as long as it
+  takes), with small batches and one or two workers, --rounds times each. A round
+  passes when every run succeeds, the index holds each id of the corpus exactly once,
+  and `searchlib check` finds it sound.
 - kill: kill -9 of the indexing process at a random moment of its run, --kills times.
   A round passes when a re-run with --lock-timeout 0 proceeds at once (the lock died
   with the killed process, and with its workers) and completes the index, and no
@@ -46,6 +47,10 @@ from searchlib import Index
 
 #: A Ctrl-C must end a run within this many seconds.
 EXIT_BOUND = 2.0
+
+#: For runs that queue behind another: the default --lock-timeout (30 s) is shorter
+#: than a run of a real corpus.
+WAIT = ("--lock-timeout", "86400")
 
 
 @dataclass
@@ -194,7 +199,8 @@ def concurrent(
                 # Small batches, some with one writer, some with two workers.
                 workers = 1 + (number + i) % 2
                 batch = max(1, int(runner.batch_size * (0.5 + random.random())))
-                runs.append(runner.start(index, workers=workers, batch=batch))
+                # A run holds the index until it ends: the others wait for it, however long.
+                runs.append(runner.start(index, *WAIT, workers=workers, batch=batch))
             problems = []
             for run in runs:
                 code, err = _finish(run, timeout=max(120, 20 * duration))
