@@ -156,3 +156,42 @@ def test_a_story_sentence_about_a_mistake_stays() -> None:
 def test_text_made_only_of_menu_lines_never_fails() -> None:
     article = clean_text("Home\nNews\nSport\nSign in\n")
     assert isinstance(article.title, str)
+
+
+def test_a_year_in_the_headline_is_no_date_line() -> None:
+    text = f"Home\nNews\nSport\nNutrition trends for fall 2025\n{STORY}\n"
+    article = clean_text(text)
+    assert article.title == "Nutrition trends for fall 2025"
+    assert article.date is None
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("1. Februar 2022, Jane Roe", datetime(2022, 2, 1)),
+        ("Jane Roe am 18. September 2019", datetime(2019, 9, 18)),
+        ("23.06.2016 um 16:14 Uhr - Jane Roe - 91 Ergänzungen", datetime(2016, 6, 23)),
+        ("Posted on June 29, 2020November 12, 2021 by Jane Roe", datetime(2020, 6, 29)),
+    ],
+)
+def test_date_lines_that_name_the_author(line: str, date: datetime) -> None:
+    text = f"Ministers agree a leaner budget\n{line}\n{STORY}\n"
+    article = clean_text(text)
+    assert article.authors == ("Jane Roe",)
+    assert article.date == date
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "2019-2026 Example Studio LLC All Rights Reserved",
+        "Our website uses cookies. By continuing to navigate, we assume your permission.",
+        "For daily wit and wisdom, sign up for the Almanac newsletter.",
+        "Maintained by the docs team. See a typo? Send a fix here!",
+        "Gefällt mir Gefällt mir nicht",
+        "E-Mail",
+    ],
+)
+def test_sentence_shaped_furniture_is_dropped(furniture: str) -> None:
+    text = f"Ministers agree a leaner budget\n\n{STORY}\n\n{furniture}\n\n{MORE}\n"
+    assert clean_text(text).body == f"{STORY}\n\n{MORE}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from searchlib.clean import rules, text_rules
-from searchlib.clean.dates import find_date, parse_date
+from searchlib.clean.dates import find_date, parse_date, year_only
 from searchlib.models import Article
 
 _SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u3000]+")
@@ -132,12 +132,13 @@ def is_furniture(line: str) -> bool:
     """True for a line of a scraped page that is not the story's: the HTML rules'
     boilerplate lines, navigation and account lines, like, share, correction and comment
     prompts, and teasers for other stories."""
-    if len(line) > 300:
+    if len(line) > 450:
         return False
     return (
         is_boilerplate_line(line)
         or bool(text_rules.UI_LINE_RE.match(line))
         or bool(text_rules.TEASER_RE.match(line))
+        or bool(text_rules.CALL_RE.match(line))
         or (bool(text_rules.TEXT_FURNITURE_RE.match(line)) and not is_reported_prose(line))
     )
 
@@ -292,6 +293,21 @@ def _byline(text: str) -> list[str]:
     return names if names and all(len(n.split()) <= 4 for n in names) else []
 
 
+def _dated_name(text: str) -> list[str]:
+    """The author a date line names without a byline's label ("Jo Roe am 18. September
+    2019", "1. Februar 2022, Jo Roe"): a part of it that is only a person's name."""
+    for part in text_rules.DATED_NAME_SPLIT_RE.split(text):
+        part = part.strip()
+        if (
+            len(part.split()) >= 2
+            and not re.search(r"\d", part)
+            and _name_only(part)
+            and not text_rules.UI_LINE_RE.match(part)
+        ):
+            return [part]
+    return []
+
+
 def _line_date(text: str) -> datetime | None:
     """The date a date line gives: a short line that is a date, maybe with a label, a
     byline or a time ("Published March 3, 2025", "By Jo Roe | 3 March 2025")."""
@@ -304,8 +320,11 @@ def _line_date(text: str) -> datetime | None:
     )
     if len(text) > 60 and not labelled:
         return None
+    # A page's date fields run together in a copy: "June 29, 2020November 12, 2021".
+    text = text_rules.GLUED_YEAR_RE.sub(r"\1 ", text)
     found = find_date(text, short_years=bool(labelled))
-    if found is None and len(text) <= 60:
+    if found is None and len(text) <= 60 and not year_only(text):
+        # A year alone ("Trends for Fall 2025") would read as 1 January: no date line.
         found = _date_line(text)
     return found
 
@@ -353,6 +372,8 @@ def clean_text(text: str) -> Article:
             break  # no prose: the header ends where a longer line or the text ends
         names = [] if authors else _byline(line)
         found = _line_date(line)
+        if found is not None and not names and not authors:
+            names = _dated_name(line)
         if names:
             authors = names
         if found is not None:
@@ -367,13 +388,24 @@ def clean_text(text: str) -> Article:
                 continue
         if i > head and (names or found is not None):
             body_from = i + 1
+    if start is not None and (date is None or not authors):
+        # A byline or a date line farther from the headline (a wrong pick, or a header
+        # that puts them after share buttons and labels): the nearest one counts.
+        around = range(max(0, start - text_rules.HEADLINE_SEARCH), min(start + 6, len(lines)))
+        for i in sorted(around, key=lambda i: abs(i - head)):
+            line = lines[i].text
+            found = None if text_rules.UPDATED_RE.match(line) else _line_date(line)
+            if not authors:
+                authors = _byline(line) or (_dated_name(line) if found else [])
+            date = date or found
     if not authors and start is not None:
         # A name alone under the headline is the byline without its label.
         for i in range(head + 1, min(start, head + 5)):
-            if _name_only(lines[i].text) and not _tag_line(lines[i].text):
+            line = lines[i]
+            if _name_only(line.text) and not line.furniture and not _tag_line(line.text):
                 from searchlib.clean.metadata import clean_author
 
-                authors = clean_author(lines[i].text.split(",")[0])
+                authors = clean_author(line.text.split(",")[0])
                 break
     if start is not None and start > body_from:
         # Between the header and the prose: labels, share buttons, a caption. A longer

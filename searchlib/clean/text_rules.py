@@ -43,6 +43,10 @@ UI_LINE_PATTERNS: tuple[str, ...] = (
     r"impressum|datenschutz(erklärung)?|mentions légales|aviso legal|contact( us)?|kontakt|"
     r"contacto|about( us)?|über uns|qui sommes-nous|quiénes somos|sitemap|faq|rss|"
     r"advertise|werben|jobs|careers|karriere",
+    # calls to action and pagers, often in title case like a name or a headline
+    r"(start|get|try|book|request|download|watch|listen)( (a|the|your|our|now|free))*"
+    r"( \w+){0,2}|free (download|trial)|(previous|next|prev)( (post|article|story|page))?|"
+    r"previous next|no comments|read (the )?(full )?(story|article)",
 )
 UI_LINE_RE = re.compile(
     r"^\W*(?:" + "|".join(f"(?:{p})" for p in UI_LINE_PATTERNS) + r")\W*$", re.IGNORECASE
@@ -58,12 +62,7 @@ TEXT_FURNITURE_PATTERNS: tuple[str, ...] = (
     r"\d+ (comments?|responses?|replies|kommentare?|commentaires?|comentarios?)"
     r"( (on|to|zu|sur|en|a) .{0,200})?",
     r"(be the first|sei der erste|soyez le premier|sé el primero) .{0,40}",
-    # correction prompts ("Found a mistake? Let us know", "Fehler gefunden?")
-    r".{0,30}\b(found|spotted|see|notice)d? (a|an) (mistake|typo|error)\b.{0,60}",
-    r"(report|submit) (a |an )?(correction|error|mistake|typo)\b.{0,40}",
-    r"(fehler|tippfehler) (gefunden|entdeckt|melden)\b.{0,40}",
-    r".{0,30}\b(repéré|trouvé|signaler) une (erreur|faute)\b.{0,40}",
-    r".{0,30}\b(visto|encontrado|reportar) un (error|fallo)\b.{0,40}",
+    r"(gefällt mir|like)( nicht)? (gefällt mir nicht|dislike)",
     # comment prompts
     r"(schreibe|hinterlasse) (eine antwort|einen kommentar)\W*.{0,40}",
     r"(kommentar verfassen|antwort verfassen|schreibe einen kommentar|"
@@ -74,6 +73,8 @@ TEXT_FURNITURE_PATTERNS: tuple[str, ...] = (
     r"(comentario|nombre))\W*.{0,40}",
     # share widgets and cookie or newsletter lines in other languages
     r"(teilen|partager|compartir|condividi)( (sur|en|auf|su) \w+)?\s*:?",
+    r"e-?mail|correo|courriel|drucken|imprimer|imprimir|copy link|link kopieren|copier le lien|"
+    r"copiar enlace",
     r"(teilen|partager|compartir) (mit|avec|con) .{0,40}",
     r".{0,100}\b(verwendet|nutzt|utilise|utilisons|utiliza|utilizamos) (des )?cookies\b.{0,150}",
     r"(cookies? (akzeptieren|accepter|aceptar))|accept( all)?( cookies)?|reject( all)?|"
@@ -84,9 +85,25 @@ TEXT_FURNITURE_PATTERNS: tuple[str, ...] = (
     # wiki navigation and server error messages a copy of the page keeps
     r"(wechseln zu|jump to|aller à|saltar a)\s*:.{0,60}",
     r"(warning|notice|strict standards|deprecated|fatal error|parse error): .{0,400}",
-    # copyright lines in other languages
-    r".{0,120}\b(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados)"
-    r"\b.{0,80}",
+    # copyright lines, and cookie notices that go on to address the reader
+    r".{0,120}\b(all rights reserved|alle rechte vorbehalten|tous droits réservés|"
+    r"todos los derechos reservados|copyright ©?\s*(19|20)\d\d)\b.{0,200}",
+    r".{0,100}\b(uses?|using) cookies\b.{0,300}",
+)
+
+#: Calls to the reader that are furniture even when written as a sentence: a correction
+#: prompt ("Found a mistake? Let us know", "See a typo? Send a fix here!") and a
+#: newsletter sign-up ("For daily news, sign up for the Almanac newsletter.").
+CALL_PATTERNS: tuple[str, ...] = (
+    r".{0,80}\b(found|spotted|see|notice)d? (a|an) (mistake|typo|error)\s*\?.{0,60}",
+    r"(report|submit) (a |an )?(correction|error|mistake|typo)\b.{0,40}",
+    r"(fehler|tippfehler) (gefunden|entdeckt|melden)\b.{0,40}",
+    r".{0,30}\b(repéré|trouvé|signaler) une (erreur|faute)\b.{0,40}",
+    r".{0,30}\b(visto|encontrado|reportar) un (error|fallo)\b.{0,40}",
+    r".{0,80}\b(sign up|subscribe|register)\b.{0,60}\bnewsletters?\b.{0,120}",
+)
+CALL_RE = re.compile(
+    r"^\s*(?:" + "|".join(f"(?:{p})" for p in CALL_PATTERNS) + r")\s*$", re.IGNORECASE
 )
 
 #: A teaser for another story: a label and a colon, then that story's headline. The label
@@ -95,7 +112,7 @@ TEASER_RE = re.compile(
     r"^\W*(?:read (?:more|also|next)|also read|see also|related|more on this|more:|"
     r"lesen sie (?:auch|mehr)|lies auch|mehr zum thema|auch interessant|lire (?:aussi|plus|"
     r"la suite)|à lire (?:aussi|également)|voir aussi|leer (?:más|también)|lea también|"
-    r"ver también|te puede interesar)\s*:.{0,200}$",
+    r"ver también|te puede interesar)\s*:.{0,400}$",
     re.IGNORECASE,
 )
 
@@ -148,9 +165,18 @@ NUMERIC_DATE_RE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
 GLUED_LABEL_RE = re.compile(r"([a-zà-ÿ])(Published|Updated|Posted|Veröffentlicht|Publié|Publicado)")
 #: Where a byline's names end: a date's label, a place or a section ("in Opinion").
 NAMES_END_RE = re.compile(
-    r"\s+(?:published|updated|posted|on|in|am|le|el|veröffentlicht|publié|publicado|"
+    r"\s+(?:published|updated|posted|on|in|am|vom|um|le|el|veröffentlicht|publié|publicado|"
     r"aktualisiert|mis à jour|actualizado)\b",
     re.IGNORECASE,
+)
+
+#: A year run into the word after it ("2020November", "2019Author").
+GLUED_YEAR_RE = re.compile(r"\b((?:19|20)\d\d)(?=[^\W\d_])")
+
+#: Where a date line that also names its author splits: "1. Februar 2022, Jo Roe",
+#: "Jo Roe am 18. September 2019", "23.06.2016 um 16:14 Uhr - Jo Roe - 91 Ergänzungen".
+DATED_NAME_SPLIT_RE = re.compile(
+    r"\s*[,|·•–—~/]\s*|\s+-\s+|\s+(?:am|on|le|el|um|vom|at)\s+", re.IGNORECASE
 )
 
 #: The words that label a date line: "Published March 3, 2025", "Publié le 3 mars 2025".
