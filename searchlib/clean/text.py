@@ -401,11 +401,11 @@ def clean_text(text: str) -> Article:
     if not authors and start is not None:
         # A name alone under the headline is the byline without its label.
         for i in range(head + 1, min(start, head + 5)):
-            line = lines[i]
-            if _name_only(line.text) and not line.furniture and not _tag_line(line.text):
+            under = lines[i]
+            if _name_only(under.text) and not under.furniture and not _tag_line(under.text):
                 from searchlib.clean.metadata import clean_author
 
-                authors = clean_author(line.text.split(",")[0])
+                authors = clean_author(under.text.split(",")[0])
                 break
     if start is not None and start > body_from:
         # Between the header and the prose: labels, share buttons, a caption. A longer
