@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -863,3 +864,18 @@ def test_excerpts_in_teaser_cards_do_not_widen_the_article() -> None:
         "</div></div></body></html>"
     )
     _story_kept(page, "ferry timetable")
+
+
+def test_thousands_of_nested_buttons_stay_linear() -> None:
+    # Each button left open is searched for the page it swallowed; without a bound,
+    # a page of nested buttons over a headline took time in the square of their number.
+    page = (
+        "<html><body>"
+        + "<button>" * 4000
+        + f"<h1>Deep</h1><p>{_STORY}</p>"
+        + "</button>" * 4000
+        + "</body></html>"
+    )
+    start = time.perf_counter()
+    clean_html(page)
+    assert time.perf_counter() - start < 5

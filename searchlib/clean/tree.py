@@ -79,6 +79,7 @@ def _attr(tag: Tag, name: str) -> str:
 _MAY_SWALLOW = frozenset({"button", "label", "select", "figcaption", "audio", "video", "picture",
                           "object", "canvas", "map", "svg", "menuitem"})  # fmt: skip
 _PAGE_STRUCTURE = ("main", "article", "h1", "h2")
+MAX_UNWRAPS = 5
 
 #: An <article> shorter than this (characters) is a teaser card in a list, not the story.
 TEASER_SIZE = 400
@@ -93,6 +94,9 @@ def walk(soup: BeautifulSoup) -> PageTree:
     author_hints = rules.AUTHOR_HINTS
     date_hints = rules.DATE_HINTS
     in_link = tree.in_link
+    # Each unwrap searches what the element holds: a few suffice for a broken page, and
+    # a bound keeps a page of thousands of nested buttons linear.
+    unwraps = MAX_UNWRAPS
     while stack:
         tag = stack.pop()
         order.append(tag)
@@ -136,7 +140,11 @@ def walk(soup: BeautifulSoup) -> PageTree:
                     continue
                 child_name = child.name
                 if child_name in _SKIP:
-                    if child_name in _MAY_SWALLOW and child.find(_PAGE_STRUCTURE) is not None:
+                    if (
+                        unwraps
+                        and child_name in _MAY_SWALLOW
+                        and child.find(_PAGE_STRUCTURE) is not None
+                    ):
                         swallower = child
                         break
                     skipped.append(child)
@@ -150,6 +158,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
             # page in it: the button goes, its content stays.
             del stack[pushed:]
             swallower.unwrap()
+            unwraps -= 1
         for child in skipped:
             _note_skipped(tree, child)
 
