@@ -193,7 +193,9 @@ class _Pruned:
         for card in self.kept:
             if card.name == "article" and tree.stat(card).text >= TEASER_SIZE:
                 node = card.parent
-                while isinstance(node, Tag):
+                for _ in range(40):  # bounded: a page of nested <article>s stays linear
+                    if not isinstance(node, Tag):
+                        break
                     self.cards[id(node)] = self.cards.get(id(node), 0) + 1
                     node = node.parent
         stack: list[Tag] = [c for c in reversed(body.contents) if isinstance(c, Tag)]
