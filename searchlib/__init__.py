@@ -20,6 +20,7 @@ from searchlib.errors import (
     QueryError,
     SearchlibError,
     SourceNotFoundError,
+    TooManyOpenFilesError,
 )
 from searchlib.models import Article, Hit, IndexReport, Skipped, Stats
 
@@ -48,6 +49,7 @@ __all__ = [
     "Skipped",
     "SourceNotFoundError",
     "Stats",
+    "TooManyOpenFilesError",
     "__version__",
     "clean_html",
     "clean_text",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -58,9 +59,23 @@ class IndexDamagedError(SearchlibError):
         super().__init__(f"index damaged at {path}: {detail}; run `searchlib index --rebuild`")
 
     @classmethod
-    def from_exception(cls, path: object, exc: BaseException) -> IndexDamagedError:
+    def from_exception(cls, path: object, exc: BaseException) -> SearchlibError:
         """The error for what reading the index at `path` raised."""
+        if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
+            return TooManyOpenFilesError(str(path))  # the files are sound
         return cls(str(path), f"{type(exc).__name__}: {exc}")
+
+
+class TooManyOpenFilesError(SearchlibError):
+    """Reading the index needs more open files than the process (or the system) allows:
+    a file or more per segment. The index itself is sound."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"too many open files reading the index at {path}: raise the limit "
+            "(`ulimit -n`), or merge its segments with `searchlib optimize`"
+        )
 
 
 class IndexLockedError(SearchlibError):

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from searchlib import store
 from searchlib.columns import column_lookup, date_range
-from searchlib.errors import DocumentNotFoundError, IndexDamagedError, IndexExistsError
+from searchlib.errors import (
+    DocumentNotFoundError,
+    IndexDamagedError,
+    IndexExistsError,
+    TooManyOpenFilesError,
+)
 from searchlib.filters import DateLike
 from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
 from searchlib.searching import Results, SortOrder, run, split_lines, weighting
@@ -119,6 +124,10 @@ class Index:
         index = cls(target, store.open_index(target))
         try:
             index._probe()
+        except TooManyOpenFilesError:
+            # More segments than files may be opened at once: no search can run, but
+            # `optimize`, which reads a few at a time, can.
+            index.close()
         except BaseException:
             index.close()
             raise

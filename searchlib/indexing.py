@@ -188,11 +188,6 @@ def _chain(first: list[RawItem], rest: Iterator[RawItem]) -> Iterator[RawItem]:
 #: cost of every search) grows with the logarithm of the corpus.
 FIRST_BATCH = 10_000
 
-#: At the end of a run, its smallest segments are merged, up to this share of the
-#: documents it wrote: the small segments of its first and last batches cost searches
-#: as much as large ones, and merging them costs little.
-MERGE_SHARE = 0.25
-
 
 def add(
     ix: Any,
@@ -454,7 +449,6 @@ class _Run:
         # For the batch's ids that replace a document of another id (its file read from
         # another folder), those ids with their checksums: deleted in the same commit.
         self.stale: dict[str, dict[str, str | None]] = {}
-        self.written: set[str] = set()  # the ids of the segments the workers wrote
 
     def start_workers(self, count: int) -> None:
         # The posting memory of one writer, shared out, so the total stays the same.
@@ -493,8 +487,8 @@ class _Run:
         if len(self.batch) >= (self.batch_size or max(FIRST_BATCH, len(self.known) // 2)):
             self.commit()
 
-    def commit(self, last: bool = False) -> None:
-        """Commit the open batch; open the next one unless this is the `last`."""
+    def commit(self) -> None:
+        """Commit the open batch, and open the next one."""
         if self.workers is None:
             _finish(self.writer, self.clear)
         else:
@@ -503,54 +497,50 @@ class _Run:
         self.clear = False
         self.batch.clear()
         self.stale.clear()
-        if not last:
-            self.writer = store.acquire_writer(self.ix, self.path, lock=self.lock, limitmb=128)
-            if self.workers is not None:
-                self.workers.resume()
+        self.writer = store.acquire_writer(self.ix, self.path, lock=self.lock, limitmb=128)
+        if self.workers is not None:
+            self.workers.resume()
 
     def finish(self) -> None:
-        if self.workers is None:
-            self.commit(last=True)
-            return
         self.commit()  # the last batch; the merge commits as one more
-        self._merge_written()
-        self.workers.close()
-        self.workers = None
+        self._merge_segments()
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
 
-    def _merge_written(self) -> None:
-        """Merge the smallest segments this run wrote, in the workers (idle by now).
+    def _merge_segments(self) -> None:
+        """Merge the index's segments as the merge policy says (see `mergepolicy`), in
+        the workers when there are any (idle by now), else in this process, in one
+        commit. A run that changed nothing leaves the index as it found it.
 
         Each batch leaves a segment per worker (more where a worker's postings filled
         its memory budget), and every search pays per segment. Merging a postings
         block at a time costs about a third of what writing the documents did.
         """
-        assert self.workers is not None
+        from searchlib.mergepolicy import plan
+        from searchlib.merging import merge_beside
+
         writer = self.writer
         self.writer = None
-        mine = sorted(
-            (s for s in writer.segments if s.segment_id() in self.written),
-            key=lambda s: s.doc_count_all(),
-        )
-        budget = MERGE_SHARE * sum(s.doc_count_all() for s in mine)
-        small: list[Any] = []
-        for segment in mine:
-            budget -= segment.doc_count_all()
-            if budget < 0:
-                break
-            small.append(segment)
-        # In index order, one group per worker, when each would merge two or more.
-        small = [s for s in writer.segments if s in small]
-        count = min(self.workers.count, len(small) // 2)
-        groups = [g for g in _partition(small, count) if len(g) > 1] if count else []
-        if not groups:
-            store.cancel(writer)
+        report = self.report
+        if not (report.added or report.updated or report.reidentified):
+            _discard(writer)
+            return
+        # Segments whose every document was replaced are dropped, not merged.
+        live = [s for s in writer.segments if s.doc_count()]
+        groups = [[live[at] for at in group] for group in plan([s.doc_count() for s in live])]
+        if not groups and len(live) == len(writer.segments):
+            _discard(writer)
             return
         workers = self.workers
 
         def listing() -> list[Any]:
-            merged = workers.merge(groups)
+            if workers is not None:
+                merged = workers.merge(groups)
+            else:
+                merged = [merge_beside(writer, group) for group in groups]
             gone = {s.segment_id() for group in groups for s in group}
-            return [s for s in writer.segments if s.segment_id() not in gone] + merged
+            return [s for s in live if s.segment_id() not in gone] + merged
 
         _commit(writer, self.path, listing)
 
@@ -599,9 +589,8 @@ class _Run:
                     else:
                         self.report.added += 1
             # No merge here: Whoosh's policy would merge small segments through its slow
-            # path while the workers wait. The run merges its own segments at the end.
+            # path while the workers wait. The run merges segments at its end.
             new = [segment for part in written for segment in part.segments]
-            self.written.update(segment.segment_id() for segment in new)
             return ([] if self.clear else list(writer.segments)) + new
 
         _commit(writer, self.path, listing)
@@ -641,19 +630,6 @@ def _commit(writer: Any, path: Path, listing: Callable[[], list[Any]]) -> None:
     store.fsync_dir(writer.storage)
 
 
-def _partition(segments: list[Any], count: int) -> list[list[Any]]:
-    """Split `segments`, in order, into at most `count` runs of about equal documents."""
-    total = sum(s.doc_count_all() for s in segments) or 1
-    groups: list[list[Any]] = [[] for _ in range(count)]
-    seen = 0
-    for segment in segments:
-        # The group whose share of the documents this segment's middle falls in.
-        middle = seen + segment.doc_count_all() / 2
-        groups[min(count - 1, int(middle * count / total))].append(segment)
-        seen += segment.doc_count_all()
-    return [g for g in groups if g]
-
-
 #: What a disk says when it refuses a write: full, read-only, over quota, failing.
 _WRITE_ERRORS = frozenset(
     {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO, errno.EACCES, errno.EPERM, errno.EFBIG}
@@ -661,18 +637,36 @@ _WRITE_ERRORS = frozenset(
 
 
 def _finish(writer: Any, clear: bool) -> None:
-    """Commit the last batch (an empty commit only when clearing, to drop old data)."""
-    from whoosh.writing import CLEAR
+    """Commit a batch written in this process, merging nothing (the run merges at its
+    end, see `_Run._merge_segments`); when clearing, an empty batch too, to drop the
+    old data. An empty batch is otherwise not committed: a re-run that changes nothing
+    writes nothing. (Here a document is only deleted as another is added.)"""
+    from whoosh.writing import CLEAR, NO_MERGE
 
+    if not clear and not writer._added:
+        _discard(writer)
+        return
     try:
-        if clear:
-            writer.commit(mergetype=CLEAR)
-        else:
-            writer.commit()
+        # Whoosh's own policy merged small segments through its indexing path, at
+        # every commit: a re-run that changed nothing took 10 s on a Reuters index of
+        # 34 segments.
+        writer.commit(mergetype=CLEAR if clear else NO_MERGE)
     except OSError as exc:
         store.cancel(writer)
         raise IndexWriteError.from_os(getattr(writer.storage, "folder", "?"), exc) from exc
     store.fsync_dir(writer.storage)
+
+
+def _discard(writer: Any) -> None:
+    """Cancel `writer`, and delete the files it opened for the segment it did not write:
+    no commit lists them, so none would remove them before the next one."""
+    from contextlib import suppress
+
+    store.cancel(writer)
+    storage = writer.storage
+    for name in writer.newsegment.list_files(storage):
+        with suppress(OSError):  # the next commit removes it instead
+            storage.delete_file(name)
 
 
 def merge_all(ix: Any, path: Path, lock_timeout: float) -> None:

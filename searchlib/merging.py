@@ -14,15 +14,21 @@ per-document copy for a segment with deletions).
 The postings files are read and written in Whoosh 3's format (`searchlib.postings`);
 tests/test_index.py holds every posting, stored field, column and score of a merged
 index to its parts' on every run.
+
+A merge holds a file open for each column of each segment it reads (13 a segment), so
+under a process's limit on open files (`ulimit -n`: 1024 on many Linux systems, 256 on
+macOS) it reads at most `fan_in()` segments at once, and merges more in rounds.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import accumulate, groupby
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -46,7 +52,97 @@ from searchlib.postings import (
 def merge_into(writer: Any, segments: list[Any]) -> Any:
     """Write the live documents of `segments`, in order, as `writer`'s new segment, and
     return it. The writer must not hold documents of its own; the caller commits the
-    returned segment in place of `segments`."""
+    returned segment in place of `segments`.
+
+    More segments than `fan_in` allows are merged in rounds, each round's parts into
+    segments of their own that no commit lists (the commit's clean-up removes them).
+    """
+    limit = fan_in(writer.schema)
+    while len(segments) > limit:
+        rounds = math.ceil(len(segments) / limit)
+        size = math.ceil(len(segments) / rounds)
+        parts = [segments[at : at + size] for at in range(0, len(segments), size)]
+        segments = [_beside(writer, part, _merge) if len(part) > 1 else part[0] for part in parts]
+    return _merge(writer, segments)
+
+
+def merge_beside(writer: Any, segments: list[Any]) -> Any:
+    """Merge `segments` into a new segment of `writer`'s index, written by a writer of
+    its own that takes no lock and commits nothing, and return it (for `writer`, which
+    holds the lock, to commit)."""
+    return _beside(writer, segments, merge_into)
+
+
+def _beside(writer: Any, segments: list[Any], merge: Callable[[Any, list[Any]], Any]) -> Any:
+    """`merge(side, segments)` for a writer `side` of `writer`'s index that takes no lock
+    and commits nothing; the segment it returns."""
+    from whoosh.util import random_name
+    from whoosh.writing import SegmentWriter
+
+    index = writer.storage.open_index(writer.indexname, schema=writer.schema)
+    side = SegmentWriter(index, _lk=False, compound=False)
+    # Whoosh gives every writer of an index the same temporary folder and deletes it
+    # when any of them finishes: this one gets a folder of its own.
+    side._tempstorage = writer.storage.temp_storage(f"{writer.indexname}.{random_name()}.tmp")
+    try:
+        return merge(side, segments)
+    finally:
+        side._close_segment()
+        side._tempstorage.destroy()
+        side.is_closed = True
+
+
+#: Files a merge holds open for each segment it reads, besides one per column: terms,
+#: postings and stored fields.
+_FILES_PER_SEGMENT = 3
+
+#: Open files kept free for what else the process does while it merges.
+_SPARE_FILES = 16
+
+#: The most segments one merge reads at once when the process may open files without
+#: limit.
+MAX_FAN_IN = 256
+
+
+def fan_in(schema: Any) -> int:
+    """How many segments of `schema` one merge may read at once within the process's
+    limit on open files, with the files already open, and those of the segment being
+    written, left out; at least 2."""
+    columns = sum(
+        (1 if schema[name].scorable else 0) + (1 if schema[name].column_type else 0)
+        for name in schema.names()
+    )
+    per_segment = _FILES_PER_SEGMENT + columns
+    limit = _open_file_limit()
+    if limit is None:
+        return MAX_FAN_IN
+    # The segment being written, and that of a round's writer beside it.
+    spare = limit - _open_files() - 2 * per_segment - _SPARE_FILES
+    return max(2, min(MAX_FAN_IN, spare // per_segment))
+
+
+def _open_file_limit() -> int | None:
+    """The process's limit on open files (None: no limit, or none known)."""
+    try:
+        import resource
+    except ImportError:  # not a Unix system
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def _open_files() -> int:
+    """How many files the process has open (an estimate where the system lists none)."""
+    for listing in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return sum(1 for _ in Path(listing).iterdir())
+        except OSError:
+            continue
+    return 64
+
+
+def _merge(writer: Any, segments: list[Any]) -> Any:
+    """`merge_into`, reading all of `segments` at once."""
     schema = writer.schema
     readers = [SegmentReader(writer.storage, schema, segment) for segment in segments]
     try:

@@ -13,6 +13,7 @@ value.
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import struct
@@ -98,6 +99,12 @@ def is_read_error(exc: BaseException, reading: bool = True) -> bool:
     return raiser is not None and raiser.startswith(_DECODERS)
 
 
+def _out_of_files(exc: BaseException) -> bool:
+    """Whether `exc` says the process (or the system) may open no more files: the files
+    are not damaged, and `IndexDamagedError.from_exception` says what it is."""
+    return isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE)
+
+
 def probe(reader: Any) -> list[str]:
     """Damage found cheaply in the segments of an open `reader`: the last stored document
     and field lengths read (through the readers Whoosh keeps for the searches that
@@ -123,7 +130,7 @@ def probe(reader: Any) -> list[str]:
                             lengths[count - 1]
             end = _postings_end(terms)
         except Exception as exc:
-            if not is_read_error(exc):
+            if not is_read_error(exc) or _out_of_files(exc):
                 raise
             problems.append(f"segment {name}: {_describe(exc)}")
             continue
@@ -166,7 +173,7 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
                     lost.append(read)
                 read += 1
         except Exception as exc:
-            if not is_read_error(exc):
+            if not is_read_error(exc) or _out_of_files(exc):
                 raise
             yield f"column {column}", _describe(exc)
             continue
@@ -180,7 +187,7 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
         try:
             entry = next(entries, None)
         except Exception as exc:
-            if not is_read_error(exc):
+            if not is_read_error(exc) or _out_of_files(exc):
                 raise
             yield "terms file", _describe(exc)
             return
@@ -191,7 +198,7 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
         try:
             problem = _postings_problem(terms._postfile, info, count, size)
         except Exception as exc:
-            if not is_read_error(exc):
+            if not is_read_error(exc) or _out_of_files(exc):
                 raise
             problem = _describe(exc)
         if problem:

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchlib import Index, QueryError
+from searchlib import Index, QueryError, mergepolicy
 from searchlib.searching import EXACT_COLLAPSE
 
 WORDS = ["harbour", "wind", "farm", "council", "budget", "strike", "ferry", "storm", "flood"]
@@ -58,7 +58,11 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
     """Several segments, with deletions, dated and undated stories and copies."""
     rng = random.Random(11)
     records = _archive(rng)
-    with Index.create(tmp_path_factory.mktemp("results") / "ix") as ix:
+    with (
+        Index.create(tmp_path_factory.mktemp("results") / "ix") as ix,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(mergepolicy, "plan", lambda sizes: [])  # keep every batch's segment
         ix.add(records[:120], batch_size=50, workers=1)
         ix.add(records[120:], batch_size=50, workers=1)
         ix.add([dict(r, body=r["body"] + " Updated.") for r in records[:30:3]], workers=1)

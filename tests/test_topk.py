@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchlib import Index
+from searchlib import Index, mergepolicy
 from searchlib.query import parse
 from searchlib.searching import _all_term_at_a_time, build_filter
 from searchlib.topk import best, term_leaves
@@ -64,10 +64,13 @@ def _record(rng: random.Random, n: int, version: int = 0) -> dict[str, Any]:
 def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """An index of several segments, some with deleted (updated) documents."""
     rng = random.Random(7)
-    with Index.create(tmp_path_factory.mktemp("topk") / "ix") as ix:
+    with (
+        Index.create(tmp_path_factory.mktemp("topk") / "ix") as ix,
+        pytest.MonkeyPatch.context() as patch,
+    ):
         records = [_record(rng, n) for n in range(150)]
-        # One writing process: its batches are the segments (parallel writers' many small
-        # segments would be merged into few).
+        # Its batches are the segments: the merge policy would join them into few.
+        patch.setattr(mergepolicy, "plan", lambda sizes: [])
         ix.add(records, batch_size=40, workers=1)
         ix.add([_record(rng, n, version=1) for n in range(0, 150, 9)], batch_size=40, workers=1)
         found = ix._get_searcher()
