@@ -385,10 +385,13 @@ def run(
 
 
 def _expanded(searcher: Any, parsed: ParsedQuery, flt: Any | None) -> Any:
-    """The query with RM3 feedback terms from its top documents added."""
-    from searchlib.feedback import FEEDBACK_DOCS, expanded_query
+    """The query with RM3 feedback terms from its top documents added, when their scores
+    say feedback is likely to help (`feedback.worth_expanding`); else the query as is."""
+    from searchlib import feedback
 
-    top = best(_matches(searcher, parsed.query, flt), FEEDBACK_DOCS)
+    top = best(_matches(searcher, parsed.query, flt), feedback.FEEDBACK_DOCS)
+    if not feedback.worth_expanding([score for _, score in top]):
+        return parsed.query
     documents = [(dict(searcher.stored_fields(d)), score) for d, score in top]
     total = float(max(searcher.doc_count_all(), 1))
 
@@ -396,7 +399,7 @@ def _expanded(searcher: Any, parsed: ParsedQuery, flt: Any | None) -> Any:
         share: float = searcher.doc_frequency("content", term) / total
         return share
 
-    return expanded_query(parsed, documents, doc_share)
+    return feedback.expanded_query(parsed, documents, doc_share)
 
 
 def _collapsed(
