@@ -3,6 +3,9 @@ feedback is applied, and the news benchmarks of scripts/eval_ranking.py."""
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,9 @@ from searchlib import Index, feedback
 from .conftest import write_jsonl
 
 
-def _ranked(tmp_path: Path, records: list[dict[str, object]], query: str, **kw: object) -> list[str]:
+def _ranked(
+    tmp_path: Path, records: list[dict[str, object]], query: str, **kw: object
+) -> list[str]:
     path = tmp_path / "ix"
     with Index.open_or_create(path) as ix:
         if len(ix) == 0:
@@ -32,7 +37,11 @@ def test_feedback_is_worth_it_only_when_the_top_scores_are_close() -> None:
 
 #: One story holds both query words and stands far ahead; "ferry" shares its other words.
 STANDS_OUT: list[dict[str, object]] = [
-    {"id": "census", "title": "Quokka census", "body": "quokka wombat rottnest ferry island survey"},
+    {
+        "id": "census",
+        "title": "Quokka census",
+        "body": "quokka wombat rottnest ferry island survey",
+    },
     {"id": "ferry", "title": "Timetable", "body": "rottnest ferry island crossing"},
     *({"id": f"w{i}", "title": "Burrows", "body": f"wombat burrow number {i}"} for i in range(6)),
     *({"id": f"f{i}", "title": "Filler", "body": f"weather report calm {i}"} for i in range(60)),
@@ -48,3 +57,107 @@ def test_expansion_leaves_a_query_alone_when_one_story_stands_out(
     # The gate is what keeps it so: feedback on every query changes this ranking.
     monkeypatch.setattr(feedback, "worth_expanding", lambda scores: True)
     assert _ranked(tmp_path, STANDS_OUT, "quokka wombat", expand=True) != plain
+
+
+# -- The news benchmarks of scripts/eval_ranking.py ------------------------------------
+
+SCRIPT = Path(__file__).parent.parent / "scripts" / "eval_ranking.py"
+
+
+@pytest.fixture(scope="module")
+def harness():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("eval_ranking", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_ranking"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _story(newid: int, topics: list[str], title: str, body: str) -> str:
+    items = "".join(f"<D>{t}</D>" for t in topics)
+    return (
+        f'<REUTERS TOPICS="YES" NEWID="{newid}">\n<DATE>26-FEB-1987 15:01:01.79</DATE>\n'
+        f"<TOPICS>{items}</TOPICS><PLACES><D>brazil</D></PLACES>\n<TEXT>&#2;\n"
+        f"<TITLE>{title}</TITLE>\n<BODY>{body}\n Reuter\n&#3;</BODY></TEXT>\n</REUTERS>\n"
+    )
+
+
+WORDS = [
+    "harvest",
+    "growers",
+    "frost",
+    "estimate",
+    "export",
+    "quota",
+    "bags",
+    "arabica",
+    "robusta",
+    "cooperative",
+]
+
+
+@pytest.fixture
+def reuters(tmp_path: Path) -> Path:
+    """30 coffee stories (3 also cocoa), 5 more cocoa ones and a story printed twice."""
+    stories = []
+    for n in range(1, 31):
+        words = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(40))
+        topics = ["coffee", "cocoa"] if n <= 3 else ["coffee"]
+        stories.append(_story(n, topics, f"COFFEE REPORT {n}", f"Story {n} on coffee. {words}"))
+    for n in range(31, 36):
+        stories.append(_story(n, ["cocoa"], "COCOA", "Cocoa arrivals in Bahia " * 10))
+    twice = "A story the wire sent twice about sugar beet and cane mills " * 4
+    stories += [_story(36, ["sugar"], "SUGAR", twice), _story(37, ["sugar"], "SUGAR", twice)]
+    folder = tmp_path / "reuters"
+    folder.mkdir()
+    (folder / "reut2-000.sgm").write_text("".join(stories), encoding="latin-1")
+    return folder
+
+
+def test_topic_queries_are_the_written_ones_for_categories_with_enough_stories(
+    harness, reuters: Path
+) -> None:  # type: ignore[no-untyped-def]
+    stories = harness.reuters_stories(reuters)
+    assert len(stories) == 37
+    assert all("tags" not in s for s in stories)  # the judged topics are never indexed
+    queries, qrels = harness.load_reuters_topics(stories)
+    assert queries == {"coffee": "coffee exports"}  # cocoa has 8 stories, sugar 2
+    assert set(qrels["coffee"]) == {f"reuters-{n}" for n in range(1, 31)}
+
+
+def test_known_item_queries_are_drawn_from_their_story(harness, reuters: Path) -> None:  # type: ignore[no-untyped-def]
+    stories = harness.reuters_stories(reuters)
+    queries, qrels = harness.load_reuters_known_items(stories, 60, seed=7)
+    assert (queries, qrels) == harness.load_reuters_known_items(stories, 60, seed=7)
+    assert queries != harness.load_reuters_known_items(stories, 60, seed=8)[0]
+    text = {s["id"]: f"{s['title']} {s['body']}".lower() for s in stories}
+    from_story = total = 0
+    for qid, query in queries.items():
+        (target,) = qrels[qid]
+        # The printed-twice story has an equally right copy, and brief ones are skipped.
+        assert target not in ("reuters-36", "reuters-37")
+        words = query.split()
+        assert 3 <= len(words) <= 8 and len(set(words)) == len(words)
+        from_story += sum(1 for w in words if w in text[target].split())
+        total += len(words)
+    # A fifth of the words, on average, are noise drawn from the whole collection.
+    assert 0.6 < from_story / total < 1.0
+
+
+def test_one_run_prints_whoosh_and_searchlib_side_by_side(tmp_path: Path, reuters: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--reuters", str(reuters), "--known-items", "20"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    header = next(line for line in lines if "Whoosh BM25F" in line)
+    assert "searchlib" in header
+    rows = {line.split()[0]: line.split() for line in lines if line.startswith("reuters-")}
+    assert set(rows) == {"reuters-topics", "reuters-known-item"}
+    # queries, then MAP and P@10 (S@10) for each of the two rankings
+    assert all(len(row) == 7 for row in rows.values())
+    assert rows["reuters-topics"][1] == "1"
