@@ -195,3 +195,13 @@ def test_date_lines_that_name_the_author(line: str, date: datetime) -> None:
 def test_sentence_shaped_furniture_is_dropped(furniture: str) -> None:
     text = f"Ministers agree a leaner budget\n\n{STORY}\n\n{furniture}\n\n{MORE}\n"
     assert clean_text(text).body == f"{STORY}\n\n{MORE}"
+
+
+def test_a_short_closing_sentence_is_the_storys_own() -> None:
+    text = (
+        "Council approves new bridge\n\nThe city council voted 7-2 on Tuesday to approve a new"
+        " bridge over the river, ending a decade of debate about traffic in the valley.\n\n"
+        "The mayor declined to comment.\n\nAbout us\nContact"
+    )
+    body = clean_text(text).body
+    assert body.endswith("The mayor declined to comment.")

@@ -124,6 +124,17 @@ class _Line:
     def weak(self) -> bool:
         return self.furniture or self.words <= text_rules.WEAK_WORDS
 
+    @property
+    def sentence(self) -> bool:
+        """A sentence of three words or more: capitalised, ending as sentences end."""
+        return (
+            not self.furniture
+            and self.words >= 3
+            and self.text[:1].isupper()
+            and self.text.endswith(_SENTENCE_END)
+            and not self.text.endswith("..")
+        )
+
 
 _SENTENCE_END = (".", "!", "?", "”", "’", '"', "»", "«", ")", "…")
 
@@ -441,7 +452,9 @@ def _body(lines: list[_Line], first: int) -> str:
     last = max((i for i, line in enumerate(kept) if line.prose), default=None)
     if last is not None:
         tail = kept[last + 1 :]
-        if all(line.weak for line in tail):
+        # A short closing sentence ("He declined to comment.") is the story's own; a
+        # footer's short lines are names and links, not sentences.
+        if all(line.weak and not line.sentence for line in tail):
             kept = kept[: last + 1]
     paragraphs: list[list[str]] = []
     para = None
