@@ -120,6 +120,8 @@ def _resolve(module: str, name: str) -> Any:
         module, name = _compat_pickle.NAME_MAPPING[(module, name)]
     elif module in _compat_pickle.IMPORT_MAPPING:
         module = _compat_pickle.IMPORT_MAPPING[module]
+    if (module, name) in _SIZED:
+        return _SIZED[module, name]
     if (module, name) in _PLAIN:
         return getattr(importlib.import_module(module), name)
     if "." not in name and _allowed_module(module):
@@ -130,6 +132,36 @@ def _resolve(module: str, name: str) -> Any:
         if isinstance(found, type) and issubclass(found, _index_classes()):
             return found
     raise UntrustedPickleError(f"an index file names {module}.{name}, which no index holds")
+
+
+def _no_count(kind: type) -> Any:
+    """`kind` (bytes, bytearray) refusing a count: `bytearray(6 * 10**9)` is a 60-byte
+    pickle that asks for 6 GB, and an index never pickles an empty buffer of a size."""
+
+    def build(*args: Any) -> Any:
+        if args and isinstance(args[0], int):
+            raise UntrustedPickleError(f"an index file asks for {kind.__name__} of a size")
+        return kind(*args)
+
+    return build
+
+
+def _latin1(text: Any, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+    """`_codecs.encode` as protocol 2 pickles bytes: latin-1 text only, never a codec
+    that transforms (compression, base64 and their like)."""
+    if not isinstance(text, str) or encoding.replace("_", "-").lower() not in _LATIN1:
+        raise UntrustedPickleError(f"an index file encodes with {encoding!r}")
+    return text.encode(encoding, errors)
+
+
+_LATIN1 = frozenset({"latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1"})
+
+#: Constructors allowed in a form that builds no more than the pickle holds.
+_SIZED: dict[tuple[str, str], Any] = {
+    ("builtins", "bytes"): _no_count(bytes),
+    ("builtins", "bytearray"): _no_count(bytearray),
+    ("_codecs", "encode"): _latin1,
+}
 
 
 def _allowed_module(module: str) -> bool:

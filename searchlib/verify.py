@@ -25,9 +25,12 @@ from typing import Any
 
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3Codec, _lenfield
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.reading import CorruptIndexError
+from whoosh.util.times import long_to_datetime
 
 import searchlib
+from searchlib.columns import NO_DATE
 from searchlib.postings import TERM, read_blocks, term_extent
 from searchlib.trusted import loads
 
@@ -40,6 +43,7 @@ READ_ERRORS: tuple[type[BaseException], ...] = (
     FileNotFoundError,
     windex.IndexError,
     CorruptIndexError,  # Whoosh's own word for a postings block it cannot read
+    FileFormatError,  # a terms file whose header is gone (emptied)
 )
 
 #: What decoding garbled bytes raises. Only raised inside the code that decodes index
@@ -171,6 +175,8 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
             for value in open_column():  # one at a time: stored documents can be large
                 if column == STORED and (not isinstance(value, dict) or "id" not in value):
                     lost.append(read)
+                elif column == "date" and isinstance(value, int) and value < NO_DATE:
+                    long_to_datetime(value)  # a garbled date is out of any calendar
                 read += 1
         except Exception as exc:
             if not is_read_error(exc) or _out_of_files(exc):
