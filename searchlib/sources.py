@@ -476,6 +476,8 @@ def _stream_lines(path: Path, gz: bool, rel: str, max_bytes: int) -> Iterator[Ra
     from searchlib.clean.encoding import is_binary
 
     origin = path_text(path.resolve())
+    # Whether any line held something: a file whose only line is over the cap is
+    # skipped once, for its size, not a second time as empty.
     seen_any = False
     number = 0
     try:
@@ -485,6 +487,7 @@ def _stream_lines(path: Path, gz: bool, rel: str, max_bytes: int) -> Iterator[Ra
                     yield Skipped(path_text(path), "binary file")
                     return
                 if size > max_bytes:
+                    seen_any = True
                     yield Skipped(
                         f"{path_text(path)}:{number}",
                         f"too large: line {number} has {size} bytes, over the {max_bytes}-byte limit",

@@ -330,3 +330,19 @@ def test_an_unreadable_folder_is_counted_with_its_reason(
     assert report.added == 1
     assert report.skip_counts == {"unreadable folder": 1}
     assert report.skipped == [Skipped(str(locked), "unreadable folder: permission denied")]
+
+
+def test_a_lone_oversized_line_is_one_skip_for_its_size(index_dir: Path, tmp_path: Path) -> None:
+    """A gzip whose only line is over the cap is skipped once, for its size, and not a
+    second time as an empty file."""
+    path = tmp_path / "huge.jsonl.gz"
+    line = b'{"id": "big", "body": "' + b"x" * (3 << 20) + b'"}\n'
+    with gzip.open(path, "wb", compresslevel=1) as handle:
+        handle.write(line)
+    with Index.create(index_dir) as ix:
+        report = ix.add(path, workers=1, max_bytes=1 << 20)
+    assert report.added == 0
+    assert [(s.source, s.reason) for s in report.skipped] == [
+        (f"{path}:1", f"too large: line 1 has {len(line)} bytes, over the 1048576-byte limit")
+    ]
+    assert report.skipped_count == 1
