@@ -375,7 +375,6 @@ def index(
     an index of its own (./searchlib-sample), which `searchlib search --sample` searches.
     """
     from searchlib import store
-    from searchlib.errors import IndexDamagedError, IndexVersionError
     from searchlib.index import Index
     from searchlib.sources import check_paths
 
@@ -395,7 +394,9 @@ def index(
         try:
             ix = Index.open(target)
             replace_all = True  # old documents vanish atomically at the first commit
-        except (IndexVersionError, IndexDamagedError, SearchlibError):
+        except Exception:
+            # Whatever stops the old index from opening, a rebuild starts afresh: it is
+            # the way out of damage, so no kind of damage may stand in its way.
             ix = Index.create(target, overwrite=store.exists(target))
     else:
         ix = Index.open_or_create(target)
@@ -565,6 +566,13 @@ def search(
 @click.argument("doc_id")
 @_index_option
 @click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option(
+    "--offset",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Skip this many hits (the next page starts where the last one ended).",
+)
 @click.option("--no-collapse", is_flag=True, help="Show near-identical copies separately.")
 @_hit_output_options
 @click.pass_context
@@ -574,6 +582,7 @@ def similar(
     index_dir: Path | None,
     sample: bool,
     limit: int,
+    offset: int,
     no_collapse: bool,
     output: str | None,
     no_color: bool,
@@ -582,7 +591,9 @@ def similar(
     from searchlib.index import Index
 
     with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
-        results = ix.similar(_given_id(doc_id), limit=limit, collapse=not no_collapse)
+        results = ix.similar(
+            _given_id(doc_id), limit=limit, offset=offset, collapse=not no_collapse
+        )
     _print_results(results, f"stories like {doc_id}", output, no_color)
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
 
@@ -698,10 +709,27 @@ def optimize(ctx: click.Context, index_dir: Path | None, sample: bool, lock_time
     """Merge the index's segments into one, for faster searches."""
     from searchlib.index import Index
 
+    target = _index_dir(ctx, index_dir, sample)
+
+    def waiting() -> None:
+        click.echo(
+            f"index at {target} is in use by another writer; waiting up to {lock_timeout:g}s…",
+            err=True,
+        )
+
     start = time.monotonic()
-    with Index.open(_index_dir(ctx, index_dir, sample)) as ix:
-        before = ix.optimize(lock_timeout=lock_timeout)
-    click.echo(f"merged {before} segment(s) into 1 in {time.monotonic() - start:.1f}s")
+    with Index.open(target) as ix:
+        merged = ix.optimize(lock_timeout=lock_timeout, on_wait=waiting)
+        empty = not merged and len(ix) == 0
+    if empty:
+        click.echo("nothing to merge: the index is empty")
+    elif not merged:
+        click.echo("nothing to merge: the index is one segment")
+    elif merged == 1:
+        elapsed = time.monotonic() - start
+        click.echo(f"rewrote the one segment without its deleted documents in {elapsed:.1f}s")
+    else:
+        click.echo(f"merged {merged} segments into 1 in {time.monotonic() - start:.1f}s")
 
 
 @cli.command()

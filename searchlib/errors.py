@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import shlex
 from pathlib import Path
 
 
@@ -56,7 +57,11 @@ class IndexDamagedError(SearchlibError):
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         self.detail = detail
-        super().__init__(f"index damaged at {path}: {detail}; run `searchlib index --rebuild`")
+        # The hint names the folder, so only the sources are left to fill in.
+        super().__init__(
+            f"index damaged at {path}: {detail}; rebuild it from its sources with "
+            f"`searchlib index --index {shlex.quote(path)} --rebuild SOURCES...`"
+        )
 
     @classmethod
     def from_exception(cls, path: object, exc: BaseException) -> SearchlibError:

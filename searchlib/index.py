@@ -239,23 +239,26 @@ class Index:
         return report
 
     @_guarded
-    def optimize(self, lock_timeout: float = 30.0) -> int:
+    def optimize(
+        self, lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None
+    ) -> int:
         """Merge all segments into one, leaving out deleted documents: searches then
-        open one set of files and read each word's postings once.
+        open one set of files and read each word's postings once. `on_wait` is called
+        once if another writer holds the index.
+
+        The writer lock is taken even when there is nothing to merge, so the answer
+        describes the index as it is, not as another writer is changing it.
 
         Returns:
-            The number of segments before merging.
+            The number of segments merged: 0 when there was nothing to merge (an empty
+            index, or one segment without deleted documents).
         Raises:
             IndexLockedError: another writer held the index beyond `lock_timeout`.
         """
         from searchlib.indexing import merge_all
 
         self.close()  # the merge replaces the files an open searcher reads
-        segments = self._ix._segments()
-        before = len(segments)
-        if before > 1 or any(segment.has_deletions() for segment in segments):
-            merge_all(self._ix, self.path, lock_timeout)
-        return before
+        return merge_all(self._ix, self.path, lock_timeout, on_wait)
 
     # -- reading -------------------------------------------------------------------
 
@@ -374,13 +377,19 @@ class Index:
         )
 
     @_reading
-    def similar(self, doc_id: str, limit: int = 10, collapse: bool = True) -> Results:
-        """Stories like the one with `doc_id` ("more like this").
+    def similar(
+        self, doc_id: str, limit: int = 10, offset: int = 0, collapse: bool = True
+    ) -> Results:
+        """Stories like the one with `doc_id` ("more like this"), a page at a time:
+        `total`, `matches` and `next_offset` mean what they do for `search`.
 
         Raises:
             DocumentNotFoundError: no document has this id.
+            QueryError: `limit` is under 1 or `offset` negative.
         """
-        found = similar_stories(self._get_searcher(), doc_id, limit=limit, collapse=collapse)
+        found = similar_stories(
+            self._get_searcher(), doc_id, limit=limit, offset=offset, collapse=collapse
+        )
         if found is None:
             raise DocumentNotFoundError(doc_id)
         return found

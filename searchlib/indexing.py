@@ -669,12 +669,21 @@ def _discard(writer: Any) -> None:
             storage.delete_file(name)
 
 
-def merge_all(ix: Any, path: Path, lock_timeout: float) -> None:
-    """Merge every segment of the index into one, in one commit."""
+def merge_all(
+    ix: Any, path: Path, lock_timeout: float, on_wait: Callable[[], None] | None = None
+) -> int:
+    """Merge every segment of the index into one, in one commit, and return how many
+    were merged: 0, writing nothing, when the index is empty or one segment without
+    deleted documents. The segments are counted under the writer lock."""
     from searchlib.merging import merge_into
 
-    writer = store.acquire_writer(ix, path, lock_timeout)
-    _commit(writer, path, lambda: [merge_into(writer, list(writer.segments))])
+    writer = store.acquire_writer(ix, path, lock_timeout, on_wait)
+    segments = list(writer.segments)
+    if len(segments) < 2 and not any(segment.has_deletions() for segment in segments):
+        store.cancel(writer)
+        return 0
+    _commit(writer, path, lambda: [merge_into(writer, segments)])
+    return len(segments)
 
 
 def remove_missing(ix: Any, path: Path, roots: Iterable[Path], lock_timeout: float) -> int:

@@ -13,7 +13,6 @@ from whoosh import scoring
 from whoosh.reading import CorruptIndexError
 
 from searchlib.collapse import DUPLICATE_BITS, Collapser, Group
-from searchlib.collapse import collapse as collapse_ranked
 from searchlib.columns import NO_DATE, column_lookup, date_lookup, date_range
 from searchlib.errors import QueryError
 from searchlib.filters import DateLike, build_filter, date_period
@@ -426,38 +425,68 @@ def _collapsed(
     return collapser.groups, stories + round((matches - done) * stories / done), False
 
 
-def similar(searcher: Any, doc_id: str, limit: int = 10, collapse: bool = True) -> Results | None:
+def similar(
+    searcher: Any, doc_id: str, limit: int = 10, offset: int = 0, collapse: bool = True
+) -> Results | None:
     """Stories like the one with `doc_id` (None when there is no such document).
 
     The key terms of the story (Bo1 divergence from the collection, as Whoosh's
-    more-like-this computes them) are searched; the story itself and, with `collapse`,
-    its near-identical copies are left out.
+    more-like-this computes them) are searched as one OR query, and the page is cut
+    from every match ranked and collapsed as `run` does, so counts and paging mean the
+    same; the story itself and, with `collapse`, its near-identical copies are left out.
+
+    Raises:
+        QueryError: `limit` or `offset` is out of range.
     """
+    if limit < 1:
+        raise QueryError("limit must be at least 1")
+    if offset < 0:
+        raise QueryError("offset cannot be negative")
     docnum = searcher.document_number(id=doc_id)
     if docnum is None:
         return None
     fields = searcher.stored_fields(docnum)
     # The content field holds analysed terms, so key terms are taken from analysed text.
     text = " ".join(analyze(f"{fields.get('title', '')}\n\n{fields.get('body', '')}"))
-    found = searcher.more_like(docnum, "content", text=text, top=limit + 20, numterms=12)
+    terms = searcher.key_terms_from_text("content", text, numterms=12, normalize=False)
+    query = wq.Or([wq.Term("content", word, boost=weight) for word, weight in terms])
+    scores = _matches(searcher, query, None) if terms else {}
+    scores.pop(docnum, None)
     reader = searcher.reader()
-    prints = column_lookup(reader, "simhash")
-    own = prints(docnum) or 0
-    ranked = [
-        (hit.docnum, float(hit.score or 0.0))
-        for hit in found
-        # Leave out copies of the story itself.
-        if not collapse or (own ^ (prints(hit.docnum) or 0)).bit_count() > DUPLICATE_BITS
-    ]
-    grouped = collapse_ranked(ranked, prints) if collapse else [(d, sc, []) for d, sc in ranked]
+    if collapse:
+        # Copies of the story itself are the story, not stories like it.
+        prints = column_lookup(reader, "simhash")
+        own = prints(docnum) or 0
+        scores = {
+            d: score
+            for d, score in scores.items()
+            if (own ^ (prints(d) or 0)).bit_count() > DUPLICATE_BITS
+        }
+    matches = len(scores)
+
+    def ordered(n: int) -> list[tuple[int, float]]:
+        return best(scores, n)
+
+    wanted = offset + limit + 1  # one more than the page shows whether another follows
+    if collapse:
+        groups, total, exact = _collapsed(ordered, matches, wanted, reader)
+    else:
+        groups = [(d, sc, []) for d, sc in ordered(wanted)]
+        total, exact = matches, True
     ids = column_lookup(reader, "id")
     hits = tuple(
         replace(
             make_hit(dict(searcher.stored_fields(d)), sc, None, True),
             copies=tuple(ids(c) for c in copies),
         )
-        for d, sc, copies in grouped[:limit]
+        for d, sc, copies in groups[offset : offset + limit]
     )
     return Results(
-        hits=hits, total=len(hits), offset=0, query=f"similar:{doc_id}", matches=len(ranked)
+        hits=hits,
+        total=total,
+        offset=offset,
+        query=f"similar:{doc_id}",
+        total_is_estimate=not exact,
+        matches=matches,
+        next_offset=offset + len(hits) if len(groups) > offset + limit else None,
     )

@@ -261,7 +261,11 @@ def test_damage_is_one_line_and_exit_2_and_rebuild_recovers(
         code, out, err = run(*args)
         assert code == EXIT_ERROR, (args, out, err)
         assert err.startswith("Error: index damaged at") and err.count("\n") == 1, (args, err)
-        assert "searchlib index --rebuild" in err and "Traceback" not in out + err
+        assert (
+            "searchlib index --index " in err
+            and " --rebuild SOURCES..." in err
+            and "Traceback" not in out + err
+        )
     code, out, err = run("index", "--rebuild", "--workers", "1", corpus)
     assert code == EXIT_OK, out + err
     code, out, _ = run("check")

@@ -169,7 +169,7 @@ def test_too_many_open_files_is_said_so_and_optimize_merges_within_the_limit(
     # merges its segments three at a time.
     merged = _cli_with_open_files(96, "optimize", "--index", str(index_dir))
     assert merged.returncode == 0, merged.stderr
-    assert "merged 40 segment(s) into 1" in merged.stdout
+    assert "merged 40 segments into 1" in merged.stdout
     with Index.open(index_dir) as ix:
         assert ix.stats().segments == 1 and len(ix) == documents and ix.check() == []
         assert len(ix.search("harbour", limit=1000, collapse=False)) > 0
