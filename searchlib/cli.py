@@ -21,7 +21,12 @@ import click
 from click.core import ParameterSource
 
 from searchlib import __version__
-from searchlib.errors import DocumentNotFoundError, IndexNotFoundError, SearchlibError
+from searchlib.errors import (
+    DocumentNotFoundError,
+    IndexDamagedError,
+    IndexNotFoundError,
+    SearchlibError,
+)
 from searchlib.output import json_line, terminal_text
 
 if TYPE_CHECKING:
@@ -788,9 +793,7 @@ def check(ctx: click.Context, index_dir: Path | None, sample: bool, quick: bool)
     if problems:
         for problem in problems[:20]:
             click.echo(f"problem: {problem}", err=True)
-        raise _Error(
-            f"index damaged at {target}: {len(problems)} problem(s); run `searchlib index --rebuild`"
-        )
+        raise IndexDamagedError(str(target), f"{len(problems)} problem(s)")
     click.echo(f"index at {target} is sound: {count} documents")
 
 

@@ -47,7 +47,8 @@ class IndexVersionError(SearchlibError):
         self.expected = expected
         super().__init__(
             f"index at {path} has schema version {found}, this searchlib needs {expected}: "
-            "run `searchlib index --rebuild`"
+            f"rebuild it from its sources with "
+            f"`searchlib index --index {shlex.quote(path)} --rebuild SOURCES...`"
         )
 
 

@@ -5,12 +5,14 @@ sees the old or the new index while `optimize` or a rebuild replaces it."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import pickle
 import shutil
 import subprocess
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -227,6 +229,8 @@ def damage(index: Path, kind: str) -> None:
         postings.write_bytes(postings.read_bytes()[: postings.stat().st_size // 2])
     elif kind == "id column deleted":
         segment_file(index, ".id.col").unlink()
+    elif kind == "terms emptied":
+        segment_file(index, ".trm").write_bytes(b"")
     elif kind == "table of contents deleted":
         for toc in index.glob("*.toc"):
             toc.unlink()
@@ -240,6 +244,7 @@ KINDS = [
     "postings truncated",
     "id column deleted",
     "table of contents deleted",
+    "terms emptied",
 ]
 
 
@@ -438,3 +443,39 @@ def test_a_stored_document_read_back_without_its_id_is_damage(tmp_path: Path) ->
         ix.search("harbour")
     code, _, err = run("--index", str(path), "search", "harbour")
     assert code == EXIT_ERROR and err.count("\n") == 1 and "damaged" in err
+
+
+class _Allocation:
+    """A pickle of a few bytes that asks for gigabytes when it is rebuilt."""
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.kind, (6 * 10**9,))
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray])
+def test_a_table_of_contents_asking_for_gigabytes_is_refused_at_once(
+    index: Path, kind: type
+) -> None:
+    ix = store.open_index(index)
+    write_toc(index, pickle.dumps(ix.schema, 2), pickle.dumps(_Allocation(kind), 2))
+    code, out, err = run("stats")
+    assert code == EXIT_ERROR and "no index holds" not in out
+    assert err.startswith("Error: index damaged at") and "of a size" in err, err
+    # Whoosh leaves the table of contents open when reading it fails; closed here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def test_a_date_out_of_any_calendar_is_found_by_check(index: Path) -> None:
+    """A garbled date decodes to a number; `stats` and date sorts cannot read it as a
+    date, and `check` says so rather than calling the index sound."""
+    column = segment_file(index, ".date.col")
+    data = column.read_bytes()
+    column.write_bytes(b"\x7f\xee\xee\xee\xee\xee\xee\xee" * 4 + data[32:])
+    code, out, err = run("check")
+    assert code == EXIT_ERROR, out + err
+    assert "column date" in err
