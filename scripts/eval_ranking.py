@@ -62,6 +62,7 @@ from typing import Any
 from whoosh import scoring
 
 from searchlib import Index, QueryError, feedback, schema, searching
+from searchlib.proximity import rerank
 from searchlib.query import parse
 from searchlib.schema import STOPWORDS, TEXT_FIELDS
 from searchlib.topk import best, score_documents, term_leaves
@@ -413,12 +414,13 @@ class Collection:
                 fields = self.searcher().schema
                 for qid in self.judged:
                     try:
-                        query = parse(as_words(self.queries[qid])).query
+                        parsed = parse(as_words(self.queries[qid]))
                     except QueryError:
                         out[qid] = None
                         continue
+                    query = parsed.query
                     leaves = term_leaves(query, lambda f: f in fields and fields[f].scorable)
-                    out[qid] = (query, leaves)
+                    out[qid] = (query, leaves, parsed.term_list)
                 self.parsed[title] = out
             finally:
                 TEXT_FIELDS["title"] = saved
@@ -461,13 +463,19 @@ def judge(c: Collection, ranked: dict[str, list[str]]) -> Scores:
     return Scores(ap, p10, nd)
 
 
-def rank_setting(c: Collection, s: Setting, depth: int) -> dict[str, list[str]]:
-    """Every judged query's ranking under `s`, scored as searchlib scores plain words."""
+def rank_setting(
+    c: Collection, s: Setting, depth: int, proximity: bool = False
+) -> dict[str, list[str]]:
+    """Every judged query's ranking under `s`, scored as searchlib scores plain words
+    (and re-ranked by term proximity when `proximity`)."""
     searcher = c.searcher()
     documents = searcher.doc_count_all()
 
     def idf(frequency: int) -> float:
         return searching.bm25_idf(frequency, documents)
+
+    def word_idf(term: str) -> float:
+        return idf(searcher.doc_frequency("content", term))
 
     out: dict[str, list[str]] = {}
     whoosh_searcher = None
@@ -475,7 +483,7 @@ def rank_setting(c: Collection, s: Setting, depth: int) -> dict[str, list[str]]:
         if parsed is None:
             out[qid] = []
             continue
-        query, leaves = parsed
+        query, leaves, terms = parsed
         if leaves is not None:
             scores = score_documents(searcher, leaves, idf, s.k1, s.b)
         else:
@@ -486,7 +494,10 @@ def rank_setting(c: Collection, s: Setting, depth: int) -> dict[str, list[str]]:
                 whoosh_searcher = c.index._ix.searcher(weighting=weighting)
             found = whoosh_searcher.search(query, limit=None)
             scores = {d: float(score or 0.0) for score, d in found.top_n}
-        out[qid] = [c.ids[d] for d, _ in best(scores, depth)]
+        ranked = best(scores, depth)
+        if proximity:
+            ranked = rerank(searcher, ranked, terms, word_idf)
+        out[qid] = [c.ids[d] for d, _ in ranked]
     if whoosh_searcher is not None:
         whoosh_searcher.close()
     return out
@@ -751,6 +762,9 @@ def main() -> int:
         "--expand", action="store_true", help="also RM3, always and as gated by default"
     )
     parser.add_argument(
+        "--proximity", action="store_true", help="also re-rank the top 100 by term proximity"
+    )
+    parser.add_argument(
         "--grid", action="store_true", help="also the k1 x b x headline weight grid"
     )
     parser.add_argument("--grid-out", type=Path, help="write the grid's figures as JSON")
@@ -777,6 +791,17 @@ def main() -> int:
                         c, rank_library(c, args.depth, expand=True)
                     )
                 columns["+RM3 gated"][c.name] = judge(c, rank_library(c, args.depth, expand=True))
+        if args.proximity:
+            columns["+proximity"] = {}
+            for c in rows:
+                start = time.perf_counter()
+                rank_setting(c, default_setting(), args.depth)
+                plain = time.perf_counter() - start
+                start = time.perf_counter()
+                ranked = rank_setting(c, default_setting(), args.depth, proximity=True)
+                cost = (time.perf_counter() - start - plain) / max(len(c.judged), 1)
+                columns["+proximity"][c.name] = judge(c, ranked)
+                print(f"# {c.name}: proximity adds {cost * 1000:.1f} ms/query", file=sys.stderr)
         print(f"searchlib default: {default_setting()}")
         print_table(rows, columns)
         print(
