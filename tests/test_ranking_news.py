@@ -4,6 +4,7 @@ feedback is applied, and the news benchmarks of scripts/eval_ranking.py."""
 from __future__ import annotations
 
 import importlib.util
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from searchlib import Index, feedback
+from searchlib.proximity import pair_counts
 
 from .conftest import write_jsonl
 
@@ -161,3 +163,33 @@ def test_one_run_prints_whoosh_and_searchlib_side_by_side(tmp_path: Path, reuter
     # queries, then MAP and P@10 (S@10) for each of the two rankings
     assert all(len(row) == 7 for row in rows.values())
     assert rows["reuters-topics"][1] == "1"
+
+
+# -- Term proximity --------------------------------------------------------------------
+
+
+def test_pair_counts_ordered_and_within_the_window() -> None:
+    # "crude" at 0, 10 and 30; "oil" at 1, 14 and 50.
+    assert pair_counts([0, 10, 30], [1, 14, 50], window=8) == (1, 2)
+    assert pair_counts([1], [0], window=8) == (0, 1)  # reversed: only unordered
+    assert pair_counts([0], [20], window=8) == (0, 0)
+    assert pair_counts([], [3], window=8) == (0, 0)
+
+
+# -- The BM25 defaults -----------------------------------------------------------------
+
+
+def test_scores_use_the_default_k1_and_b(tmp_path: Path) -> None:
+    """A word's score is BM25 with k1 1.1 and b 0.6 (docs/ranking.md): checked against
+    the formula, by hand, on stories of known lengths."""
+    bodies = ["zebra zebra grass", "grass river plain dust sky", "hill road"]
+    records = [{"id": f"d{n}", "title": "Plains", "body": body} for n, body in enumerate(bodies)]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "docs.jsonl", records))
+        (hit,) = ix.search("zebra", collapse=False)
+    # content holds headline and body: 4, 6 and 3 words; "zebra" twice in the first.
+    k1, b, tf, length, average = 1.1, 0.6, 2, 4, (4 + 6 + 3) / 3
+    idf = math.log(1 + (3 - 1 + 0.5) / (1 + 0.5))
+    expected = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average))
+    assert hit.id == "d0"
+    assert hit.score == pytest.approx(expected, rel=1e-6)
