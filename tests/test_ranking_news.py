@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from searchlib import Index, feedback
-from searchlib.proximity import pair_counts
+from searchlib.proximity import pair_counts, rerank
 
 from .conftest import write_jsonl
 
@@ -193,3 +193,19 @@ def test_scores_use_the_default_k1_and_b(tmp_path: Path) -> None:
     expected = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average))
     assert hit.id == "d0"
     assert hit.score == pytest.approx(expected, rel=1e-6)
+
+
+def test_proximity_puts_the_story_where_the_words_stand_together_first(tmp_path: Path) -> None:
+    filler = "market report trading session closed"
+    records = [  # same words, same length: BM25 ties them, and "apart" comes first
+        {"id": "apart", "title": "Report", "body": f"crude {filler} {filler} oil"},
+        {"id": "together", "title": "Report", "body": f"{filler} crude oil {filler}"},
+    ] + [{"id": f"f{i}", "title": "Filler", "body": f"weather calm {i}"} for i in range(20)]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "docs.jsonl", records))
+        searcher = ix._get_searcher()
+        ids = {searcher.stored_fields(d)["id"]: d for d in range(searcher.doc_count_all())}
+        ranked = [(ids["apart"], 5.0), (ids["together"], 5.0), (ids["f0"], 1.0)]
+        reranked = rerank(searcher, ranked, ["crude", "oil"], lambda term: 2.0)
+    assert [d for d, _ in reranked] == [ids["together"], ids["apart"], ids["f0"]]
+    assert reranked[0][1] > 5.0 and reranked[1][1] == 5.0
