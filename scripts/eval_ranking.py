@@ -35,7 +35,9 @@ relevant for MAP and P@10; nDCG uses gain 5 - grade (1 for -1).
 
 The grid and the searchlib column score with `searchlib.topk.score_documents`, the
 function searchlib's own searches use for plain words, with the parameters swapped in;
-the script checks once per collection that it ranks as `Index.search` does.
+the script checks once per collection that it ranks as `Index.search` does. The Whoosh
+column and the grid reach past the public API to the index's open Whoosh searcher: a
+measuring tool, not an example of use.
 """
 
 from __future__ import annotations
@@ -639,7 +641,7 @@ GRID_B = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9)
 GRID_TITLE = (0.0, 0.25, 0.5, 1.0)
 
 
-def check_scorer(c: Collection, depth: int) -> None:
+def check_scorer(c: Collection) -> None:
     """Warn when the script's scoring of the default departs from `Index.search`."""
     some = Collection(c.name, c.index, {q: c.queries[q] for q in c.judged[:5]}, c.qrels, ids=c.ids)
     mine = rank_setting(some, default_setting(), 10)
@@ -777,7 +779,7 @@ def main() -> int:
         columns: dict[str, dict[str, Scores]] = {"Whoosh BM25F": {}, "searchlib": {}}
         timing: dict[str, float] = {}
         for c in rows:
-            check_scorer(c, args.depth)
+            check_scorer(c)
             columns["Whoosh BM25F"][c.name] = judge(c, rank_whoosh(c, args.depth))
             start = time.perf_counter()
             columns["searchlib"][c.name] = judge(c, rank_library(c, args.depth, expand=False))
