@@ -180,7 +180,7 @@ def test_pair_counts_ordered_and_within_the_window() -> None:
 
 
 def test_scores_use_the_default_k1_and_b(tmp_path: Path) -> None:
-    """A word's score is BM25 with k1 1.1 and b 0.6 (docs/ranking.md): checked against
+    """A word's score is BM25 with k1 0.9 and b 0.75 (docs/ranking.md): checked against
     the formula, by hand, on stories of known lengths."""
     bodies = ["zebra zebra grass", "grass river plain dust sky", "hill road"]
     records = [{"id": f"d{n}", "title": "Plains", "body": body} for n, body in enumerate(bodies)]
@@ -188,7 +188,7 @@ def test_scores_use_the_default_k1_and_b(tmp_path: Path) -> None:
         ix.add(write_jsonl(tmp_path / "docs.jsonl", records))
         (hit,) = ix.search("zebra", collapse=False)
     # content holds headline and body: 4, 6 and 3 words; "zebra" twice in the first.
-    k1, b, tf, length, average = 1.1, 0.6, 2, 4, (4 + 6 + 3) / 3
+    k1, b, tf, length, average = 0.9, 0.75, 2, 4, (4 + 6 + 3) / 3
     idf = math.log(1 + (3 - 1 + 0.5) / (1 + 0.5))
     expected = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average))
     assert hit.id == "d0"
