@@ -134,6 +134,15 @@ def _index_option(func: Any) -> Any:
     )(func)
 
 
+_offset_option = click.option(
+    "--offset",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Skip this many hits (the next page starts where the last one ended).",
+)
+
+
 def _hit_output_options(func: Any) -> Any:
     """--json, --jsonl and --no-color, for the commands that print hits."""
     func = click.option(
@@ -463,13 +472,7 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
     show_default=True,
     help="Hits per page.",
 )
-@click.option(
-    "--offset",
-    type=click.IntRange(0),
-    default=0,
-    show_default=True,
-    help="Skip this many hits (the next page starts where the last one ended).",
-)
+@_offset_option
 @click.option(
     "--since",
     metavar="DATE",
@@ -571,13 +574,7 @@ def search(
 @click.argument("doc_id")
 @_index_option
 @click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option(
-    "--offset",
-    type=click.IntRange(0),
-    default=0,
-    show_default=True,
-    help="Skip this many hits (the next page starts where the last one ended).",
-)
+@_offset_option
 @click.option("--no-collapse", is_flag=True, help="Show near-identical copies separately.")
 @_hit_output_options
 @click.pass_context

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,3 +63,15 @@ def news(tmp_path: Path) -> Path:
         ],
     )
     return folder
+
+
+@pytest.fixture(scope="module")
+def harness():  # type: ignore[no-untyped-def]
+    """scripts/eval_ranking.py as a module."""
+    script = Path(__file__).parent.parent / "scripts" / "eval_ranking.py"
+    spec = importlib.util.spec_from_file_location("eval_ranking", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_ranking"] = module
+    spec.loader.exec_module(module)
+    return module

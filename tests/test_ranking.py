@@ -3,9 +3,7 @@ scoring choices it measures (BM25 idf, query term frequency, headline weight, RM
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,18 +12,6 @@ import pytest
 from searchlib import Index
 
 from .conftest import write_jsonl
-
-SCRIPT = Path(__file__).parent.parent / "scripts" / "eval_ranking.py"
-
-
-@pytest.fixture(scope="module")
-def harness():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("eval_ranking", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_ranking"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_metrics_on_known_rankings(harness) -> None:  # type: ignore[no-untyped-def]

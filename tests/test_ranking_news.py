@@ -3,7 +3,6 @@ feedback is applied, and the news benchmarks of scripts/eval_ranking.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import subprocess
 import sys
@@ -64,16 +63,6 @@ def test_expansion_leaves_a_query_alone_when_one_story_stands_out(
 # -- The news benchmarks of scripts/eval_ranking.py ------------------------------------
 
 SCRIPT = Path(__file__).parent.parent / "scripts" / "eval_ranking.py"
-
-
-@pytest.fixture(scope="module")
-def harness():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("eval_ranking", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_ranking"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _story(newid: int, topics: list[str], title: str, body: str) -> str:
