@@ -387,3 +387,14 @@ def test_a_short_title_that_runs_into_the_page_never_leaves_markup(head: str) ->
     article = clean_html(page)
     assert "<" not in article.title and "<" not in article.body
     assert "harbour council approved" in article.body
+
+
+def test_a_site_name_without_a_letter_or_digit_is_none() -> None:
+    page = (
+        '<html><head><meta property="og:site_name" content="/">'
+        '<link rel="canonical" href="https://www.valleytimes.example/news/bridge">'
+        "</head><body><article><h1>Council approves new bridge</h1>"
+        "<p>The city council voted on Tuesday to approve a new bridge over the river, "
+        "ending a decade of debate about traffic in the valley.</p></article></body></html>"
+    )
+    assert clean_html(page).site == "valleytimes.example"

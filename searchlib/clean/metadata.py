@@ -341,6 +341,8 @@ def read_meta(tree: PageTree, url: str | None) -> PageMeta:
             break
     if site and site.startswith("@"):
         site = site[1:]
+    if site and not any(char.isalnum() for char in site):
+        site = None  # og:site_name="/" names no site, and no filter could select it
     if not site and out.url:
         site = urlsplit(out.url).hostname
         if site and site.startswith("www."):
