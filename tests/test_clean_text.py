@@ -205,3 +205,25 @@ def test_a_short_closing_sentence_is_the_storys_own() -> None:
     )
     body = clean_text(text).body
     assert body.endswith("The mayor declined to comment.")
+
+
+def test_share_buttons_under_a_sentence_headline_do_not_end_the_story() -> None:
+    story = (
+        "Researchers studied more than 20,000 students in nine cities and found that the "
+        "tutoring they received produced only one or two months' worth of extra learning, "
+        "a fraction of what earlier studies had measured."
+    )
+    text = "\n\n".join(
+        [
+            "Skip to content",
+            "Tutoring was supposed to save American kids after the pandemic. The results? ‘Sobering’",
+            "Logistics made it difficult to deliver the tutoring that could make a difference",
+            "by Jill Barshay August 25, 2025",
+            "Share this:",
+            "Click to share on LinkedIn (Opens in new window) LinkedIn",
+            story,
+            "Schools struggled to set up large programs, said one of the report's authors, "
+            "because tutoring changes bell schedules and classroom space.",
+        ]
+    )
+    assert story in clean_text(text).body

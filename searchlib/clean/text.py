@@ -203,6 +203,11 @@ def _story_start(lines: list[_Line]) -> int | None:
     return next(first for first, words in stretches if 3 * words >= most)
 
 
+#: Words of prose kept before a trailer line can end the story: more than a headline
+#: and a standfirst.
+STORY_WORDS = 40
+
+
 def _is_trailer(line: str) -> bool:
     return len(line) < 120 and bool(
         rules.TRAILER_START_RE.match(line) or text_rules.TRAILER_START_RE.match(line)
@@ -436,7 +441,9 @@ def _body(lines: list[_Line], first: int) -> str:
     kept: list[_Line] = []
     in_list = False
     for line in lines[first:]:
-        if kept and _is_trailer(line.text):
+        # A trailer ends the story only after some of it: a "Share this:" under a
+        # headline that reads as a sentence is a widget above the story, not its end.
+        if _is_trailer(line.text) and sum(k.words for k in kept if k.prose) >= STORY_WORDS:
             break
         if text_rules.STORY_LIST_RE.match(line.text):
             in_list = True
