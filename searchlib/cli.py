@@ -513,6 +513,11 @@ def _highlight(text: str, spans: tuple[tuple[int, int], ...], color: bool) -> st
 )
 @click.option("--facets", is_flag=True, help="Also count matches by source, month and tag.")
 @click.option("--explain", is_flag=True, help="Show each hit's score per field and word.")
+@click.option(
+    "--proximity",
+    is_flag=True,
+    help="Rank stories where the query words stand together higher (re-ranks the top 100).",
+)
 @_hit_output_options
 @click.pass_context
 def search(
@@ -534,6 +539,7 @@ def search(
     no_collapse: bool,
     facets: bool,
     explain: bool,
+    proximity: bool,
     output: str | None,
     no_color: bool,
 ) -> None:
@@ -563,6 +569,7 @@ def search(
             collapse=not no_collapse,
             facets=facets,
             explain=explain,
+            proximity=proximity,
         )
     given = {"since": since, "until": until, "source": source, "author": author, "tag": tag}
     filters = [f"--{name} {shlex.quote(value)}" for name, value in given.items() if value]

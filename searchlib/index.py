@@ -318,6 +318,7 @@ class Index:
         collapse: bool = True,
         facets: bool = False,
         explain: bool = False,
+        proximity: bool = False,
     ) -> Results:
         """Ranked search.
 
@@ -349,6 +350,8 @@ class Index:
                 (`Results.facets`).
             explain: give each hit its score's parts, per field and word
                 (`Hit.explanation`).
+            proximity: re-rank the top 100 by how closely the query's words stand
+                together (relevance order without recency only; see docs/ranking.md).
         Returns:
             A sequence of Hit, with `.total` the number of stories in the result list
             (`.matches` the documents, copies included).
@@ -374,6 +377,7 @@ class Index:
             collapse=collapse,
             facets=facets,
             explain_scores=explain,
+            proximity=proximity,
         )
 
     @_reading

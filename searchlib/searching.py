@@ -17,6 +17,8 @@ from searchlib.columns import NO_DATE, column_lookup, date_lookup, date_range
 from searchlib.errors import QueryError
 from searchlib.filters import DateLike, build_filter, date_period
 from searchlib.models import Hit
+from searchlib.proximity import CANDIDATES as PROXIMITY_CANDIDATES
+from searchlib.proximity import rerank
 from searchlib.query import ParsedQuery, analyze, parse
 from searchlib.snippets import make_snippet
 from searchlib.topk import best, score_documents, term_leaves
@@ -305,6 +307,7 @@ def run(
     collapse: bool = True,
     facets: bool = False,
     explain_scores: bool = False,
+    proximity: bool = False,
 ) -> Results:
     """Search and return one page of hits; see `Index.search` for the arguments.
 
@@ -326,6 +329,8 @@ def run(
         raise QueryError("a date to count recency from needs a half-life (--recent DAYS)")
     if half_life_days is not None and sort != "relevance":
         raise QueryError("recency blends into relevance: it cannot be combined with a date sort")
+    if proximity and (sort != "relevance" or half_life_days is not None):
+        raise QueryError("term proximity re-ranks relevance: not with a date sort or recency")
     if recent_from is not None:
         date_period(recent_from)  # a bad date is an error even when nothing is dated
     parsed = parse(text)
@@ -342,6 +347,17 @@ def run(
 
         def ordered(n: int) -> list[tuple[int, float]]:
             return [(d, math.exp(value)) for d, value in best(logged, n)]
+
+    elif proximity:
+        documents = searcher.doc_count_all()
+
+        def word_idf(term: str) -> float:
+            return bm25_idf(searcher.doc_frequency("content", term), documents)
+
+        def ordered(n: int) -> list[tuple[int, float]]:
+            # Always the same top re-ranked, whatever the page: pages stay one list.
+            top = best(scores, max(n, PROXIMITY_CANDIDATES))
+            return rerank(searcher, top, parsed.term_list, word_idf)[:n]
 
     else:
 

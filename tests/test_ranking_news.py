@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from searchlib import Index, feedback
+from searchlib import Index, QueryError, feedback
 from searchlib.proximity import pair_counts, rerank
 
 from .conftest import write_jsonl
@@ -198,3 +198,30 @@ def test_proximity_puts_the_story_where_the_words_stand_together_first(tmp_path:
         reranked = rerank(searcher, ranked, ["crude", "oil"], lambda term: 2.0)
     assert [d for d, _ in reranked] == [ids["together"], ids["apart"], ids["f0"]]
     assert reranked[0][1] > 5.0 and reranked[1][1] == 5.0
+
+
+def test_search_with_proximity_ranks_the_words_together_first_and_pages_as_one_list(
+    tmp_path: Path,
+) -> None:
+    filler = "market report trading session closed"
+    records = [
+        {"id": f"apart{i}", "title": "Report", "body": f"crude {filler} {filler} oil {i}"}
+        for i in range(6)
+    ] + [
+        {"id": f"together{i}", "title": "Report", "body": f"{filler} crude oil {filler} {i}"}
+        for i in range(6)
+    ]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "docs.jsonl", records))
+        plain = [h.id for h in ix.search("crude oil", limit=12, collapse=False)]
+        near = [h.id for h in ix.search("crude oil", limit=12, collapse=False, proximity=True)]
+        pages = [
+            h.id
+            for offset in range(0, 12, 5)
+            for h in ix.search("crude oil", limit=5, offset=offset, collapse=False, proximity=True)
+        ]
+        with pytest.raises(QueryError):
+            ix.search("crude oil", sort="date", proximity=True)
+    assert {i[:5] for i in near[:6]} == {"toget"}
+    assert plain != near and sorted(plain) == sorted(near)
+    assert pages == near
