@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from searchlib.models import Article, Skipped
+from searchlib.output import valid_text
 from searchlib.query import analyze
 from searchlib.schema import posted
 from searchlib.sources import RawItem
@@ -136,8 +137,6 @@ def fields_for(item: RawItem, article: Article) -> dict[str, Any]:
     Every text is made valid Unicode here, whoever built the Article: a lone surrogate
     stored would break each later read of the document.
     """
-    from searchlib.clean import valid_text
-
     title = valid_text(unicodedata.normalize("NFC", article.title))
     body = valid_text(unicodedata.normalize("NFC", article.body))
     date: datetime | None = article.date

@@ -23,6 +23,19 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")
 
 
+def valid_text(text: str) -> str:
+    """`text` with its lone surrogates replaced by U+FFFD.
+
+    JSON's `\\ud800` escapes, and Python strings, can hold a half of a UTF-16 pair
+    alone. No encoder writes one: stored in the index, it would break every later read
+    of the document (search, show, export), so text is made valid on the way in, and
+    again on the way out for indexes written before.
+    """
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _visible(match: re.Match[str]) -> str:
     return f"\\x{ord(match.group()):02x}"
 
@@ -31,7 +44,7 @@ def terminal_text(text: str, lines: bool = False) -> str:
     """`text` with each control character shown as a `\\xNN` escape and each lone
     surrogate as U+FFFD; tabs and (when `lines`) newlines are kept, and a newline in
     one-line text becomes a space."""
-    text = _SURROGATE.sub("\ufffd", text)
+    text = valid_text(text)
     if lines:
         return _CONTROL.sub(_visible, text.replace("\r\n", "\n"))
     return _CONTROL_OR_BREAK.sub(
@@ -42,6 +55,5 @@ def terminal_text(text: str, lines: bool = False) -> str:
 def json_line(data: Any, indent: int | None = None) -> str:
     """`data` as JSON that any reader and any terminal take safely: non-ASCII text as
     itself, controls escaped, lone surrogates replaced by U+FFFD."""
-    text = json.dumps(data, ensure_ascii=False, indent=indent)
-    text = _SURROGATE.sub("\ufffd", text)
+    text = valid_text(json.dumps(data, ensure_ascii=False, indent=indent))
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

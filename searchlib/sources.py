@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from searchlib.errors import SourceNotFoundError
 from searchlib.models import DEFAULT_MAX_BYTES, Skipped
+from searchlib.output import valid_text
 
 log = logging.getLogger(__name__)
 
@@ -316,8 +317,6 @@ def record_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     surrogates), lists kept to their text and numbers, anything else left out. The
     payload sent to a worker stays small and flat, however deeply a record nests what
     is never read."""
-    from searchlib.clean import valid_text
-
     fields: dict[str, Any] = {}
     for name in RECORD_FIELDS:
         value = record.get(name)

@@ -16,24 +16,11 @@ from searchlib.clean import rules
 from searchlib.clean import text as _text
 from searchlib.clean.encoding import decode
 from searchlib.models import Article
+from searchlib.output import valid_text
 
-__all__ = ["clean_body", "clean_html", "clean_text"]
+__all__ = ["clean_body", "clean_html", "clean_text", "valid_text"]
 
 log = logging.getLogger(__name__)
-
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
-def valid_text(text: str) -> str:
-    """`text` with its lone surrogates replaced by U+FFFD.
-
-    JSON's `\\ud800` escapes, and Python strings, can hold a half of a UTF-16 pair
-    alone. No encoder writes one: stored in the index, it would break every later read
-    of the document (search, show, export), so text is made valid on the way in.
-    """
-    if text.isascii() or _SURROGATE_RE.search(text) is None:
-        return text
-    return _SURROGATE_RE.sub("\ufffd", text)
 
 
 def usable_url(url: str | None) -> str | None:
