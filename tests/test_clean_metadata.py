@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from searchlib import clean_html, clean_text
 from searchlib.clean.dates import DateOrder, parse_date, publication_date, year_only
-from searchlib.clean.titles import MAX_HEADLINE, choose_headline
+from searchlib.clean.titles import MAX_HEADLINE, pick_headline
 
 _BODY = (
     "<p>" + "The council met on a wet evening and talked about the bridge for hours. " * 8 + "</p>"
@@ -70,7 +70,7 @@ def test_double_escaped_entities_are_decoded() -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=2000), st.text(max_size=400), st.lists(st.text(max_size=400), max_size=3))
 def test_headline_is_bounded_plain_text(title: str, meta: str, h1s: list[str]) -> None:
-    headline = choose_headline(meta, title, h1s, "", None, None)
+    headline = pick_headline(meta, title, h1s, "", None, None).text
     assert len(headline) <= MAX_HEADLINE
     assert "</" not in headline
 

@@ -283,20 +283,6 @@ class Headline:
     from_lead: bool = False
 
 
-def choose_headline(
-    meta_title: str,
-    title_tag: str,
-    h1s: list[str],
-    first_line: str,
-    site_name: str | None,
-    url: str | None,
-    nav: frozenset[str] = frozenset(),
-    lead: str = "",
-) -> str:
-    """The headline's text; see `pick_headline`."""
-    return pick_headline(meta_title, title_tag, h1s, first_line, site_name, url, nav, lead).text
-
-
 def pick_headline(
     meta_title: str,
     title_tag: str,
