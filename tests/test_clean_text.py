@@ -227,3 +227,105 @@ def test_share_buttons_under_a_sentence_headline_do_not_end_the_story() -> None:
         ]
     )
     assert story in clean_text(text).body
+
+
+def test_headline_is_the_line_the_story_speaks_of_not_an_account_box_line() -> None:
+    # Two headline-shaped lines of equal shape above the story: the one whose words the
+    # story's first sentences repeat is the headline, not the account box's last line.
+    text = (
+        "Create an account and benefit from:\nEasy sample ordering\n"
+        "Access to order history\nEuro zone ministers agree budget\nShare\n"
+        f"{STORY}\n{MORE}\n"
+    )
+    assert clean_text(text).title == "Euro zone ministers agree budget"
+
+
+def test_headline_that_reads_as_prose_above_its_byline() -> None:
+    # The headline ends as a sentence ends and is long enough to read as the story's
+    # first prose; the byline under its standfirst marks it.
+    headline = "Tutoring was meant to save pupils after the pandemic. The results? ‘Sobering’"
+    text = (
+        "Skip to content\n\nThe Daily Ledger\n\nPosted inEducation\n\n"
+        f"{headline}\n\n"
+        "Logistics made it hard to deliver the amount of tutoring that makes a difference\n\n"
+        "by Jane Roe August 25, 2025August 29, 2025\n\nShare this:\n\n"
+        "Click to share on LinkedIn (Opens in new window) LinkedIn\n\n"
+        f"{STORY}\n\n{MORE}\n\n{STORY}\n\n{MORE}\n"
+    )
+    article = clean_text(text)
+    assert article.title == headline
+    assert article.authors == ("Jane Roe",)
+    assert article.date == datetime(2025, 8, 25)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Home » News » Euro zone ministers agree budget",
+        "Main > Blog > Euro zone ministers agree budget",
+        "Newsroom/Economy/Euro zone ministers agree budget",
+        "/ Euro zone ministers agree budget",
+    ],
+)
+def test_breadcrumb_trail_run_into_the_headline_is_dropped(line: str) -> None:
+    assert clean_text(f"{line}\n{STORY}\n{MORE}\n").title == "Euro zone ministers agree budget"
+
+
+def test_headline_with_a_separator_keeps_its_words() -> None:
+    # A "|" or a short first part is the headline's own: not a breadcrumb.
+    for title in ("Budget talks | Day two", "Ministers > expectations on budget"):
+        assert clean_text(f"{title}\n{STORY}\n{MORE}\n").title == title
+
+
+def test_byline_label_run_into_the_name_and_the_date() -> None:
+    text = f"Ministers agree a leaner budget\nByJane RoeMar 5, 2025 | 6 comments\n{STORY}\n{MORE}\n"
+    article = clean_text(text)
+    assert article.authors == ("Jane Roe",)
+    assert article.date == datetime(2025, 3, 5)
+
+
+def test_menu_entry_with_by_is_no_byline() -> None:
+    text = f"Research by Topic\nShop by Style\nMinisters agree a leaner budget\n{STORY}\n{MORE}\n"
+    assert clean_text(text).authors == ()
+
+
+def test_section_label_under_the_headline_is_no_author() -> None:
+    # "Cautionary Tale" has the shape of a name, but the text writes its words in lower
+    # case: a label. "Jane Roe" is not written so anywhere.
+    story = STORY + " It is a cautionary tale for the region, the report said."
+    for label, authors in (("Cautionary Tale", ()), ("Jane Roe", ("Jane Roe",))):
+        text = f"Ministers agree a leaner budget\n{label}\n{story}\n{MORE}\n"
+        assert clean_text(text).authors == authors
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "© 2025 Condé Nast. All rights reserved. This site may earn a portion of sales "
+        "from products that are purchased through our site as part of our partnerships "
+        "with retailers, and the material on this site may not be reproduced without "
+        "the prior written permission of the publisher.",
+        "Photo: Wikimedia / Jo Roe, © European Union, CC0 1.0 Universal",
+        "Diese Webseite verwendet Cookies, damit du die angebotenen Services optimal "
+        "nutzen kannst. Wenn du die Website weiter nutzt, stimmst du der Verwendung zu.",
+        "This website uses cookies to improve your experience while you navigate through "
+        "the website. Out of these, the cookies that are categorized as necessary are "
+        "stored on your browser as they are essential for the working of basic "
+        "functionalities of the website. " * 2,
+        "Sign up to receive our monthly newsletter to stay up to date with our new content.",
+        "Gefällt mir!",
+    ],
+)
+def test_long_notices_do_not_reach_the_body(notice: str) -> None:
+    text = f"Ministers agree a leaner budget\n{STORY}\n{notice}\n{MORE}\n"
+    article = clean_text(text)
+    assert notice.strip() not in article.body
+    assert STORY in article.body and MORE in article.body
+
+
+def test_story_sentence_about_cookies_stays() -> None:
+    line = (
+        "The regulator said the company uses cookies to follow readers across sites "
+        "without asking them first."
+    )
+    assert line in clean_text(f"Regulator fines publisher\n{STORY}\n{line}\n{MORE}\n").body

@@ -143,6 +143,12 @@ def is_furniture(line: str) -> bool:
     """True for a line of a scraped page that is not the story's: the HTML rules'
     boilerplate lines, navigation and account lines, like, share, correction and comment
     prompts, and teasers for other stories."""
+    if (
+        len(line) <= text_rules.NOTICE_CHARS
+        and text_rules.NOTICE_RE.match(line)
+        and (not is_reported_prose(line) or text_rules.READER_RE.search(line))
+    ):
+        return True
     if len(line) > 450:
         return False
     return (
@@ -259,12 +265,21 @@ def _headline(lines: list[_Line], start: int | None) -> int | None:
         return 0 if lines else None
     first = max(0, start - text_rules.HEADLINE_SEARCH)
     found = [i for i in range(first, start) if _headline_candidate(lines, i)]
+    if _prose_headline(lines, start):
+        found.append(start)
     if not found:
         return start if start == 0 else None
     plain = [i for i in found if not _name_only(lines[i].text) and not _tag_line(lines[i].text)]
+    lede = _lede_keys(lines, start)
 
     def score(i: int) -> tuple[int, int]:
         value = 0
+        keys = _keys(lines[i].text)
+        shared = len(keys & lede)
+        if keys and shared >= 2 and 2 * shared >= len(keys):
+            value += 2
+        elif shared >= 1:
+            value += 1
         near = range(i - 1, min(i + 5, len(lines)))
         if any(_meta(lines[j].text, loose=True) for j in near if j >= 0 and j != i):
             value += 3
@@ -277,6 +292,63 @@ def _headline(lines: list[_Line], start: int | None) -> int | None:
     return max(plain or found, key=score)
 
 
+def _without_trail(title: str) -> str:
+    """A headline without the breadcrumb trail a copy ran into it ("Home » News »
+    Headline", "Newsroom/Tips/Headline") or a separator left before it ("/ Headline")."""
+    title = title.lstrip("/»›> ")
+    steps = text_rules.BREADCRUMB_SPLIT_RE.split(title)
+    least = 2 if text_rules.BREADCRUMB_MARK_RE.search(title) else 3
+    if (
+        len(steps) >= least
+        and len(steps[-1].split()) >= (1 if len(steps) >= 3 else 2)
+        and all(
+            0 < len(step.split()) <= text_rules.BREADCRUMB_STEP_WORDS and step[:1].isupper()
+            for step in steps[:-1]
+        )
+    ):
+        return steps[-1]
+    return title
+
+
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _keys(text: str) -> set[str]:
+    """The words of a line that carry its meaning, folded to a crude stem (their first five
+    letters): enough to see a headline's words again in its story's first sentences."""
+    return {word.casefold()[:5] for word in _WORD.findall(text)}
+
+
+def _lede_keys(lines: list[_Line], start: int) -> set[str]:
+    """The word keys of the story's first prose: its first 150 words."""
+    keys: set[str] = set()
+    words = 0
+    first = start + 1 if _prose_headline(lines, start) else start
+    for line in lines[first:]:
+        if line.furniture:
+            continue
+        keys |= _keys(line.text)
+        words += line.words
+        if words >= 150:
+            break
+    return keys
+
+
+def _prose_headline(lines: list[_Line], start: int) -> bool:
+    """Whether the story's first prose line is its headline: a headline long enough to
+    read as prose ("... (and How We Did It)"), not a sentence, with prose right under it
+    or a byline or date line within three lines."""
+    line = lines[start]
+    below = lines[start + 1 : start + 4]
+    return (
+        line.words <= 30
+        and not line.text.endswith((".", ":", ";", ","))
+        and not line.furniture
+        and bool(below)
+        and (below[0].prose or any(_meta(other.text) for other in below))
+    )
+
+
 _NAME = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*(?:\s+[A-ZÀ-Þ][\w.'’-]*){1,3}(?:,\s*[A-Z.]{2,6})*$")
 
 
@@ -285,10 +357,22 @@ def _name_only(text: str) -> bool:
     return bool(_NAME.match(text)) and len(text.split(",")[0].split()) <= 3
 
 
+def _common_words(text: str) -> frozenset[str]:
+    """The words the text writes in lower case: a person's name is not among them, a
+    section's or a category's ("Design Style", "Top Agencies") usually is."""
+    text = re.sub(r"\S*[/@]\S*", " ", text)  # addresses write names in lower case
+    return frozenset(re.findall(r"\b[a-zà-ÿ]{2,}\b", text))
+
+
+def _person(name: str, common: frozenset[str]) -> bool:
+    return not any(word.casefold() in common for word in re.findall(r"[^\W\d_]+", name))
+
+
 def _byline(text: str) -> list[str]:
     """The authors a byline line names, if it is one."""
     if len(text) > text_rules.MAX_META_LINE or (text.endswith((".", "!", "?")) and len(text) > 60):
         return []
+    text = text_rules.GLUED_BYLINE_RE.sub(r"\1 ", text)
     match = text_rules.BYLINE_LABEL_RE.search(text)
     if match is None or match.start() > 60:
         return []
@@ -301,11 +385,12 @@ def _byline(text: str) -> list[str]:
     # What comes before the label is a date or a label ("Posted on May 2, 2026 by Jo
     # Roe", "Post author By Jo Roe"), never the start of a sentence.
     if (
-        len(before.split()) > 2
+        before.strip(" |·•,;–—-")
         and not find_date(before)
         and not text_rules.DATE_LABEL_RE.match(before)
+        and (len(before.split()) > 2 or any(len(name.split()) < 2 for name in names))
     ):
-        return []
+        return []  # "Research by Topic", "Shop by Style": a menu entry, not a byline
     return names if names and all(len(n.split()) <= 4 for n in names) else []
 
 
@@ -336,8 +421,10 @@ def _line_date(text: str) -> datetime | None:
     )
     if len(text) > 60 and not labelled:
         return None
-    # A page's date fields run together in a copy: "June 29, 2020November 12, 2021".
+    # A page's date fields run together in a copy: "June 29, 2020November 12, 2021",
+    # "ByJane RoeMar 5, 2025".
     text = text_rules.GLUED_YEAR_RE.sub(r"\1 ", text)
+    text = text_rules.GLUED_LABEL_RE.sub(r"\1 \2", text)
     found = find_date(text, short_years=bool(labelled))
     if found is None and len(text) <= 60 and not year_only(text):
         # A year alone ("Trends for Fall 2025") would read as 1 January: no date line.
@@ -372,7 +459,8 @@ def clean_text(text: str) -> Article:
     head = _headline(lines, start)
     if head is None:
         return Article(body=_body(lines, start or 0))
-    title = lines[head].text
+    title = _without_trail(lines[head].text)
+    common = _common_words(text)
     tags: list[str] = []
     authors: list[str] = []
     date = updated = None
@@ -389,7 +477,7 @@ def clean_text(text: str) -> Article:
         names = [] if authors else _byline(line)
         found = _line_date(line)
         if found is not None and not names and not authors:
-            names = _dated_name(line)
+            names = [name for name in _dated_name(line) if _person(name, common)]
         if names:
             authors = names
         if found is not None:
@@ -412,13 +500,20 @@ def clean_text(text: str) -> Article:
             line = lines[i].text
             found = None if text_rules.UPDATED_RE.match(line) else _line_date(line)
             if not authors:
-                authors = _byline(line) or (_dated_name(line) if found else [])
+                authors = _byline(line) or (
+                    [n for n in _dated_name(line) if _person(n, common)] if found else []
+                )
             date = date or found
     if not authors and start is not None:
         # A name alone under the headline is the byline without its label.
         for i in range(head + 1, min(start, head + 5)):
             under = lines[i]
-            if _name_only(under.text) and not under.furniture and not _tag_line(under.text):
+            if (
+                _name_only(under.text)
+                and _person(under.text, common)
+                and not under.furniture
+                and not _tag_line(under.text)
+            ):
                 from searchlib.clean.metadata import clean_author
 
                 authors = clean_author(under.text.split(",")[0])

@@ -26,6 +26,13 @@ HEADLINE_SEARCH = 60
 MENU_WORDS = 3
 #: The longest line read as a byline or a date line.
 MAX_META_LINE = 120
+#: A breadcrumb trail's steps before the headline ("Home » News » Headline", "Blog /
+#: Topics / Headline"): the separators, and the most words a step before the last has.
+#: "»" and "›" mark a trail from its second step; ">" and "/", which a headline may hold,
+#: from its third.
+BREADCRUMB_MARK_RE = re.compile(r"\s*[»›]\s*")
+BREADCRUMB_SPLIT_RE = re.compile(r"\s*[»›>]\s*|\s+/\s+|(?<=[^\W\d])/(?=[^\W\d])")
+BREADCRUMB_STEP_WORDS = 4
 
 #: Navigation and account lines of a scraped page's header and footer ("Home", "Sign
 #: in", "Skip to content"), and the site's fixed links ("Privacy Policy", "Impressum").
@@ -57,7 +64,7 @@ UI_LINE_RE = re.compile(
 #: common languages.
 TEXT_FURNITURE_PATTERNS: tuple[str, ...] = (
     # like widgets ("Like this:", "Like Loading...", "Gefällt mir Wird geladen …")
-    r"(like|gefällt mir|j['’]aime|me gusta)( this| ça| esto)?\s*:?"
+    r"(like|gefällt mir|j['’]aime|me gusta)( this| ça| esto)?\s*[:!]?"
     r"|(like|gefällt mir|j['’]aime|me gusta)\s+(loading|wird geladen|chargement|cargando)\W*",
     r"\d+ (comments?|responses?|replies|kommentare?|commentaires?|comentarios?)"
     r"( (on|to|zu|sur|en|a) .{0,200})?",
@@ -131,6 +138,28 @@ STORY_LIST_RE = re.compile(
 #: An entry of a numbered list of headlines: "1. Title", "2 Title", "3) Title".
 LIST_ENTRY_RE = re.compile(r"^\s*\d{1,2}\s*[.):]?\s+\S.{0,200}$")
 
+#: Notices that are furniture at any length up to `NOTICE_CHARS`: rights notices (a
+#: photo credit "© Agency", "© 2025 Publisher. All rights reserved. ..."), cookie notices
+#: and newsletter calls that run on over several sentences. A story's own sentence that
+#: mentions such things is kept: see `is_reported_prose`.
+NOTICE_PATTERNS: tuple[str, ...] = (
+    r"\W{0,3}(©|\(c\)\s*(19|20)\d\d|copyright\b).*",
+    r".{0,120}(©\s*(19|20)\d\d|(19|20)\d\d\s*©|all rights reserved|rechte vorbehalten|"
+    r"tous droits réservés|derechos reservados|diritti riservati).*",
+    r".{0,300}©.*",
+    r".{0,100}\b(uses?|using|verwendet|verwenden|nutzt|nutzen|utilise|utilisons|utiliza|"
+    r"utilizamos) (des |unsere )?cookies\b.*",
+    r".{0,80}\b(sign up|subscribe|abonnieren sie|abonnez-vous|suscríbete)\b.{0,60}"
+    r"newsletter.*",
+)
+NOTICE_RE = re.compile(
+    r"^\s*(?:" + "|".join(f"(?:{p})" for p in NOTICE_PATTERNS) + r")\s*$", re.IGNORECASE
+)
+NOTICE_CHARS = 1000
+#: Forms of address the HTML rules' reader check (`rules.READER_ADDRESS_RE`) leaves out:
+#: a notice that holds one speaks to the reader, whatever its length.
+READER_RE = re.compile(r"\b(?:du|dir|deine?[mnrs]?|tu|tes|usted|nuestr[oa]s?)\b", re.IGNORECASE)
+
 TEXT_FURNITURE_RE = re.compile(
     r"^\s*(?:" + "|".join(f"(?:{p})" for p in TEXT_FURNITURE_PATTERNS) + r")\s*$",
     re.IGNORECASE,
@@ -162,11 +191,17 @@ BYLINE_ALONE_RE = re.compile(
 NUMERIC_DATE_RE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
 
 #: A date's or a section's label run into the name before it ("Jo RoePublished").
-GLUED_LABEL_RE = re.compile(r"([a-zà-ÿ])(Published|Updated|Posted|Veröffentlicht|Publié|Publicado)")
+GLUED_LABEL_RE = re.compile(
+    r"([a-zà-ÿ])(Published|Updated|Posted|Veröffentlicht|Publié|Publicado|"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)"
+)
+#: A byline's label run into the name ("ByJane Roe").
+GLUED_BYLINE_RE = re.compile(r"^(By|Von|Par|Por)(?=[A-ZÀ-Þ][a-zà-ÿ])")
 #: Where a byline's names end: a date's label, a place or a section ("in Opinion").
 NAMES_END_RE = re.compile(
     r"\s+(?:published|updated|posted|on|in|am|vom|um|le|el|veröffentlicht|publié|publicado|"
-    r"aktualisiert|mis à jour|actualizado)\b",
+    r"aktualisiert|mis à jour|actualizado|"
+    r"(?-i:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d))\b",
     re.IGNORECASE,
 )
 
