@@ -58,7 +58,7 @@ def ingest_whoosh(corpus: Path, target: Path) -> dict[str, Any]:
     from whoosh import index as windex
     from whoosh.fields import ID, STORED, TEXT, Schema
 
-    from searchlib.schema import name_analyzer, text_analyzer
+    from searchlib.engine.schema import name_analyzer, text_analyzer
 
     schema = Schema(
         id=ID(stored=True, unique=True, sortable=True),

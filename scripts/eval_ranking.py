@@ -33,7 +33,7 @@ judgments score every document on its own. MAP is averaged over the queries that
 at least one relevant document. CRAN's graded judgments (1 best .. 4, and -1) are all
 relevant for MAP and P@10; nDCG uses gain 5 - grade (1 for -1).
 
-The grid and the searchlib column score with `searchlib.topk.score_documents`, the
+The grid and the searchlib column score with `searchlib.engine.topk.score_documents`, the
 function searchlib's own searches use for plain words, with the parameters swapped in;
 the script checks once per collection that it ranks as `Index.search` does. The Whoosh
 column and the grid reach past the public API to the index's open Whoosh searcher: a
@@ -63,11 +63,13 @@ from typing import Any
 
 from whoosh import scoring
 
-from searchlib import Index, QueryError, feedback, schema, searching
-from searchlib.proximity import rerank
-from searchlib.query import parse
-from searchlib.schema import STOPWORDS, TEXT_FIELDS
-from searchlib.topk import best, score_documents, term_leaves
+from searchlib import Index, QueryError
+from searchlib.engine import schema
+from searchlib.engine.schema import STOPWORDS, TEXT_FIELDS
+from searchlib.engine.topk import best, score_documents, term_leaves
+from searchlib.search import feedback, searching
+from searchlib.search.proximity import rerank
+from searchlib.search.query import parse
 
 Docs = Iterator[dict[str, str]]
 Queries = dict[str, str]

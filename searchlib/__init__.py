@@ -27,7 +27,7 @@ from searchlib.models import Article, Hit, IndexReport, Skipped, Stats
 if TYPE_CHECKING:
     from searchlib.clean import clean_html, clean_text
     from searchlib.index import Index
-    from searchlib.searching import Results
+    from searchlib.search.searching import Results
 
 __version__ = "0.1.0"
 
@@ -59,7 +59,7 @@ _LAZY = {
     "clean_html": "searchlib.clean",
     "clean_text": "searchlib.clean",
     "Index": "searchlib.index",
-    "Results": "searchlib.searching",
+    "Results": "searchlib.search.searching",
 }
 
 

@@ -30,7 +30,7 @@ from searchlib.errors import (
 from searchlib.output import json_line, terminal_text
 
 if TYPE_CHECKING:
-    from searchlib.searching import Results
+    from searchlib.search.searching import Results
 
 EXIT_OK, EXIT_NO_HITS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_INDEX = "index"
@@ -388,9 +388,9 @@ def index(
     `searchlib index --sample` indexes the sample corpus that ships with searchlib into
     an index of its own (./searchlib-sample), which `searchlib search --sample` searches.
     """
-    from searchlib import store
+    from searchlib.engine import store
     from searchlib.index import Index
-    from searchlib.sources import check_paths
+    from searchlib.ingest.sources import check_paths
 
     if sample and paths:
         raise click.UsageError("give PATHs or --sample, not both")
@@ -765,8 +765,8 @@ def export(
     mapping: bool,
 ) -> None:
     """Write the cleaned articles to stdout (for a bigger engine, or a backup)."""
-    from searchlib.export import BULK_MAPPING
     from searchlib.index import Index
+    from searchlib.search.export import BULK_MAPPING
 
     if mapping:
         click.echo(json.dumps(BULK_MAPPING, indent=2))
@@ -804,7 +804,7 @@ def check(ctx: click.Context, index_dir: Path | None, sample: bool, quick: bool)
 def _given_id(text: str) -> str:
     """A document id typed on the command line. Bytes that are not UTF-8 (the name of
     a file that is not, say) are written as the index writes them in ids: \\xNN."""
-    from searchlib.sources import path_text
+    from searchlib.ingest.sources import path_text
 
     try:
         text.encode("utf-8")
@@ -841,9 +841,9 @@ def clean(file: Path, as_json: bool, url: str | None) -> None:
     """Show what the cleaner keeps of FILE (.html, .txt, .jsonl/.json, also .gz)."""
     from searchlib.clean import clean_html, clean_text
     from searchlib.clean.encoding import decode, is_binary
-    from searchlib.documents import article_for
+    from searchlib.ingest.documents import article_for
+    from searchlib.ingest.sources import kind_of, read_bytes, read_file
     from searchlib.models import Skipped
-    from searchlib.sources import kind_of, read_bytes, read_file
 
     kind, gz = kind_of(file)
     if kind == "record":

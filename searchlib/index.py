@@ -9,22 +9,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from searchlib import store
-from searchlib.columns import column_lookup, date_range
+from searchlib.engine import store
+from searchlib.engine.columns import column_lookup, date_range
+from searchlib.engine.verify import is_read_error, probe, read_all
 from searchlib.errors import (
     DocumentNotFoundError,
     IndexDamagedError,
     IndexExistsError,
     TooManyOpenFilesError,
 )
-from searchlib.filters import DateLike
 from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
-from searchlib.searching import Results, SortOrder, run, split_lines, weighting
-from searchlib.searching import similar as similar_stories
-from searchlib.verify import is_read_error, probe, read_all
+from searchlib.search.filters import DateLike
+from searchlib.search.searching import Results, SortOrder, run, split_lines, weighting
+from searchlib.search.searching import similar as similar_stories
 
 if TYPE_CHECKING:
-    from searchlib.indexing import ProgressCallback
+    from searchlib.ingest.indexing import ProgressCallback
 
 
 Source = str | os.PathLike[str] | Mapping[str, Any]
@@ -209,9 +209,9 @@ class Index:
         """
         # Imported here: searching never needs the indexing machinery (multiprocessing,
         # the file readers).
-        from searchlib.indexing import add as _add
-        from searchlib.indexing import remove_missing
-        from searchlib.sources import check_paths
+        from searchlib.ingest.indexing import add as _add
+        from searchlib.ingest.indexing import remove_missing
+        from searchlib.ingest.sources import check_paths
 
         items = [sources] if isinstance(sources, str | os.PathLike | Mapping) else list(sources)
         check_paths(items)
@@ -255,7 +255,7 @@ class Index:
         Raises:
             IndexLockedError: another writer held the index beyond `lock_timeout`.
         """
-        from searchlib.indexing import merge_all
+        from searchlib.ingest.indexing import merge_all
 
         self.close()  # the merge replaces the files an open searcher reads
         return merge_all(self._ix, self.path, lock_timeout, on_wait)
@@ -402,7 +402,7 @@ class Index:
     def export(self, bulk_index: str | None = None) -> Iterator[str]:
         """The stored articles as JSON lines; with `bulk_index`, in the
         OpenSearch/Elasticsearch bulk format for that index (see `export.BULK_MAPPING`)."""
-        from searchlib.export import export_lines
+        from searchlib.search.export import export_lines
 
         lines = export_lines(self._get_searcher(), bulk_index)
 

@@ -744,7 +744,7 @@ WIRE_STORY = (
 def test_sentences_of_the_story_that_mention_furniture_words_are_kept() -> None:
     """A sentence about a newsletter, a comment or further reading is the story's, not
     the page's: wire stories had lost their lead and their 'No comment' lines."""
-    from searchlib.documents import article_from_record
+    from searchlib.ingest.documents import article_from_record
 
     article = article_from_record({"id": "w", "title": "Oils", "body": WIRE_STORY + FURNITURE})
     for paragraph in WIRE_STORY.split("\n\n"):

@@ -221,7 +221,7 @@ class _FullDisk:
 
 def _unlisted(index: Path) -> list[str]:
     """The files in the index folder that its last commit does not list."""
-    from searchlib import store
+    from searchlib.engine import store
 
     toc = store.open_index(index)._read_toc()
     listed = {segment.segment_id() for segment in toc.segments}
@@ -248,7 +248,7 @@ def test_a_failed_batch_leaves_no_files(
     batch (by the writer, or by the workers, which inherit the full disk) are removed
     at once, not left taking space until a later run commits; the run's first batch
     and the commits before it stay whole."""
-    from searchlib.store import DurableStorage
+    from searchlib.engine.store import DurableStorage
 
     index = tmp_path / "ix"
     with Index.create(index) as ix:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from searchlib import Index, mergepolicy
+from searchlib import Index
+from searchlib.engine import mergepolicy
 
 from .conftest import write_jsonl
 
@@ -144,8 +145,8 @@ def test_full_or_read_only_disk_keeps_the_last_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: int, budget: int, workers: int
 ) -> None:
     # With two workers the failing writes are theirs, in other processes.
+    from searchlib.engine.store import DurableStorage
     from searchlib.errors import IndexWriteError
-    from searchlib.store import DurableStorage
 
     index = tmp_path / "ix"
     with Index.create(index) as ix:
@@ -180,7 +181,7 @@ def test_full_or_read_only_disk_keeps_the_last_commit(
 def test_segment_files_reach_the_disk_before_the_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import searchlib.store as store
+    import searchlib.engine.store as store
 
     synced: list[str] = []
     real_fsync = os.fsync
@@ -277,10 +278,10 @@ def test_sigkill_during_a_merge_keeps_the_index(
 
 RUN_MERGE_PAUSED = """
 import sys, time
-import searchlib.segments
+import searchlib.engine.segments
 from searchlib import Index
 
-real = searchlib.segments.SegmentWorkers.merge
+real = searchlib.engine.segments.SegmentWorkers.merge
 
 def paused(self, groups):  # the merged segments are written; the last commit lists the parts
     merged = real(self, groups)
@@ -288,7 +289,7 @@ def paused(self, groups):  # the merged segments are written; the last commit li
     time.sleep(60)
     return merged
 
-searchlib.segments.SegmentWorkers.merge = paused
+searchlib.engine.segments.SegmentWorkers.merge = paused
 with Index.open(sys.argv[1]) as ix:
     ix.add(sys.argv[2], batch_size=40, workers=2)
 """

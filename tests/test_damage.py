@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from searchlib import Index, store, trusted
+from searchlib import Index
 from searchlib.cli import EXIT_ERROR, EXIT_OK, cli
+from searchlib.engine import store, trusted
+from searchlib.engine.schema import build_schema
 from searchlib.errors import IndexDamagedError
-from searchlib.schema import build_schema
 
 from .conftest import write_jsonl
 
@@ -134,13 +135,13 @@ def test_only_what_an_index_holds_may_be_named(module: str, name: str) -> None:
 def test_what_an_index_holds_is_rebuilt() -> None:
     schema = trusted.loads(pickle.dumps(build_schema(), 2))
     assert schema.names() == build_schema().names()
-    # Importing searchlib.store (above) installed the loader where Whoosh reads pickles.
+    # Importing searchlib.engine.store (above) installed the loader where Whoosh reads pickles.
     from whoosh import columns, formats
     from whoosh import index as windex
     from whoosh.codec import whoosh3
     from whoosh.filedb import structfile
 
-    from searchlib import postings
+    from searchlib.engine import postings
 
     assert windex.pickle.loads is trusted.loads
     assert structfile.load is trusted.load
@@ -357,7 +358,7 @@ def test_a_search_during_optimize_reads_the_new_index(
     had not opened all of them yet (Whoosh opens stored fields and columns lazily)."""
     with Index.open(index) as writer:
         writer.add(records(5, start=60), workers=1)  # a second segment, to merge
-    import searchlib.searching as searching
+    import searchlib.search.searching as searching
 
     real = searching._collapsed
     merged: list[int] = []

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 
 from searchlib import Index, clean_html, clean_text
 from searchlib.cli import cli
-from searchlib.indexing import PARALLEL_THRESHOLD
+from searchlib.ingest.indexing import PARALLEL_THRESHOLD
+from searchlib.ingest.sources import RawItem, read_sources
 from searchlib.models import Article, Skipped
-from searchlib.sources import RawItem, read_sources
 
 from .conftest import write_jsonl
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from searchlib import Index, IndexVersionError
 from searchlib.cli import EXIT_OK, cli
-from searchlib.store import META_FILE
+from searchlib.engine.store import META_FILE
 
 from .conftest import write_jsonl
 
@@ -648,7 +648,7 @@ def test_prune_keeps_the_stories_of_a_folder_whose_name_is_not_utf8(
     [b"a\xfe.txt", b"a\\xfe.txt", b"a\\\xfe.txt", b"a\\\\xfe.txt", b"a\\b.txt", b"\xff\\"],
 )
 def test_a_path_given_as_text_reads_back_as_itself(name: bytes) -> None:
-    from searchlib.sources import path_text, text_path
+    from searchlib.ingest.sources import path_text, text_path
 
     path = Path("/arch") / os.fsdecode(b"c\xfe\\x41") / os.fsdecode(name)
     text = path_text(path)
@@ -657,7 +657,7 @@ def test_a_path_given_as_text_reads_back_as_itself(name: bytes) -> None:
 
 
 def test_utf8_names_keep_their_text() -> None:
-    from searchlib.sources import path_text
+    from searchlib.ingest.sources import path_text
 
     for name in ("news/s.txt", "Zeitung/Größe.txt", "c\\d.txt", "c\\xZZ.txt", "#1/a b.txt"):
         assert path_text(name) == name
@@ -793,7 +793,7 @@ def test_an_id_repeated_within_one_file_is_unchanged_on_an_unchanged_run(
 def test_an_id_repeated_far_down_a_long_file_still_ends_with_the_last_version(
     tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from searchlib import indexing
+    from searchlib.ingest import indexing
 
     monkeypatch.setattr(indexing, "HELD_BACK", 5)  # fewer held back than repeated
     feed = revised_feed(tmp_path / "wire.jsonl")

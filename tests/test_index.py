@@ -26,9 +26,9 @@ from searchlib import (
     QueryError,
     SearchlibError,
     SourceNotFoundError,
-    mergepolicy,
 )
-from searchlib.store import META_FILE
+from searchlib.engine import mergepolicy
+from searchlib.engine.store import META_FILE
 
 from .conftest import SEED, write_jsonl
 
@@ -591,9 +591,9 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     # its segment must hold exactly what Whoosh's own writer puts in one.
     from whoosh.writing import SegmentWriter
 
-    from searchlib import blockwriter, store
-    from searchlib.documents import prepare
-    from searchlib.sources import read_sources
+    from searchlib.engine import blockwriter, store
+    from searchlib.ingest.documents import prepare
+    from searchlib.ingest.sources import read_sources
 
     records = [
         {
@@ -644,8 +644,8 @@ def test_a_run_ends_by_merging_its_smallest_segments(index_dir: Path, tmp_path: 
 
 def test_segment_workers_exit_when_closed(tmp_path: Path) -> None:
     # Workers wait for a job or for the next batch; closing must reach them either way.
-    from searchlib.segments import SegmentWorkers
-    from searchlib.sources import read_sources
+    from searchlib.engine.segments import SegmentWorkers
+    from searchlib.ingest.sources import read_sources
 
     records = [{"id": f"w{i}", "title": "Weir", "body": f"weir gauge {i} " * 20} for i in range(40)]
     Index.create(tmp_path / "ix").close()
@@ -749,8 +749,8 @@ def test_readers_never_raise_on_any_bytes(data: bytes, suffix: str) -> None:
     """Any bytes under any supported name come out as documents or reasoned skips."""
     import tempfile
 
+    from searchlib.ingest.sources import RawItem, read_sources
     from searchlib.models import Skipped
-    from searchlib.sources import RawItem, read_sources
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"input{suffix}"
@@ -764,8 +764,8 @@ def test_readers_never_raise_on_any_bytes(data: bytes, suffix: str) -> None:
 def test_million_line_jsonl_streams_and_bad_lines_are_counted_not_kept(
     index_dir: Path, tmp_path: Path
 ) -> None:
+    from searchlib.ingest.sources import RawItem, read_sources
     from searchlib.models import IndexReport
-    from searchlib.sources import RawItem, read_sources
 
     big = tmp_path / "million.jsonl"
     with big.open("w", encoding="utf-8") as handle:

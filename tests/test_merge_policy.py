@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 import searchlib
-from searchlib import Index, IndexDamagedError, TooManyOpenFilesError, merging, store
-from searchlib.documents import prepare
-from searchlib.mergepolicy import FACTOR, FLOOR, PER_TIER, allowed, plan
-from searchlib.sources import read_sources
+from searchlib import Index, IndexDamagedError, TooManyOpenFilesError
+from searchlib.engine import merging, store
+from searchlib.engine.mergepolicy import FACTOR, FLOOR, PER_TIER, allowed, plan
+from searchlib.ingest.documents import prepare
+from searchlib.ingest.sources import read_sources
 
 from .conftest import write_jsonl
 

@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from searchlib import Index, QueryError
-from searchlib.query import analyze, parse
+from searchlib.search.query import analyze, parse
 
 from .conftest import write_jsonl
 
@@ -196,7 +196,7 @@ def test_explain_parts_add_up(ix: Index) -> None:
 )
 def test_snippet_matches_agree_with_the_analyser(text: str, terms: list[str]) -> None:
     """The prefix shortcut in snippet matching finds exactly what the full chain finds."""
-    from searchlib.snippets import _analyzer, matches
+    from searchlib.search.snippets import _analyzer, matches
 
     wanted = frozenset(terms)
     full = [
@@ -216,7 +216,7 @@ def test_simhash_matches_the_counting_definition(words: list[str]) -> None:
     word 3-gram hashes."""
     import hashlib
 
-    from searchlib.documents import simhash
+    from searchlib.ingest.documents import simhash
 
     padded = words if len(words) >= 3 else [*words, "", ""]
     votes = [0] * 64
@@ -241,7 +241,7 @@ def test_best_snippet_window_matches_the_definition(
     spans: list[tuple[int, int, str]], width: int
 ) -> None:
     """The sliding count picks the window the direct definition picks."""
-    from searchlib.snippets import best_window
+    from searchlib.search.snippets import best_window
 
     found = sorted((start, start + length, term) for start, length, term in spans)
     if not found:
@@ -287,7 +287,7 @@ _ANALYSED = st.text(
 @given(_ANALYSED)
 @example("The Power of Siberia: U.S. exports rose 3.5% at the café's opening, operating")
 def test_direct_analysis_matches_the_whoosh_chain(text: str) -> None:
-    from searchlib.schema import name_analyzer, name_terms, text_analyzer, text_terms
+    from searchlib.engine.schema import name_analyzer, name_terms, text_analyzer, text_terms
 
     for analyzer, direct in ((text_analyzer(), text_terms), (name_analyzer(), name_terms)):
         assert direct(text) == [token.text for token in analyzer(text, mode="query")]
@@ -329,7 +329,7 @@ def test_too_short_prefix_is_a_query_error(ix: Index, query: str) -> None:
 
 
 def test_prefix_expansion_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import searchlib.query
+    import searchlib.search.query
 
     # opecs in 3 stories, opecna in 2, opecx in 1 ("opec" itself in none).
     bodies = ["opecs opecna opecx", "opecs opecna", "opecs"]
@@ -337,13 +337,13 @@ def test_prefix_expansion_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with Index.create(tmp_path / "ix") as ix:
         ix.add(write_jsonl(tmp_path / "r.jsonl", records))
         assert len(ix.search("opec*")) == 3
-        monkeypatch.setattr(searchlib.query, "MAX_EXPANSION", 1)  # the most frequent only
+        monkeypatch.setattr(searchlib.search.query, "MAX_EXPANSION", 1)  # the most frequent only
         found = ix.search("opec* -opecs")
         assert len(found) == 0
-        monkeypatch.setattr(searchlib.query, "MAX_EXPANSION", 2)
+        monkeypatch.setattr(searchlib.search.query, "MAX_EXPANSION", 2)
         assert len(ix.search("opec* -opecs")) == 0
         assert [h.id for h in ix.search("opecna* OR opecx*")] == ["r0", "r1"]
-        monkeypatch.setattr(searchlib.query, "MAX_PREFIX_SCAN", 2)
+        monkeypatch.setattr(searchlib.search.query, "MAX_PREFIX_SCAN", 2)
         with pytest.raises(QueryError, match="too many words start with 'opec'"):
             ix.search("opec*")
 
@@ -363,8 +363,8 @@ SPELLING_DOCS = (
 @pytest.fixture
 def speller(tmp_path: Path) -> Iterator[Any]:
     """A searcher over SPELLING_DOCS, as `searching.run` passes to `suggest`."""
-    from searchlib import store
-    from searchlib.searching import weighting
+    from searchlib.engine import store
+    from searchlib.search.searching import weighting
 
     with Index.create(tmp_path / "ix") as ix:
         ix.add(write_jsonl(tmp_path / "s.jsonl", SPELLING_DOCS))
@@ -391,13 +391,13 @@ def speller(tmp_path: Path) -> Iterator[Any]:
 def test_did_you_mean_decides_from_document_frequencies(
     speller: Any, query: str, matches: int, expected: str | None
 ) -> None:
-    from searchlib.spelling import suggest
+    from searchlib.search.spelling import suggest
 
     assert suggest(speller, query, matches) == expected
 
 
 def test_did_you_mean_costs_a_lookup_per_word_when_nothing_is_wrong(speller: Any) -> None:
-    from searchlib.spelling import suggest
+    from searchlib.search.spelling import suggest
 
     calls: list[str] = []
     reader = speller.reader()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from searchlib import Index, QueryError, feedback
-from searchlib.proximity import pair_counts, rerank
+from searchlib import Index, QueryError
+from searchlib.search import feedback
+from searchlib.search.proximity import pair_counts, rerank
 
 from .conftest import write_jsonl
 

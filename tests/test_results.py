@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchlib import Index, QueryError, mergepolicy
-from searchlib.searching import EXACT_COLLAPSE
+from searchlib import Index, QueryError
+from searchlib.engine import mergepolicy
+from searchlib.search.searching import EXACT_COLLAPSE
 
 WORDS = ["harbour", "wind", "farm", "council", "budget", "strike", "ferry", "storm", "flood"]
 SOURCES = ["Coastal Courier", "Valley Times", "Harbour Post"]

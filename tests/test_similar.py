@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 from whoosh import index as windex
 
-from searchlib import Index, mergepolicy
+from searchlib import Index
 from searchlib.cli import EXIT_ERROR, EXIT_OK, cli
+from searchlib.engine import mergepolicy
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -15,10 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchlib import Index, mergepolicy
-from searchlib.query import parse
-from searchlib.searching import _all_term_at_a_time, build_filter
-from searchlib.topk import best, term_leaves
+from searchlib import Index
+from searchlib.engine import mergepolicy
+from searchlib.engine.topk import best, term_leaves
+from searchlib.search.query import parse
+from searchlib.search.searching import _all_term_at_a_time, build_filter
 
 WORDS = [
     "wind",
@@ -126,7 +127,7 @@ def test_same_hits_scores_and_count_as_whoosh(
 def test_expanded_queries_score_alike(searcher: Any) -> None:
     from whoosh import query as wq
 
-    from searchlib.query import Union
+    from searchlib.search.query import Union
 
     weighted = Union([wq.Term("content", "storm", boost=0.7), wq.Term("title", "flood", 0.2)])
     nested = Union([weighted, wq.Term("content", "ferry", boost=1.3)], boost=0.5)

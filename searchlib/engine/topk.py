@@ -3,7 +3,7 @@
 Plain-word queries and their RM3 expansions are an OR of single terms over the text
 fields. Whoosh scores such a query a document at a time through a tree of matchers,
 several Python calls per posting and per tree node. Here each term's posting list is
-read at once, decoded a block at a time (`searchlib.postings`), and its BM25
+read at once, decoded a block at a time (`searchlib.engine.postings`), and its BM25
 contributions added into one table: a few arithmetic operations per posting. The scores
 are Whoosh's (the same formula, statistics and quantised field lengths), so both paths
 rank alike; any other query goes through Whoosh.
@@ -29,8 +29,8 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from searchlib.columns import per_reader
-from searchlib.postings import length_bytes, read_blocks, term_extent
+from searchlib.engine.columns import per_reader
+from searchlib.engine.postings import length_bytes, read_blocks, term_extent
 
 #: One scored leaf of a query: (field, term, boost).
 Leaf = tuple[str, str, float]

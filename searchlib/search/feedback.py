@@ -14,8 +14,8 @@ from typing import Any
 
 from whoosh import query as wq
 
-from searchlib.query import ParsedQuery, Union, analyze
-from searchlib.schema import TEXT_FIELDS
+from searchlib.engine.schema import TEXT_FIELDS
+from searchlib.search.query import ParsedQuery, Union, analyze
 
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 10

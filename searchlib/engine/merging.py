@@ -11,7 +11,7 @@ small parts of a term, one per segment, are joined into one block. Stored fields
 lengths and columns are copied with each column opened once (through Whoosh's own
 per-document copy for a segment with deletions).
 
-The postings files are read and written in Whoosh 3's format (`searchlib.postings`);
+The postings files are read and written in Whoosh 3's format (`searchlib.engine.postings`);
 tests/test_index.py holds every posting, stored field, column and score of a merged
 index to its parts' on every run.
 
@@ -37,7 +37,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
-from searchlib.postings import (
+from searchlib.engine.postings import (
     Block,
     compact_weights,
     expand_weights,

@@ -8,7 +8,7 @@ from typing import Any
 
 from whoosh.support.charset import accent_map
 
-from searchlib.schema import TOKEN_PATTERN, text_analyzer
+from searchlib.engine.schema import TOKEN_PATTERN, text_analyzer
 
 #: How much of a body is scanned for the best passage: bounds the cost on huge documents.
 SCAN_CHARS = 60_000

@@ -9,7 +9,7 @@ from typing import Any
 from whoosh import query as wq
 
 from searchlib.errors import QueryError
-from searchlib.query import analyze
+from searchlib.search.query import analyze
 
 #: What a date bound may be given as: a date, a datetime, or an ISO 8601 string, also
 #: partial ("2024", "2024-03").

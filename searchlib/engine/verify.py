@@ -30,9 +30,9 @@ from whoosh.reading import CorruptIndexError
 from whoosh.util.times import long_to_datetime
 
 import searchlib
-from searchlib.columns import NO_DATE
-from searchlib.postings import TERM, read_blocks, term_extent
-from searchlib.trusted import loads
+from searchlib.engine.columns import NO_DATE
+from searchlib.engine.postings import TERM, read_blocks, term_extent
+from searchlib.engine.trusted import loads
 
 #: What reading damaged files raises, wherever it is raised.
 READ_ERRORS: tuple[type[BaseException], ...] = (
@@ -63,7 +63,7 @@ _DECODING_ERRORS = (
 _DECODERS = (
     str(Path(windex.__file__).parent) + os.sep,
     *(
-        str(Path(searchlib.__file__).parent / name)
+        str(Path(__file__).parent / name)
         for name in ("columns.py", "postings.py", "topk.py", "trusted.py")
     ),
 )

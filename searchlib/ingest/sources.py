@@ -1,7 +1,7 @@
 """Read inputs: files, folders and records, one item at a time (never a whole corpus).
 
 Readers yield `RawItem`s (not yet cleaned) and `Skipped` notes; cleaning happens in
-`searchlib.documents`, possibly in worker processes.
+`searchlib.ingest.documents`, possibly in worker processes.
 """
 
 from __future__ import annotations

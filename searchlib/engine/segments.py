@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from searchlib import store
-from searchlib.documents import prepare
+from searchlib.engine import store
+from searchlib.engine.merging import merge_into
 from searchlib.errors import IndexWriteError
-from searchlib.merging import merge_into
+from searchlib.ingest.documents import prepare
+from searchlib.ingest.sources import RawItem
 from searchlib.models import Skipped
-from searchlib.sources import RawItem
 
 #: Items sent to a worker at a time: enough to make queue traffic cheap, few enough to
 #: keep the workers evenly loaded.
@@ -91,7 +91,7 @@ def _die_with_parent(parent: int) -> None:
 def _open_writer(path: str) -> Any:
     from whoosh.util import random_name
 
-    from searchlib.blockwriter import BlockSegmentWriter
+    from searchlib.engine.blockwriter import BlockSegmentWriter
 
     ix = store.open_index(Path(path))
     writer = BlockSegmentWriter(ix, _lk=False, compound=False)

@@ -10,7 +10,7 @@ analysers, formats, columns, codecs and segments) and refuses anything else with
 `UntrustedPickleError`, reported as a damaged index.
 
 `install()` puts that loader in place of `pickle.loads`/`pickle.load` in the Whoosh and
-searchlib modules that read index files; `searchlib.store`, through which every index is
+searchlib modules that read index files; `searchlib.engine.store`, through which every index is
 opened, calls it once when it is imported. The replacement is process-wide: Whoosh used
 directly in the same process reads its pickles through it too.
 """
@@ -76,7 +76,7 @@ _MODULES = (
     "whoosh.columns",
     "whoosh.fields",
     "whoosh.formats",
-    "searchlib.schema",
+    "searchlib.engine.schema",
 )
 
 
@@ -90,6 +90,11 @@ def _index_classes() -> tuple[type, ...]:
     from whoosh.formats import Format
 
     return (Codec, Column, Composable, FieldType, Format, Schema, Segment)
+
+
+#: Modules an index written by an earlier searchlib names by their former place: the
+#: classes are the same, so such an index reads as it did.
+_MOVED = {"searchlib.schema": "searchlib.engine.schema"}
 
 
 class _Unpickler(pickle.Unpickler):
@@ -120,6 +125,7 @@ def _resolve(module: str, name: str) -> Any:
         module, name = _compat_pickle.NAME_MAPPING[(module, name)]
     elif module in _compat_pickle.IMPORT_MAPPING:
         module = _compat_pickle.IMPORT_MAPPING[module]
+    module = _MOVED.get(module, module)
     if (module, name) in _SIZED:
         return _SIZED[module, name]
     if (module, name) in _PLAIN:
@@ -248,8 +254,8 @@ _READERS = (
     ("whoosh.codec.whoosh3", "loads"),  # postings blocks, inlined postings
     ("whoosh.columns", "loads"),  # pickled columns: the stored fields
     ("whoosh.formats", "loads"),
-    ("searchlib.postings", "load"),  # searchlib's own block reader
-    ("searchlib.postings", "loads"),
+    ("searchlib.engine.postings", "load"),  # searchlib's own block reader
+    ("searchlib.engine.postings", "loads"),
 )
 
 _installed = False

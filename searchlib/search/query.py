@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from whoosh import query as wq
 
+from searchlib.engine.schema import QUERY_FIELDS, TEXT_FIELDS, name_terms, text_terms
 from searchlib.errors import QueryError
-from searchlib.schema import QUERY_FIELDS, TEXT_FIELDS, name_terms, text_terms
 
 Modifier = Literal["", "+", "-"]
 

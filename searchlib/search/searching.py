@@ -12,16 +12,16 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.reading import CorruptIndexError
 
-from searchlib.collapse import DUPLICATE_BITS, Collapser, Group
-from searchlib.columns import NO_DATE, column_lookup, date_lookup, date_range
+from searchlib.engine.columns import NO_DATE, column_lookup, date_lookup, date_range
+from searchlib.engine.topk import best, score_documents, term_leaves
 from searchlib.errors import QueryError
-from searchlib.filters import DateLike, build_filter, date_period
 from searchlib.models import Hit
-from searchlib.proximity import CANDIDATES as PROXIMITY_CANDIDATES
-from searchlib.proximity import rerank
-from searchlib.query import ParsedQuery, analyze, parse
-from searchlib.snippets import make_snippet
-from searchlib.topk import best, score_documents, term_leaves
+from searchlib.search.collapse import DUPLICATE_BITS, Collapser, Group
+from searchlib.search.filters import DateLike, build_filter, date_period
+from searchlib.search.proximity import CANDIDATES as PROXIMITY_CANDIDATES
+from searchlib.search.proximity import rerank
+from searchlib.search.query import ParsedQuery, analyze, parse
+from searchlib.search.snippets import make_snippet
 
 __all__ = ["Results", "SortOrder", "build_filter", "run", "similar", "weighting"]
 
@@ -385,7 +385,7 @@ def run(
     unfiltered = None
     if not hits and flt is not None:
         unfiltered = len(_matches(searcher, query, None))
-    from searchlib.spelling import suggest
+    from searchlib.search.spelling import suggest
 
     suggestion = suggest(searcher, text, matches)
     return Results(
@@ -405,7 +405,7 @@ def run(
 def _expanded(searcher: Any, parsed: ParsedQuery, flt: Any | None) -> Any:
     """The query with RM3 feedback terms from its top documents added, when their scores
     say feedback is likely to help (`feedback.worth_expanding`); else the query as is."""
-    from searchlib import feedback
+    from searchlib.search import feedback
 
     top = best(_matches(searcher, parsed.query, flt), feedback.FEEDBACK_DOCS)
     if not feedback.worth_expanding([score for _, score in top]):

@@ -10,11 +10,11 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from searchlib.engine.schema import posted
+from searchlib.ingest.sources import RawItem
 from searchlib.models import Article, Skipped
 from searchlib.output import valid_text
-from searchlib.query import analyze
-from searchlib.schema import posted
-from searchlib.sources import RawItem
+from searchlib.search.query import analyze
 
 _WORD = re.compile(r"\w+")
 

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from searchlib import store
-from searchlib.columns import column_lookup
-from searchlib.documents import prepare
+from searchlib.engine import store
+from searchlib.engine.columns import column_lookup
+from searchlib.engine.segments import SegmentWorkers, Written
 from searchlib.errors import IndexDamagedError, IndexWriteError
-from searchlib.models import DEFAULT_MAX_BYTES, IndexReport, Skipped
-from searchlib.segments import SegmentWorkers, Written
-from searchlib.sources import (
+from searchlib.ingest.documents import prepare
+from searchlib.ingest.sources import (
     DICT_RECORDS,
     RawItem,
     origin_file,
@@ -35,6 +34,7 @@ from searchlib.sources import (
     read_sources,
     walk,
 )
+from searchlib.models import DEFAULT_MAX_BYTES, IndexReport, Skipped
 
 log = logging.getLogger(__name__)
 
@@ -517,8 +517,8 @@ class _Run:
         its memory budget), and every search pays per segment. Merging a postings
         block at a time costs about a third of what writing the documents did.
         """
-        from searchlib.mergepolicy import plan
-        from searchlib.merging import merge_beside
+        from searchlib.engine.mergepolicy import plan
+        from searchlib.engine.merging import merge_beside
 
         writer = self.writer
         self.writer = None
@@ -675,7 +675,7 @@ def merge_all(
     """Merge every segment of the index into one, in one commit, and return how many
     were merged: 0, writing nothing, when the index is empty or one segment without
     deleted documents. The segments are counted under the writer lock."""
-    from searchlib.merging import merge_into
+    from searchlib.engine.merging import merge_into
 
     writer = store.acquire_writer(ix, path, lock_timeout, on_wait)
     segments = list(writer.segments)

@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 from whoosh.system import pack_ushort
 from whoosh.writing import SegmentWriter
 
-from searchlib.postings import Block, length_bytes, write_term
+from searchlib.engine.postings import Block, length_bytes, write_term
 
 #: Bytes a posting holds while pending (its tuple, positions and list slot), and once
 #: folded into its term's arrays beyond its positions: estimates.

@@ -18,6 +18,8 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 
+from searchlib.engine.schema import SCHEMA_VERSION, build_schema
+from searchlib.engine.trusted import install as install_restricted_unpickler
 from searchlib.errors import (
     IndexDamagedError,
     IndexExistsError,
@@ -26,8 +28,6 @@ from searchlib.errors import (
     IndexVersionError,
     IndexWriteError,
 )
-from searchlib.schema import SCHEMA_VERSION, build_schema
-from searchlib.trusted import install as install_restricted_unpickler
 
 log = logging.getLogger(__name__)
 

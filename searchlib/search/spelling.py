@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from searchlib.query import analyze
-from searchlib.snippets import matches as find_terms
+from searchlib.search.query import analyze
+from searchlib.search.snippets import matches as find_terms
 
 _PLAIN_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
 _OPERATORS = frozenset({"OR", "AND", "NOT"})

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from searchlib.output import json_line
-from searchlib.searching import split_lines
+from searchlib.search.searching import split_lines
 
 #: An index mapping matching the bulk export, for `PUT /<index>` in OpenSearch or
 #: Elasticsearch before loading the bulk file.
