@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from searchlib.engine.schema import posted
-from searchlib.ingest.sources import RawItem
+from searchlib.ingest.items import RawItem
 from searchlib.models import Article, Skipped
 from searchlib.output import valid_text
 from searchlib.search.query import analyze

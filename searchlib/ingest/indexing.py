@@ -25,15 +25,9 @@ from searchlib.engine.columns import column_lookup
 from searchlib.engine.segments import SegmentWorkers, Written
 from searchlib.errors import IndexDamagedError, IndexWriteError
 from searchlib.ingest.documents import prepare
-from searchlib.ingest.sources import (
-    DICT_RECORDS,
-    RawItem,
-    origin_file,
-    path_exists,
-    path_text,
-    read_sources,
-    walk,
-)
+from searchlib.ingest.items import DICT_RECORDS, RawItem
+from searchlib.ingest.paths import origin_file, path_exists, path_text, walk
+from searchlib.ingest.sources import read_sources
 from searchlib.models import DEFAULT_MAX_BYTES, IndexReport, Skipped
 
 log = logging.getLogger(__name__)
@@ -152,7 +146,7 @@ _GIVEN = "\0"
 def _made_from_path(doc_id: str, origin: str, file: str) -> bool:
     """Whether `doc_id`, indexed from `origin` (read from `file`), was made from a path:
     a file's id always is; a record's is when it ends with the file's name and the
-    record's "#line", as `sources.record_item` makes it for a record without id or url."""
+    record's "#line", as `records.record_item` makes it for a record without id or url."""
     if file == origin:
         return True
     line = origin[len(file) :]  # "#3"
