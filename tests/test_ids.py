@@ -793,9 +793,9 @@ def test_an_id_repeated_within_one_file_is_unchanged_on_an_unchanged_run(
 def test_an_id_repeated_far_down_a_long_file_still_ends_with_the_last_version(
     tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from searchlib.ingest import indexing
+    from searchlib.ingest import selection
 
-    monkeypatch.setattr(indexing, "HELD_BACK", 5)  # fewer held back than repeated
+    monkeypatch.setattr(selection, "HELD_BACK", 5)  # fewer held back than repeated
     feed = revised_feed(tmp_path / "wire.jsonl")
     with Index.create(index_dir) as ix:
         for _ in range(2):  # the first run, then one that writes some records twice
