@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from searchlib.cli import SAMPLE_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SCRIPTS = Path(__file__).parent.parent / "scripts"
 SEED = SAMPLE_DIR / "000_2dbca9422a45b822.txt"
 
 
@@ -65,13 +70,29 @@ def news(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def harness():  # type: ignore[no-untyped-def]
-    """scripts/eval_ranking.py as a module."""
-    script = Path(__file__).parent.parent / "scripts" / "eval_ranking.py"
-    spec = importlib.util.spec_from_file_location("eval_ranking", script)
+def load_script(name: str) -> ModuleType:
+    """scripts/`name`.py as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_ranking"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def harness() -> ModuleType:
+    """scripts/eval_ranking.py as a module."""
+    return load_script("eval_ranking")
+
+
+def kill_at(writer: subprocess.Popen[str], count: int) -> None:
+    """kill -9 `writer`, a process that prints a running count on each line, once it has
+    printed `count` or more (or ended), and wait for it."""
+    assert writer.stdout is not None
+    for line in writer.stdout:
+        if line.strip().isdigit() and int(line) >= count:
+            break
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    writer.stdout.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +16,7 @@ from searchlib import Index, IndexVersionError
 from searchlib.cli import EXIT_OK, cli
 from searchlib.engine.store import META_FILE
 
-from .conftest import write_jsonl
+from .conftest import kill_at, write_jsonl
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -119,15 +119,20 @@ def test_prune_removes_a_deleted_file_by_its_new_id(
         assert ids(ix) == {"f2/a.txt"}
 
 
+def two_archives(tmp_path: Path, count: int = 50) -> tuple[Path, Path]:
+    """a/news and b/news, holding stories of the same names: enough for workers to start."""
+    first, second = tmp_path / "a" / "news", tmp_path / "b" / "news"
+    for i in range(count):
+        story(first, f"s{i:02d}.txt", f"Alpha story {i}", f"kestrel {i}")
+        story(second, f"s{i:02d}.txt", f"Beta story {i}", f"merlin {i}")
+    return first, second
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_collision_in_one_run_is_reported_and_the_first_story_kept(
     tmp_path: Path, index_dir: Path, workers: int
 ) -> None:
-    # Two folders named "news": enough stories for the workers to start.
-    first, second = tmp_path / "a" / "news", tmp_path / "b" / "news"
-    for i in range(50):
-        story(first, f"s{i:02d}.txt", f"Alpha story {i}", f"kestrel {i}")
-        story(second, f"s{i:02d}.txt", f"Beta story {i}", f"merlin {i}")
+    first, second = two_archives(tmp_path)
     with Index.create(index_dir) as ix:
         report = ix.add([first, second], workers=workers)
         assert (report.added, report.updated, report.unchanged) == (50, 0, 0)
@@ -207,15 +212,6 @@ def test_an_index_of_the_old_id_rule_is_refused_with_a_rebuild_hint(
     assert code == EXIT_OK and out.startswith("2 added")
     with Index.open(index_dir) as ix:
         assert ids(ix) == {"f1/a.txt", "f2/a.txt"}
-
-
-def two_archives(tmp_path: Path, count: int = 50) -> tuple[Path, Path]:
-    """a/news and b/news, holding stories of the same names: enough for workers to start."""
-    first, second = tmp_path / "a" / "news", tmp_path / "b" / "news"
-    for i in range(count):
-        story(first, f"s{i:02d}.txt", f"Alpha story {i}", f"kestrel {i}")
-        story(second, f"s{i:02d}.txt", f"Beta story {i}", f"merlin {i}")
-    return first, second
 
 
 def indexed_clash(doc_id: str, other: Path) -> str:
@@ -593,13 +589,7 @@ def test_a_run_killed_while_giving_new_ids_leaves_each_file_once(
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    assert writer.stdout is not None
-    for line in writer.stdout:
-        if line.strip().isdigit() and int(line) >= 90:
-            break
-    os.kill(writer.pid, signal.SIGKILL)
-    writer.wait()
-    writer.stdout.close()
+    kill_at(writer, 90)
     with Index.open(index_dir) as ix:
         # Each story once, under its old id or its new one: never both, never neither.
         found = ids(ix)
@@ -652,7 +642,7 @@ def test_a_path_given_as_text_reads_back_as_itself(name: bytes) -> None:
 
     path = Path("/arch") / os.fsdecode(b"c\xfe\\x41") / os.fsdecode(name)
     text = path_text(path)
-    text.encode("utf-8")  # storable
+    assert not re.search("[\ud800-\udfff]", text)  # no lone surrogate: it can be stored
     assert os.fsencode(text_path(text)) == os.fsencode(path)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).parent.parent / "scripts" / "import_reuters.py"
+from .conftest import load_script
 
 #: Four stories as the corpus writes them: a clean DATE, one with control codes and a
 #: desk code after the time, one with two spaces before the time, and one whose time is
@@ -52,12 +51,7 @@ SGML = """<!DOCTYPE lewis SYSTEM "lewis.dtd">
 
 @pytest.fixture(scope="module")
 def importer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("import_reuters", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["import_reuters"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("import_reuters")
 
 
 @pytest.fixture
