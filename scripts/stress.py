@@ -84,7 +84,7 @@ class Trial:
         return "\n".join([line, *(f"  FAILED {failure}" for failure in self.failures)])
 
 
-def _processes() -> list[tuple[int, int, int]]:
+def processes() -> list[tuple[int, int, int]]:
     """Each live process's id, parent and group (zombies hold nothing: left out)."""
     found = []
     for entry in Path("/proc").iterdir():
@@ -93,20 +93,21 @@ def _processes() -> list[tuple[int, int, int]]:
         try:
             stat = (entry / "stat").read_text()
         except OSError:
-            continue
+            continue  # gone meanwhile
         state, parent, group = stat.rsplit(")", 1)[1].split()[:3]
         if state != "Z":
             found.append((int(entry.name), int(parent), int(group)))
     return found
 
 
-def _group(group: int) -> list[int]:
-    return [pid for pid, _, of in _processes() if of == group]
+def in_group(group: int) -> list[int]:
+    """The live processes of process group `group`."""
+    return [pid for pid, _, of in processes() if of == group]
 
 
-def _reap(group: int) -> int:
+def reap(group: int) -> int:
     """Kill what is left of a process group; how many processes that was."""
-    left = _group(group)
+    left = in_group(group)
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -169,19 +170,10 @@ def _finish(run: subprocess.Popen[str], timeout: float) -> tuple[int | None, str
     try:
         _, err = run.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _reap(run.pid)
+        reap(run.pid)
         _, err = run.communicate()
         return None, err
     return run.returncode, err
-
-
-def _started(index: Path, run: subprocess.Popen[str]) -> None:
-    """Wait until `run` has begun: its index exists (it is past starting Python)."""
-    deadline = time.monotonic() + 30
-    while not (index / "searchlib.json").exists() and run.poll() is None:
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.01)
 
 
 def concurrent(
@@ -208,7 +200,7 @@ def concurrent(
                     problems.append(f"a run exited with {code}: {err.strip()[-200:]}")
                 elif "Traceback" in err:
                     problems.append("a traceback")
-                trial.leftovers += _reap(run.pid)
+                trial.leftovers += reap(run.pid)
             if not problems:
                 problems = _compare(index, expected)
             trial.record(problems, f"round {number}")
@@ -222,13 +214,25 @@ def concurrent(
 LANDS = 0.6
 
 
+def _midway(runner: Runner, index: Path, duration: float) -> subprocess.Popen[str]:
+    """A run on `index`, at a random moment of the first LANDS of it (`duration` is how
+    long a whole run took): the moment for a kill or a Ctrl-C."""
+    run = runner.start(index)
+    # Once it has begun: its index exists (it is past starting Python).
+    deadline = time.monotonic() + 30
+    while not (index / "searchlib.json").exists() and run.poll() is None:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    time.sleep(random.uniform(0, LANDS * duration))
+    return run
+
+
 def kill(runner: Runner, work: Path, expected: Counter[str], rounds: int, duration: float) -> Trial:
     trial = Trial("kill -9 of the indexing process")
     for number in range(rounds):
         index = work / f"kill-{number}"
-        run = runner.start(index)
-        _started(index, run)
-        time.sleep(random.uniform(0, LANDS * duration))
+        run = _midway(runner, index, duration)
         if run.poll() is not None:
             trial.notes["run ended before the kill"] += 1
         run.kill()
@@ -238,10 +242,10 @@ def kill(runner: Runner, work: Path, expected: Counter[str], rounds: int, durati
         problems = []
         if code != 0:
             problems.append(f"the re-run exited with {code}: {err.strip()[-200:]}")
-        left = _group(run.pid)
+        left = in_group(run.pid)
         if left:
             problems.append(f"{len(left)} processes of the killed run left")
-            trial.leftovers += _reap(run.pid)
+            trial.leftovers += reap(run.pid)
         if not problems:
             problems = _compare(index, expected)
         trial.record(problems, f"round {number}")
@@ -253,9 +257,7 @@ def interrupt(runner: Runner, work: Path, rounds: int, duration: float) -> Trial
     trial = Trial("Ctrl-C")
     for number in range(rounds):
         index = work / f"interrupt-{number}"
-        run = runner.start(index)
-        _started(index, run)
-        time.sleep(random.uniform(0, LANDS * duration))
+        run = _midway(runner, index, duration)
         to_group = number % 2 == 0
         sent = time.monotonic()
         with contextlib.suppress(ProcessLookupError):
@@ -266,7 +268,7 @@ def interrupt(runner: Runner, work: Path, rounds: int, duration: float) -> Trial
         with contextlib.suppress(subprocess.TimeoutExpired):
             run.wait(timeout=30)
         latency = time.monotonic() - sent
-        left = _group(run.pid)  # at once: a run ends after its workers
+        left = in_group(run.pid)  # at once: a run ends after its workers
         code, err = _finish(run, timeout=1)
         problems = []
         if code == 0:
@@ -281,7 +283,7 @@ def interrupt(runner: Runner, work: Path, rounds: int, duration: float) -> Trial
                 problems.append("a traceback")
         if left:
             problems.append(f"{len(left)} processes left")
-            trial.leftovers += _reap(run.pid)
+            trial.leftovers += reap(run.pid)
         if not problems and code == 130:
             problems = _check(index)  # the last commit is intact
         target = "group" if to_group else "parent"

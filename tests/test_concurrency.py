@@ -26,11 +26,14 @@ import pytest
 from searchlib import Index
 from searchlib.errors import IndexWriteError
 
-from .conftest import write_jsonl
+from .conftest import load_script, write_jsonl
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="finds processes through /proc"
 )
+
+#: scripts/stress.py, whose trials these are on a small corpus: it finds processes.
+stress = load_script("stress")
 
 
 def _corpus(tmp_path: Path, count: int) -> tuple[Path, list[str]]:
@@ -77,32 +80,14 @@ def runs() -> Iterator[_Runs]:
     started.kill_all()
 
 
-def _processes() -> Iterator[tuple[int, int, int]]:
-    """Each live process's id, parent and group (zombies hold nothing: left out)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # gone meanwhile
-        state, parent, group = stat.rsplit(")", 1)[1].split()[:3]
-        if state != "Z":
-            yield int(entry.name), int(parent), int(group)
-
-
-def _in_group(group: int) -> list[int]:
-    return [pid for pid, _, in_group in _processes() if in_group == group]
-
-
 def _children(parent: int) -> list[int]:
-    return [pid for pid, of, _ in _processes() if of == parent]
+    return [pid for pid, of, _ in stress.processes() if of == parent]
 
 
 def _left_after(group: int, seconds: float) -> list[int]:
     """The processes of `group` still alive after waiting up to `seconds` for them."""
     deadline = time.monotonic() + seconds
-    while (left := _in_group(group)) and time.monotonic() < deadline:
+    while (left := stress.in_group(group)) and time.monotonic() < deadline:
         time.sleep(0.05)
     for pid in left:  # do not leave them to the next test
         os.kill(pid, signal.SIGKILL)
@@ -223,12 +208,13 @@ def _unlisted(index: Path) -> list[str]:
     """The files in the index folder that its last commit does not list."""
     from searchlib.engine import store
 
-    toc = store.open_index(index)._read_toc()
-    listed = {segment.segment_id() for segment in toc.segments}
+    ix = store.open_index(index)
+    with ix.reader() as reader:
+        listed = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
     unlisted = []
     for name in (entry.name for entry in index.iterdir()):
         kept = (f"{store.INDEX_NAME}_WRITELOCK", store.META_FILE)
-        if name in kept or name == f"_{store.INDEX_NAME}_{toc.generation}.toc":
+        if name in kept or name == f"_{store.INDEX_NAME}_{ix.latest_generation()}.toc":
             continue
         segment = re.match(rf"({store.INDEX_NAME}_[0-9a-z]+)\.", name)
         if segment is None or segment.group(1) not in listed:
