@@ -130,7 +130,7 @@ def _many_segments(tmp_path: Path, path: Path, count: int) -> int:
         for fields in documents[start : start + 5]:
             writer.add_document(**fields)
         writer.commit(merge=False)
-    assert len(ix._segments()) == count
+    assert len(store.segments(ix)) == count
     return len(documents)
 
 
@@ -210,7 +210,7 @@ def test_a_merge_in_rounds_gives_the_index_a_merge_at_once_gives(
         _many_segments(tmp_path, path, 12)
         monkeypatch.setattr(merging, "fan_in", lambda schema, limit=limit: limit)
         reads: list[int] = []
-        monkeypatch.setattr(merging, "_merge", _noting(merging._merge, reads))
+        monkeypatch.setattr(merging, "merge_at_once", _noting(merging.merge_at_once, reads))
         with Index.open(path) as ix:
             assert ix.optimize() == 12
         # Each merge reads at most `limit` segments: in rounds, 11 merges of 2.

@@ -15,10 +15,16 @@ from __future__ import annotations
 from array import array
 from typing import Any, TypeAlias
 
-from whoosh.system import pack_ushort
+from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from searchlib.engine.postings import Block, length_bytes, write_term
+from searchlib.engine.postings import (
+    Block,
+    FieldTerms,
+    block_limit,
+    length_bytes,
+    write_fields,
+)
 
 #: Bytes a posting holds while pending (its tuple, positions and list slot), and once
 #: folded into its term's arrays beyond its positions: estimates.
@@ -97,19 +103,47 @@ class BlockSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self.fieldwriter.close()
 
 
+def open_side_writer(ix: Any) -> BlockSegmentWriter:
+    """A segment writer of the Whoosh index `ix` that takes no lock and commits nothing:
+    its segment is for a writer that holds the lock to commit (`finish_side_writer`).
+
+    It gets a temporary folder of its own: Whoosh gives every writer of an index the
+    same one and deletes it when any of them finishes. (Whoosh's multiprocessing writer
+    finishes its segments the same way.)
+    """
+    writer = BlockSegmentWriter(ix, _lk=False, compound=False)
+    writer._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{random_name()}.tmp")
+    return writer
+
+
+def finish_side_writer(writer: Any | None, keep: bool = True) -> Any | None:
+    """Write out the segment of a writer from `open_side_writer` and return it, if
+    `keep` and it holds documents; otherwise just close its files. Either way remove
+    its temporary folder. A writer finished already (or None) returns None."""
+    if writer is None or writer.is_closed:
+        return None
+    try:
+        if keep and writer._added:
+            return writer._finalize_segment()
+        writer._close_segment()
+        return None
+    finally:
+        writer._tempstorage.destroy()
+        writer.is_closed = True
+
+
 def write_pool(fieldwriter: Any, schema: Any, terms: Terms, perdoc: Any, doccount: int) -> None:
     """Write every term's postings, in field and term order, in blocks as Whoosh's
     postings writer would cut them."""
     fields: dict[str, list[bytes]] = {}
     for field, text in terms:
         fields.setdefault(field, []).append(text)
-    limit = fieldwriter._codec._blocklimit
-    for name in sorted(fields):
+    limit = block_limit(fieldwriter)
+
+    def field_terms(name: str) -> FieldTerms:
         fieldobj = schema[name]
         fixed = fieldobj.format.fixed_value_size()
         lengths = length_bytes(perdoc, name, doccount) if fieldobj.scorable else None
-        fieldwriter.start_field(name, fieldobj)
-        prefix = pack_ushort(fieldwriter._fieldid)
         for text in sorted(fields[name]):
             ids, weights, values = terms[name, text]
             blocks = []
@@ -123,8 +157,9 @@ def write_pool(fieldwriter: Any, schema: Any, terms: Terms, perdoc: Any, doccoun
                         _length_span(lengths, part),
                     )
                 )
-            write_term(fieldwriter, prefix + text, blocks)
-        fieldwriter.finish_field()
+            yield text, blocks
+
+    write_fields(fieldwriter, schema, ((name, field_terms(name)) for name in sorted(fields)))
 
 
 def _compact_values(values: list[bytes], fixed: int | None) -> Any:

@@ -34,18 +34,20 @@ from typing import Any
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.columns import TranslatingColumnReader
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
+from searchlib.engine.blockwriter import finish_side_writer, open_side_writer
 from searchlib.engine.postings import (
     Block,
+    FieldTerms,
+    block_limit,
     compact_weights,
     expand_weights,
     join_values,
     pick_values,
     read_blocks,
     term_extent,
-    write_term,
+    write_fields,
 )
 
 
@@ -62,8 +64,10 @@ def merge_into(writer: Any, segments: list[Any]) -> Any:
         rounds = math.ceil(len(segments) / limit)
         size = math.ceil(len(segments) / rounds)
         parts = [segments[at : at + size] for at in range(0, len(segments), size)]
-        segments = [_beside(writer, part, _merge) if len(part) > 1 else part[0] for part in parts]
-    return _merge(writer, segments)
+        segments = [
+            _beside(writer, part, merge_at_once) if len(part) > 1 else part[0] for part in parts
+        ]
+    return merge_at_once(writer, segments)
 
 
 def merge_beside(writer: Any, segments: list[Any]) -> Any:
@@ -76,20 +80,11 @@ def merge_beside(writer: Any, segments: list[Any]) -> Any:
 def _beside(writer: Any, segments: list[Any], merge: Callable[[Any, list[Any]], Any]) -> Any:
     """`merge(side, segments)` for a writer `side` of `writer`'s index that takes no lock
     and commits nothing; the segment it returns."""
-    from whoosh.util import random_name
-    from whoosh.writing import SegmentWriter
-
-    index = writer.storage.open_index(writer.indexname, schema=writer.schema)
-    side = SegmentWriter(index, _lk=False, compound=False)
-    # Whoosh gives every writer of an index the same temporary folder and deletes it
-    # when any of them finishes: this one gets a folder of its own.
-    side._tempstorage = writer.storage.temp_storage(f"{writer.indexname}.{random_name()}.tmp")
+    side = open_side_writer(writer.storage.open_index(writer.indexname, schema=writer.schema))
     try:
         return merge(side, segments)
     finally:
-        side._close_segment()
-        side._tempstorage.destroy()
-        side.is_closed = True
+        finish_side_writer(side, keep=False)  # its segment is written: only files to close
 
 
 #: Files a merge holds open for each segment it reads, besides one per column: terms,
@@ -141,8 +136,9 @@ def _open_files() -> int:
     return 64
 
 
-def _merge(writer: Any, segments: list[Any]) -> Any:
-    """`merge_into`, reading all of `segments` at once."""
+def merge_at_once(writer: Any, segments: list[Any]) -> Any:
+    """`merge_into`, reading all of `segments` at once (with a file open for each of
+    their columns: `merge_into` calls it with at most `fan_in` segments)."""
     schema = writer.schema
     readers = [SegmentReader(writer.storage, schema, segment) for segment in segments]
     try:
@@ -269,11 +265,10 @@ def _copy_postings(
     starts: list[tuple[int, dict[int, int] | None]],
 ) -> None:
     """Merge the segments' postings term by term, renumbering each block's documents."""
-    blocklimit = fieldwriter._codec._blocklimit
+    limit = block_limit(fieldwriter)
     sources = [reader._terms._postfile for reader in readers]
-    for fieldname in _indexed(schema, readers):
-        fieldwriter.start_field(fieldname, schema[fieldname])
-        prefix = pack_ushort(fieldwriter._fieldid)
+
+    def field_terms(fieldname: str) -> FieldTerms:
         streams = [_raw_terms(reader, fieldname, rank) for rank, reader in enumerate(readers)]
         for text, group in groupby(heapq.merge(*streams, key=itemgetter(0, 1)), itemgetter(0)):
             pieces: list[Block] = []
@@ -285,10 +280,11 @@ def _copy_postings(
                 for block in read_blocks(sources[rank], *extent):
                     if _renumber(block, base, docmap):
                         pieces.append(block)
-            if not pieces:  # every document with the term was deleted
-                continue
-            write_term(fieldwriter, prefix + text, _coalesce(pieces, blocklimit))
-        fieldwriter.finish_field()
+            if pieces:  # else every document with the term was deleted
+                yield text, _coalesce(pieces, limit)
+
+    fields = _indexed(schema, readers)
+    write_fields(fieldwriter, schema, ((name, field_terms(name)) for name in fields))
 
 
 def _renumber(block: Block, base: int, docmap: dict[int, int] | None) -> bool:

@@ -8,19 +8,20 @@ compression, min and max length bytes) and the pickled, usually compressed, bloc
 matcher, a few file reads and Python calls per block; searching and merging read the
 whole extent at once and decode each block with one `loads`.
 
-These are Whoosh 3's private formats (the dependency is pinned below version 4);
-tests/test_topk.py and tests/test_index.py compare the results with Whoosh's own
-reading on every run.
+These are Whoosh 3's private formats (written only under the Whoosh release the
+engine is tested with, see `versions`); tests/test_topk.py and tests/test_index.py
+compare the results with Whoosh's own reading on every run.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Iterable
 from io import BytesIO
 from itertools import chain, pairwise
 from pickle import dumps, load, loads
-from typing import Any
+from typing import Any, TypeAlias
 
 from whoosh.codec.whoosh3 import (
     COMPRESSION_MIN_SIZE,
@@ -28,6 +29,7 @@ from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     _lenfield,
 )
+from whoosh.system import pack_ushort
 
 #: A term's statistics as Whoosh 3 encodes them (flags, total weight, document count,
 #: min and max length bytes, max weight, first and last document), then the extent of
@@ -144,6 +146,29 @@ def write_block(postfile: Any, block: Block, last: bool, level: int) -> None:
     header = dumps((block.count, ids[-1], block.maxweight, used, block.minlen, block.maxlen), 2)
     size = len(header) + len(data)
     postfile.write(_INT.pack(-size if last else size) + header + data)
+
+
+#: A field's terms in order, each with its posting list as blocks (by absolute `ids`).
+FieldTerms: TypeAlias = Iterable[tuple[bytes, list[Block]]]
+
+
+def write_fields(fieldwriter: Any, schema: Any, fields: Iterable[tuple[str, FieldTerms]]) -> None:
+    """Write each field's terms and posting lists through a Whoosh 3 field writer, the
+    fields in order: the one way postings are written, for a new segment
+    (`blockwriter`) as for a merged one (`merging`). A field's terms are read only once
+    the field is started."""
+    for name, terms in fields:
+        fieldwriter.start_field(name, schema[name])
+        prefix = pack_ushort(fieldwriter._fieldid)
+        for text, blocks in terms:
+            write_term(fieldwriter, prefix + text, blocks)
+        fieldwriter.finish_field()
+
+
+def block_limit(fieldwriter: Any) -> int:
+    """The most postings a block holds, as the field writer's codec cuts posting lists."""
+    limit: int = fieldwriter._codec._blocklimit
+    return limit
 
 
 def write_term(fieldwriter: Any, key: bytes, blocks: list[Block]) -> None:

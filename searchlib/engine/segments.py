@@ -11,10 +11,8 @@ batch still lands whole or not at all. Whoosh's multiprocessing writer
 The segment writers are Whoosh's, with their postings held in memory and written a
 list at a time (`blockwriter`); a worker whose postings reach its memory budget
 finishes that segment and starts another. Between batches the workers can also merge
-segments (`merge`), which the end of a run uses. Two of Whoosh's internals are used,
-as its multiprocessing writer uses them: `_finalize_segment` to finish a segment without
-committing it, and each writer gets a temporary folder of its own, since Whoosh gives
-every writer of an index the same one and deletes it when any of them finishes.
+segments (`merge`), which the end of a run uses. A worker's writer takes no lock and
+commits nothing (`blockwriter.open_side_writer`): the parent holds the lock.
 """
 
 from __future__ import annotations
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from searchlib.engine import store
+from searchlib.engine.blockwriter import finish_side_writer, open_side_writer
 from searchlib.engine.merging import merge_into
 from searchlib.errors import IndexWriteError
 from searchlib.ingest.documents import prepare
@@ -89,29 +88,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _open_writer(path: str) -> Any:
-    from whoosh.util import random_name
-
-    from searchlib.engine.blockwriter import BlockSegmentWriter
-
-    ix = store.open_index(Path(path))
-    writer = BlockSegmentWriter(ix, _lk=False, compound=False)
-    writer._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{random_name()}.tmp")
-    return writer
-
-
-def _finish_segment(writer: Any | None, keep: bool = True) -> Any | None:
-    """Write out the segment if `keep` (not committed: the parent does that), or just
-    close its files; either way remove the writer's posting-pool folder."""
-    if writer is None or writer.is_closed:
-        return None
-    try:
-        if keep and writer._added:
-            return writer._finalize_segment()
-        writer._close_segment()
-        return None
-    finally:
-        writer._tempstorage.destroy()
-        writer.is_closed = True
+    return open_side_writer(store.open_index(Path(path)))
 
 
 class _Stopped(BaseException):
@@ -143,7 +120,7 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
             if job is None or job == _STOP:
                 return
             if job == _END:
-                if (segment := _finish_segment(writer)) is not None:
+                if (segment := finish_side_writer(writer)) is not None:
                     done.segments.append(segment)
                 writer = None
                 results.put(("done", done))
@@ -154,7 +131,7 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
             if isinstance(job, tuple) and job[0] == _MERGE:
                 writer = _open_writer(path)
                 merged = merge_into(writer, job[2])
-                _finish_segment(writer, keep=False)  # written: only its folder is left
+                finish_side_writer(writer, keep=False)  # written: only its folder is left
                 writer = None
                 results.put(("merged", job[1], merged))
                 continue
@@ -171,7 +148,7 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
                 if writer.pool.size >= budget:
                     # The postings fill the memory budget: finish this segment, and
                     # go on in another (the batch's commit lists both).
-                    done.segments.append(_finish_segment(writer))
+                    done.segments.append(finish_side_writer(writer))
                     writer = None
     except _Stopped:
         # The parent stopped reading: do not wait at exit to hand it anything. (Otherwise a
@@ -188,7 +165,7 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
             results.cancel_join_thread()  # no one will read a report: do not wait to send it
         # An abandoned segment's files are never committed; failing to tidy them is moot.
         with contextlib.suppress(Exception):
-            _finish_segment(writer, keep=False)
+            finish_side_writer(writer, keep=False)
 
 
 #: Whether signals can be blocked (not on Windows, where workers are spawned anyway).
@@ -262,15 +239,7 @@ class SegmentWorkers:
             self._chunk = []
         for _ in self._procs:
             self._put(_END)
-        out: list[Written] = []
-        while len(out) < len(self._procs):
-            try:
-                message = self._results.get(timeout=1.0)
-            except queue.Empty:
-                self._check_alive()
-                continue
-            out.append(self._written(message))
-        return out
+        return [self._written(self._result()) for _ in self._procs]
 
     def merge(self, groups: list[list[Any]]) -> list[Any]:
         """Merge each group of segments into one, the groups in parallel; return the
@@ -284,11 +253,7 @@ class SegmentWorkers:
             self._put((_MERGE, number, group))
         merged: dict[int, Any] = {}
         while len(merged) < len(groups):
-            try:
-                message = self._results.get(timeout=1.0)
-            except queue.Empty:
-                self._check_alive()
-                continue
+            message = self._result()
             if message[0] != "merged":
                 self._written(message)  # raises the error reported
             merged[message[1]] = message[2]
@@ -321,6 +286,15 @@ class SegmentWorkers:
         for proc in self._procs:
             if proc.pid is not None:  # started
                 proc.join(timeout=5)
+
+    def _result(self) -> tuple[Any, ...]:
+        """The next report of a worker, checking meanwhile that none has stopped."""
+        while True:
+            try:
+                message: tuple[Any, ...] = self._results.get(timeout=1.0)
+                return message
+            except queue.Empty:
+                self._check_alive()
 
     def _put(self, job: Any) -> None:
         while True:

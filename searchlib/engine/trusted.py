@@ -182,12 +182,7 @@ def loads(data: bytes, /, **options: Any) -> Any:
         pickle.UnpicklingError: it cannot be read (whatever rebuilding it raised).
         EOFError: it ends early.
     """
-    try:
-        return _Unpickler(_Input(data), **options).load()
-    except (pickle.UnpicklingError, EOFError):
-        raise
-    except Exception as exc:
-        raise _unreadable(exc) from exc
+    return load(_Input(data), **options)
 
 
 class _Input:
@@ -223,7 +218,7 @@ class _Input:
         return self.read(end - self._pos)
 
 
-def load(file: IO[bytes], /, **options: Any) -> Any:
+def load(file: IO[bytes] | _Input, /, **options: Any) -> Any:
     """`pickle.load`, rebuilding only what an index holds; raises as `loads` does."""
     try:
         return _Unpickler(file, **options).load()

@@ -103,10 +103,15 @@ def is_read_error(exc: BaseException, reading: bool = True) -> bool:
     return raiser is not None and raiser.startswith(_DECODERS)
 
 
-def _out_of_files(exc: BaseException) -> bool:
-    """Whether `exc` says the process (or the system) may open no more files: the files
-    are not damaged, and `IndexDamagedError.from_exception` says what it is."""
-    return isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE)
+def _problem(exc: Exception) -> str:
+    """The problem a read error says, for a list of damage found. Anything else is raised
+    again: a bug, or the process (or the system) out of files, which damages nothing
+    (`IndexDamagedError.from_exception` says what it is)."""
+    if not is_read_error(exc) or (
+        isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE)
+    ):
+        raise exc
+    return f"{type(exc).__name__}: {exc}"
 
 
 def probe(reader: Any) -> list[str]:
@@ -117,11 +122,7 @@ def probe(reader: Any) -> list[str]:
     Returns the problems found, read errors included (see `is_read_error`).
     """
     problems: list[str] = []
-    for leaf, _ in reader.leaf_readers():
-        terms = getattr(leaf, "_terms", None)
-        if terms is None or not hasattr(terms, "_tindex"):
-            continue  # an empty index, or another codec: nothing of ours to probe
-        name = leaf.segment().segment_id()
+    for leaf, terms, name in _segments(reader):
         count = leaf.doc_count_all()
         try:
             # The last stored document ends where the file does; every one has its id.
@@ -134,9 +135,7 @@ def probe(reader: Any) -> list[str]:
                             lengths[count - 1]
             end = _postings_end(terms)
         except Exception as exc:
-            if not is_read_error(exc) or _out_of_files(exc):
-                raise
-            problems.append(f"segment {name}: {_describe(exc)}")
+            problems.append(f"segment {name}: {_problem(exc)}")
             continue
         size = _postings_size(leaf)
         if end > size:
@@ -154,16 +153,21 @@ def read_all(reader: Any, limit: int = 100) -> list[str]:
     Read errors are listed as problems, with the segment and what was being read.
     """
     problems: list[str] = []
-    for leaf, _ in reader.leaf_readers():
-        terms = getattr(leaf, "_terms", None)
-        if terms is None or not hasattr(terms, "_tindex"):
-            continue
-        name = leaf.segment().segment_id()
+    for leaf, terms, name in _segments(reader):
         for what, problem in _segment_problems(leaf, terms):
             problems.append(f"segment {name}: {what}: {problem}")
             if len(problems) >= limit:
                 return problems
     return problems
+
+
+def _segments(reader: Any) -> Iterator[tuple[Any, Any, str]]:
+    """(segment reader, its terms reader, its name) for each segment of an open `reader`
+    (an empty index, or one of another codec, has nothing of ours to read)."""
+    for leaf, _ in reader.leaf_readers():
+        terms = getattr(leaf, "_terms", None)
+        if terms is not None and hasattr(terms, "_tindex"):
+            yield leaf, terms, leaf.segment().segment_id()
 
 
 def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
@@ -179,9 +183,7 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
                     long_to_datetime(value)  # a garbled date is out of any calendar
                 read += 1
         except Exception as exc:
-            if not is_read_error(exc) or _out_of_files(exc):
-                raise
-            yield f"column {column}", _describe(exc)
+            yield f"column {column}", _problem(exc)
             continue
         if read != count:
             yield f"column {column}", f"{read} values for {count} documents"
@@ -193,9 +195,7 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
         try:
             entry = next(entries, None)
         except Exception as exc:
-            if not is_read_error(exc) or _out_of_files(exc):
-                raise
-            yield "terms file", _describe(exc)
+            yield "terms file", _problem(exc)
             return
         if entry is None:
             return
@@ -204,9 +204,7 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
         try:
             problem = _postings_problem(terms._postfile, info, count, size)
         except Exception as exc:
-            if not is_read_error(exc) or _out_of_files(exc):
-                raise
-            problem = _describe(exc)
+            problem = _problem(exc)
         if problem:
             yield what, problem
 
@@ -310,7 +308,3 @@ def _term_name(terms: Any, key: bytes) -> str:
     except Exception:  # a garbled key: whatever it holds is shown as it is
         return repr(key)
     return f"{field}:{text.decode('utf-8', 'replace')!r}"
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
