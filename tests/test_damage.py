@@ -75,7 +75,7 @@ def index(built: tuple[Path, Path], index_dir: Path) -> Path:
 
 def segment_file(index: Path, suffix: str) -> Path:
     """The file with `suffix` of the (only) segment the last commit lists."""
-    (segment,) = store.open_index(index)._segments()
+    (segment,) = store.segments(store.open_index(index))
     return index / f"{segment.segment_id()}{suffix}"
 
 
@@ -151,22 +151,24 @@ def test_what_an_index_holds_is_rebuilt() -> None:
 
 def write_toc(index: Path, schema: bytes, segments: bytes) -> None:
     """A table of contents of the next generation holding these pickles, laid out as
-    Whoosh writes one."""
-    from whoosh import __version__ as whoosh_version
+    Whoosh writes one: the header of the last one Whoosh wrote (the sizes of numbers,
+    a byte-order check, the format and Whoosh's release), then the schema, the
+    generation, a number unused and the segments."""
     from whoosh.filedb.structfile import StructFile
-    from whoosh.index import _CURRENT_TOC_VERSION
-    from whoosh.system import _FLOAT_SIZE, _INT_SIZE, _LONG_SIZE
 
     ix = store.open_index(index)
     generation = ix.latest_generation() + 1
+    last = StructFile(io.BytesIO((index / f"_MAIN_{generation - 1}.toc").read_bytes()))
+    for _ in range(3):
+        last.read_varint()
+    last.read_int()
+    last.read_int()
+    for _ in range(3):
+        last.read_varint()
+    header = last.file.getvalue()[: last.tell()]
     buffer = io.BytesIO()
     stream = StructFile(buffer)
-    for size in (_INT_SIZE, _LONG_SIZE, _FLOAT_SIZE):
-        stream.write_varint(size)
-    stream.write_int(-12345)
-    stream.write_int(_CURRENT_TOC_VERSION)
-    for number in whoosh_version[:3]:
-        stream.write_varint(number)
+    stream.write(header)
     stream.write_string(schema)
     stream.write_int(generation)
     stream.write_int(0)
@@ -182,7 +184,7 @@ def test_a_crafted_table_of_contents_is_refused_and_never_run(
     marker = tmp_path / "ran"
     crafted = pickle.dumps(payloads(marker)[kind], 2)
     ix = store.open_index(index)
-    schema, segments = pickle.dumps(ix.schema, 2), pickle.dumps(ix._segments(), 2)
+    schema, segments = pickle.dumps(ix.schema, 2), pickle.dumps(store.segments(ix), 2)
     if where == "schema":
         write_toc(index, crafted, segments)
     else:
@@ -360,16 +362,18 @@ def test_a_search_during_optimize_reads_the_new_index(
         writer.add(records(5, start=60), workers=1)  # a second segment, to merge
     import searchlib.search.searching as searching
 
-    real = searching._collapsed
+    real = searching.column_lookup
     merged: list[int] = []
 
-    def merge_first(*args: Any) -> Any:
-        if not merged:  # after scoring, before reading columns and stored fields
+    def merge_first(*args: Any, **kwargs: Any) -> Any:
+        # Its first call is collapsing's, after scoring, before reading columns and
+        # stored fields.
+        if not merged:
             with Index.open(index) as other:
                 merged.append(other.optimize())
-        return real(*args)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(searching, "_collapsed", merge_first)
+    monkeypatch.setattr(searching, "column_lookup", merge_first)
     with Index.open(index) as ix:
         found = ix.search("pipeline", limit=100)
     assert merged == [2]

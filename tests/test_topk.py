@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchlib import Index
-from searchlib.engine import mergepolicy
-from searchlib.engine.topk import best, term_leaves
+from searchlib.engine import mergepolicy, store
+from searchlib.engine.topk import best, bm25_parameters, score_documents, term_leaves
 from searchlib.search.query import parse
-from searchlib.search.searching import _all_term_at_a_time, build_filter
+from searchlib.search.searching import bm25_idf, build_filter, weighting
 
 WORDS = [
     "wind",
@@ -74,18 +74,34 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         patch.setattr(mergepolicy, "plan", lambda sizes: [])
         ix.add(records, batch_size=40, workers=1)
         ix.add([_record(rng, n, version=1) for n in range(0, 150, 9)], batch_size=40, workers=1)
-        found = ix._get_searcher()
-        assert len(found.reader().leaf_readers()) > 2
-        assert any(reader.has_deletions() for reader, _ in found.reader().leaf_readers())
-        yield found
+        with _searcher(ix.path) as found:
+            assert len(found.reader().leaf_readers()) > 2
+            assert any(reader.has_deletions() for reader, _ in found.reader().leaf_readers())
+            yield found
+
+
+def _searcher(path: Path) -> Any:
+    """A Whoosh searcher of the index at `path`, scoring as searchlib's searches do."""
+    return store.open_index(path).searcher(weighting=weighting())
 
 
 def _term_at_a_time(
     searcher: Any, query: Any, limit: int, flt: Any
 ) -> tuple[list[tuple[int, float]], int] | None:
     """The top `limit` hits and the match count, scored a term at a time."""
-    scores = _all_term_at_a_time(searcher, query, flt)
-    return None if scores is None else (best(scores, limit), len(scores))
+    schema = searcher.schema
+    leaves = term_leaves(query, lambda field: field in schema and schema[field].scorable)
+    parameters = bm25_parameters(searcher.weighting)
+    if leaves is None or parameters is None:
+        return None
+    documents = searcher.doc_count_all()
+    allowed = set(searcher.docs_for_query(flt)) if flt is not None else None
+
+    def idf(frequency: int) -> float:
+        return bm25_idf(frequency, documents)
+
+    scores = score_documents(searcher, leaves, idf, *parameters, allowed)
+    return best(scores, limit), len(scores)
 
 
 def _whoosh(searcher: Any, query: Any, limit: int, flt: Any) -> list[tuple[int, float]]:
@@ -157,10 +173,24 @@ def test_library_search_uses_the_same_ranking(tmp_path: Path) -> None:
     rng = random.Random(3)
     with Index.create(tmp_path / "ix") as ix:
         ix.add([_record(rng, n) for n in range(60)], batch_size=25)
-        searcher = ix._get_searcher()
-        query = parse("storm flood ferry").query
-        expected = [searcher.stored_fields(d)["id"] for d, _ in _whoosh(searcher, query, 10, None)]
+        with _searcher(ix.path) as searcher:
+            query = parse("storm flood ferry").query
+            expected = [
+                searcher.stored_fields(d)["id"] for d, _ in _whoosh(searcher, query, 10, None)
+            ]
+            total = len(searcher.search(query, limit=None))
         hits = ix.search("storm flood ferry", limit=10, collapse=False, snippets=False)
         assert [hit.id for hit in hits] == expected
-        assert hits.total == len(searcher.search(query, limit=None))
+        assert hits.total == total
         assert not hits.total_is_estimate
+
+
+def test_only_bm25_with_one_b_for_every_field_is_scored_a_term_at_a_time() -> None:
+    from whoosh import scoring
+
+    from searchlib.search.searching import K1, B
+
+    assert bm25_parameters(weighting()) == (K1, B)
+    assert bm25_parameters(scoring.BM25F(B=0.5, K1=1.2)) == (1.2, 0.5)
+    assert bm25_parameters(scoring.BM25F(B=0.5, K1=1.2, title_B=0.2)) is None
+    assert bm25_parameters(scoring.TF_IDF()) is None

@@ -9,8 +9,8 @@ are Whoosh's (the same formula, statistics and quantised field lengths), so both
 rank alike; any other query goes through Whoosh.
 
 Postings blocks and length columns are read through Whoosh 3's private attributes (the
-dependency is pinned below version 4); tests/test_topk.py compares this path with
-Whoosh's own search on every run, so a change there cannot go unnoticed.
+tested Whoosh release is pinned, see `versions`); tests/test_topk.py compares this path
+with Whoosh's own search on every run, so a change there cannot go unnoticed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from whoosh import query as wq
+from whoosh import scoring
 from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -53,6 +54,14 @@ def term_leaves(query: Any, scorable: Callable[[str], bool]) -> list[Leaf] | Non
         else:
             return None
     return leaves
+
+
+def bm25_parameters(weighting: Any) -> tuple[float, float] | None:
+    """(K1, B) of a Whoosh BM25F weighting with one B for every field, which
+    `score_documents` scores alike; None for any other weighting."""
+    if not isinstance(weighting, scoring.BM25F) or weighting._field_B:
+        return None
+    return float(weighting.K1), float(weighting.B)
 
 
 def score_documents(
