@@ -398,3 +398,49 @@ def test_a_site_name_without_a_letter_or_digit_is_none() -> None:
         "ending a decade of debate about traffic in the valley.</p></article></body></html>"
     )
     assert clean_html(page).site == "valleytimes.example"
+
+
+def _ld_page(ld: str, body: str = "") -> str:
+    story = "<p>" + "The council met on Monday and approved the new bridge over the river. " * 8
+    return (
+        f'<html><head><title>Council approves bridge</title><script type="application/ld+json">'
+        f"{ld}</script></head><body><article><h1>Council approves bridge</h1>{body}"
+        f"{story}</p></article></body></html>"
+    )
+
+
+def test_entities_in_json_ld_authors_and_keywords_are_decoded() -> None:
+    page = _ld_page(
+        '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jo Roe &amp; Al Poe"},'
+        ' "keywords": ["M&amp;A", "Colleges &amp; Universities"]}'
+    )
+    article = clean_html(page)
+    assert article.authors == ("Jo Roe", "Al Poe")
+    assert article.tags[:2] == ("M&A", "Colleges & Universities")
+
+
+@pytest.mark.parametrize(
+    ("name", "authors"),
+    [
+        ("Jo Roe - Editorial Team", ("Jo Roe",)),
+        ("Jo Roe Last updated on: October 1, 2025", ("Jo Roe",)),
+        ("Jo Roe Published on", ("Jo Roe",)),
+        ("/jororentals", ()),
+        ("The Author", ()),
+        ("Valley State University ©", ("Valley State University",)),
+    ],
+)
+def test_author_names_lose_labels_and_handles(name: str, authors: tuple[str, ...]) -> None:
+    ld = '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "NAME"}}'
+    page = _ld_page(ld.replace("NAME", name))
+    assert clean_html(page).authors == authors
+
+
+def test_abbreviated_month_names_of_other_languages() -> None:
+    for text, day in (
+        ("11 abr 2025", datetime(2025, 4, 11)),
+        ("3 dic. 2025", datetime(2025, 12, 3)),
+        ("5 juil. 2023", datetime(2023, 7, 5)),
+        ("12 ene 2024", datetime(2024, 1, 12)),
+    ):
+        assert publication_date(text) == day

@@ -306,6 +306,7 @@ def test_section_label_under_the_headline_is_no_author() -> None:
         "with retailers, and the material on this site may not be reproduced without "
         "the prior written permission of the publisher.",
         "Photo: Wikimedia / Jo Roe, © European Union, CC0 1.0 Universal",
+        "The old town hall at night. Photo: Wikimedia / Jo Roe, © European Union, CC0 1.0.",
         "Diese Webseite verwendet Cookies, damit du die angebotenen Services optimal "
         "nutzen kannst. Wenn du die Website weiter nutzt, stimmst du der Verwendung zu.",
         "This website uses cookies to improve your experience while you navigate through "
@@ -329,3 +330,119 @@ def test_story_sentence_about_cookies_stays() -> None:
         "without asking them first."
     )
     assert line in clean_text(f"Regulator fines publisher\n{STORY}\n{line}\n{MORE}\n").body
+
+
+def test_teaser_headlines_after_the_story_do_not_reach_the_body() -> None:
+    text = (
+        f"Ministers agree a leaner budget\n\n{STORY}\n\n{MORE}\n\n"
+        "Sign up for our newsletter\nGet the latest news delivered to your inbox every morning.\n\n"
+        "Read more:\nOil prices slip as OPEC+ weighs output\nChina LNG imports fall again\n\n"
+        "Te puede interesar\nLa inflación se modera en diciembre\n\n"
+        "Cet article vous a-t-il été utile ?\nOui Non\n"
+    )
+    assert clean_text(text).body == f"{STORY}\n\n{MORE}"
+
+
+def test_a_closing_line_of_the_story_stays() -> None:
+    # Short lines after the story that are its own (a correction), before any furniture.
+    correction = "Correction: An earlier version misstated the number of parents."
+    text = f"Ministers agree a leaner budget\n\n{STORY}\n\n{MORE}\n\n{correction}\n\nShare this:\n"
+    assert clean_text(text).body.endswith(correction)
+
+
+def test_name_with_a_job_title_is_the_byline() -> None:
+    text = f"Ministers agree a leaner budget\n\nSarah Kim, Staff Writer\n\n{STORY}\n\n{MORE}\n"
+    article = clean_text(text)
+    assert article.authors == ("Sarah Kim",)
+    assert article.tags == ()
+
+
+def test_spanish_dateline_with_an_abbreviated_month() -> None:
+    text = (
+        "Argentina anuncia un acuerdo con el FMI\n\nBuenos Aires, 11 abr 2025 - 18:40 CEST\n\n"
+        "El Gobierno argentino anunció este viernes un acuerdo con el Fondo Monetario "
+        "Internacional, que permitirá levantar parte de los controles cambiarios.\n"
+    )
+    assert clean_text(text).date == datetime(2025, 4, 11)
+
+
+@pytest.mark.parametrize(
+    ("story", "language"),
+    [
+        (f"{STORY} {MORE}", "en"),
+        (
+            "Die Bundesbank hat ihre Prognose gesenkt. Das ist nicht das erste Mal, sagte der "
+            "Präsident, und die Zahlen für das Jahr sind auch schwach.",
+            "de",
+        ),
+        (
+            "Le Parlement a adopté le budget. Les débats sont terminés et le texte est dans "
+            "les mains du Conseil pour une dernière lecture.",
+            "fr",
+        ),
+        ("Short line.", None),
+    ],
+)
+def test_the_language_of_a_text(story: str, language: str | None) -> None:
+    assert clean_text(f"A headline here\n\n{story}\n").language == language
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Copyright holders said the ruling would make it harder to protect their work "
+        "online, according to a statement.",
+        "The regulator said Meta uses cookies.",
+    ],
+)
+def test_story_sentences_about_rights_and_cookies_stay(sentence: str) -> None:
+    text = f"Regulators probe tracking\nBy Jane Roe\n\n{STORY}\n\n{sentence}\n\n{MORE}\n"
+    assert sentence in clean_text(text).body
+
+
+@pytest.mark.parametrize(
+    ("second", "third"),
+    [
+        ("By Jane Roe", "Published March 3, 2025"),  # a headline with a notice's word
+        ("By Jane Roe", "Published 29 February 2023"),  # a date line that does not parse
+        ("Share this:", "By Jane Roe"),  # a share widget under a short headline
+    ],
+)
+def test_headline_above_byline_lines(second: str, third: str) -> None:
+    for headline in ("Copyright lawsuit against publisher advances", "Company cuts jobs"):
+        text = f"{headline}\n{second}\n{third}\n\n{STORY}\n\n{MORE}\n"
+        article = clean_text(text)
+        assert article.title == headline
+        assert article.authors == ("Jane Roe",)
+
+
+def test_a_one_paragraph_text_is_all_body() -> None:
+    article = clean_text(STORY + " " + MORE)
+    assert article.title == ""
+    assert article.body == f"{STORY} {MORE}"
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Russia/Ukraine/NATO: talks resume in Geneva",
+        "Apple > Google > Microsoft in new brand ranking",
+        "AC/DC announce a farewell tour",
+    ],
+)
+def test_headlines_with_slashes_and_arrows_are_no_breadcrumbs(headline: str) -> None:
+    assert clean_text(f"{headline}\n{STORY}\n{MORE}\n").title == headline
+
+
+def test_direction_marks_and_unicode_line_separators() -> None:
+    text = f"Ministers agree a leaner budget\u2028\u200fBy Jane Roe\u2029{STORY}\u2029{MORE}"
+    article = clean_text(text)
+    assert article.title == "Ministers agree a leaner budget"
+    assert article.authors == ("Jane Roe",)
+    assert article.body.startswith(STORY)
+
+
+def test_a_long_unbroken_line_is_cleaned() -> None:
+    # Long runs without spaces (CJK text, garbage) must clean in one pass over the text.
+    text = "Headline of the page\n" + "字" * 300_000 + "\n"
+    assert clean_text(text).body == "字" * 300_000

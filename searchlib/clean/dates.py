@@ -184,18 +184,18 @@ def date_from_url_dmy(url: str | None) -> datetime | None:
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
-        "jan january januar janvier enero gennaio janeiro januari stycznia styczeń jänner янв січ",
+        "jan january januar janvier enero ene gennaio gen janeiro januari stycznia styczeń jänner янв січ",
         "feb february februar février fevrier febrero febbraio fevereiro februari lutego luty фев лют",
         "mar march märz maerz mars marzo março maart marca marzec мар бер",
-        "apr april avril abril aprile kwietnia kwiecień апр кві",
-        "may mai mayo maggio maio mei maja maj мая май тра",
-        "jun june juni juin junio giugno junho czerwca czerwiec июн чер",
-        "jul july juli juillet julio luglio julho lipca lipiec июл лип",
-        "aug august août aout agosto augustus sierpnia sierpień авг сер",
+        "apr april avril avr abril abr aprile kwietnia kwiecień апр кві",
+        "may mai mayo maggio mag maio mei maja maj мая май тра",
+        "jun june juni juin junio giugno giu junho czerwca czerwiec июн чер",
+        "jul july juli juillet juil julio luglio lug julho lipca lipiec июл лип",
+        "aug august août aout agosto ago augustus sierpnia sierpień авг сер",
         "sep sept september septembre septiembre settembre setembro września wrzesień сен вер",
-        "oct october oktober octobre octubre ottobre outubro października październik okt окт жов",
+        "oct october oktober octobre octubre ottobre ott outubro października październik okt окт жов",
         "nov november novembre noviembre novembro listopada listopad ноя лис",
-        "dec december dezember décembre decembre diciembre dicembre dezembro grudnia grudzień dez дек гру",
+        "dec december dezember décembre déc decembre diciembre dic dicembre dezembro grudnia grudzień dez дек гру",
     ],
     1,
 ):

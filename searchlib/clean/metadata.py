@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -33,10 +34,10 @@ _SPLIT_NAMES = re.compile(r"\s*(?:,|;|\band\b|&|\bund\b|\bet\b|\|)\s*", re.I)
 #: Words that label a byline or a form field, never a name on their own.
 _LABELS = frozenset(
     {"name", "author", "authors", "autor", "autoren", "auteur", "auteurs", "von", "by",
-     "alle beiträge", "all posts", "posts", "more"}
+     "alle beiträge", "all posts", "posts", "more", "the author", "about the author"}
 )  # fmt: skip
 _NOT_A_NAME = re.compile(
-    r"https?://|www\.|@|\d{3,}|^(?:by|admin|editor)$|"
+    r"https?://|www\.|@|/|\d{3,}|^(?:by|admin|editor)$|"
     r"\b(?:staff|senior|chief|special|foreign|political|contributing)?\s*"
     r"(?:writer|reporter|correspondent|editor|contributor|columnist|journalist|"
     r"photographer|news service|staff)s?$",
@@ -149,7 +150,9 @@ _BYLINE_TAIL = re.compile(
     rf"|\s*[-–—|,]\s*(?:\d|{_MONTH})"
     r"|\s+(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so)[a-z]*\.?,?\s+\d"
     r"|\s+[^\W\d]+:\s*\d"  # "Stand: 05.02.2020"
-    r"|\s*[·•]",  # the byline's next field
+    r"|\s*[·•]"  # the byline's next field
+    r"|\s+(?:last\s+)?(?:updated|published|posted|modified|reviewed)\b"  # the date's label
+    r"|\s+[-–—]\s+",  # "Jo Roe - Editorial Team": the name ends at a spaced dash
     re.I,
 )
 #: A byline label inside a line that starts with something else ("8 May 2020 · by Jo Roe").
@@ -159,7 +162,7 @@ _INNER_BY = re.compile(r"(?:^|[\s·|,])(?:by|von|par|por|door|av)\s+(?=[^\W\d])"
 def clean_author(name: str) -> list[str]:
     """Split an author string into clean person names, without the byline's label and
     date ("Posted by Jo Roe on May 3" gives "Jo Roe")."""
-    name = squash(name)
+    name = squash(html.unescape(name))  # JSON-LD strings keep their entities ("&amp;")
     for _ in range(2):  # "Post author By Jo Roe" carries two labels
         name = _BYLINE_LABEL.sub("", name, count=1)
     tail = _BYLINE_TAIL.search(name)
@@ -167,7 +170,7 @@ def clean_author(name: str) -> list[str]:
         name = name[: tail.start()]
     out = []
     for part in _SPLIT_NAMES.split(name):
-        part = part.strip(" .:-–—|·•~*")
+        part = part.strip(" .:-–—|·•~*©")
         if "*" in part or part.casefold() in _LABELS:
             continue
         if 2 <= len(part) <= 60 and not _NOT_A_NAME.search(part) and len(part.split()) <= 5:
@@ -187,10 +190,11 @@ def _dedupe(items: list[str], limit: int) -> list[str]:
 
 
 def _split_keywords(value: Any) -> list[str]:
+    # JSON-LD strings keep their entities ("M&amp;A"): unescaped, as the page shows them.
     if isinstance(value, list):
-        return [squash(str(v)) for v in value if isinstance(v, str | int)]
+        return [squash(html.unescape(str(v))) for v in value if isinstance(v, str | int)]
     if isinstance(value, str):
-        return [squash(v) for v in re.split(r"[,;]", value) if v.strip()]
+        return [squash(html.unescape(v)) for v in re.split(r"[,;]", value) if v.strip()]
     return []
 
 

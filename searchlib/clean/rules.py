@@ -173,7 +173,7 @@ BOILERPLATE_LINE_PATTERNS: tuple[str, ...] = (
     r"advertisement|sponsored( content)?|ad",
     r"skip to (main )?(content|navigation).*",
     r"(back to )?top( of page)?",
-    r"(©|\(c\)|copyright)\s.*",
+    r"(©|\(c\)|copyright(?!\s+(?-i:[a-z])))\s.*",  # not "Copyright holders said …"
     r"all rights reserved\.?.*",
     r"loading( comments)?\.*",
     r"(previous|next) (article|post|story)[:]?.*",
@@ -235,7 +235,11 @@ READER_ADDRESS_RE = re.compile(
 #: A rights notice ("Copyright 2008 The Associated Press. All rights reserved.") is
 #: written in the third person but is never the story's.
 RIGHTS_NOTICE_RE = re.compile(
-    r"©|\(c\)|\bcopyright\b|\ball rights reserved\b|\blicensed to\b", re.IGNORECASE
+    # "Copyright holders said …" is a story's sentence; "Copyright 2008 The Associated
+    # Press" and "Copyright © …" are notices.
+    r"©|\(c\)|^\W*copyright\b(?!\s+(?-i:[a-z]))|\bcopyright\s*(?:\(c\)|\d{4})|"
+    r"\ball rights reserved\b|\blicensed to\b",
+    re.IGNORECASE,
 )
 
 #: A line is prose, whatever boilerplate words it holds, from this many words when it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,11 +14,17 @@ from searchlib.models import Article
 _SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u3000]+")
 _TAG_ITEM = re.compile(r"^[\w][\w .'’\-]{0,60}$")
 #: Control characters, and the invisible ones that sit inside words.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f" + rules.INVISIBLE_CHARS + "]")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    + rules.INVISIBLE_CHARS
+    + "]"
+)
 
 
 def _lines(text: str) -> list[str]:
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Line and paragraph separators (U+2028, U+2029) end lines as a newline does.
+    text = re.sub("\r\n?|[\u2028\u2029\x85]", "\n", text)
+    text = _CONTROL.sub("", text)
     return [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
 
 
@@ -146,7 +153,7 @@ def is_furniture(line: str) -> bool:
     if (
         len(line) <= text_rules.NOTICE_CHARS
         and text_rules.NOTICE_RE.match(line)
-        and (not is_reported_prose(line) or text_rules.READER_RE.search(line))
+        and not _story_sentence(line)
     ):
         return True
     if len(line) > 450:
@@ -157,6 +164,19 @@ def is_furniture(line: str) -> bool:
         or bool(text_rules.TEASER_RE.match(line))
         or bool(text_rules.CALL_RE.match(line))
         or (bool(text_rules.TEXT_FURNITURE_RE.match(line)) and not is_reported_prose(line))
+    )
+
+
+def _story_sentence(line: str) -> bool:
+    """A sentence of the story's that mentions what notices speak of ("Copyright holders
+    said …", "The photo, © Reuters, was withdrawn …"): third person, some length, not
+    addressing the reader and not itself a rights notice."""
+    return (
+        len(line.split()) >= 10
+        and line.rstrip().endswith(_SENTENCE_END)
+        and not rules.READER_ADDRESS_RE.search(line)
+        and not text_rules.READER_RE.search(line)
+        and not text_rules.RIGHTS_LINE_RE.search(line)
     )
 
 
@@ -230,7 +250,13 @@ def _in_menu(lines: list[_Line], i: int) -> bool:
     for j in (i - 1, i + 1):
         if 0 <= j < len(lines):
             other = lines[j]
-            if other.words <= text_rules.MENU_WORDS and not _meta(other.text):
+            # A share widget or a trailer ("Share this:") under a short headline is no
+            # menu entry beside it.
+            if (
+                other.words <= text_rules.MENU_WORDS
+                and not _meta(other.text)
+                and not _is_trailer(other.text)
+            ):
                 return True
     return False
 
@@ -244,9 +270,20 @@ def _headline_candidate(lines: list[_Line], i: int) -> bool:
         and not line.furniture
         and not line.text.endswith((":", ";", ","))
         and not _meta(line.text)
+        and not _labelled_meta(line.text)
         and not _in_menu(lines, i)
         and not text_rules.TIME_RE.search(line.text)
         and not text_rules.NUMERIC_DATE_RE.search(line.text)
+    )
+
+
+def _labelled_meta(text: str) -> bool:
+    """A line labelled as a date or a byline that does not parse as one ("Published 29
+    February 2023", "Updated 2 hours ago", "by jane roe"): never the headline."""
+    return len(text) <= 80 and bool(
+        (text_rules.DATE_LABEL_RE.match(text) and re.search(r"\d", text))
+        or text_rules.UPDATED_RE.match(text)
+        or text_rules.BYLINE_START_RE.match(text)
     )
 
 
@@ -268,7 +305,11 @@ def _headline(lines: list[_Line], start: int | None) -> int | None:
     if _prose_headline(lines, start):
         found.append(start)
     if not found:
-        return start if start == 0 else None
+        # The story's first line opens the text: it is the headline only when it is
+        # short enough to be one and more of the story follows.
+        if start == 0 and lines[0].words <= 30 and len(lines) > 1:
+            return 0
+        return None
     plain = [i for i in found if not _name_only(lines[i].text) and not _tag_line(lines[i].text)]
     lede = _lede_keys(lines, start)
 
@@ -297,9 +338,10 @@ def _without_trail(title: str) -> str:
     Headline", "Newsroom/Tips/Headline") or a separator left before it ("/ Headline")."""
     title = title.lstrip("/»›> ")
     steps = text_rules.BREADCRUMB_SPLIT_RE.split(title)
-    least = 2 if text_rules.BREADCRUMB_MARK_RE.search(title) else 3
+    marked = bool(text_rules.BREADCRUMB_MARK_RE.search(title))
     if (
-        len(steps) >= least
+        len(steps) >= (2 if marked else 3)
+        and (marked or text_rules.BREADCRUMB_ROOT_RE.match(steps[0].strip()))
         and len(steps[-1].split()) >= (1 if len(steps) >= 3 else 2)
         and all(
             0 < len(step.split()) <= text_rules.BREADCRUMB_STEP_WORDS and step[:1].isupper()
@@ -357,11 +399,17 @@ def _name_only(text: str) -> bool:
     return bool(_NAME.match(text)) and len(text.split(",")[0].split()) <= 3
 
 
+_LOWER_WORD = re.compile(r"\b[a-zà-ÿ]{2,}\b")
+
+
 def _common_words(text: str) -> frozenset[str]:
     """The words the text writes in lower case: a person's name is not among them, a
     section's or a category's ("Design Style", "Top Agencies") usually is."""
-    text = re.sub(r"\S*[/@]\S*", " ", text)  # addresses write names in lower case
-    return frozenset(re.findall(r"\b[a-zà-ÿ]{2,}\b", text))
+    words: set[str] = set()
+    for token in text.split():
+        if "/" not in token and "@" not in token:  # addresses write names in lower case
+            words.update(_LOWER_WORD.findall(token))
+    return frozenset(words)
 
 
 def _person(name: str, common: frozenset[str]) -> bool:
@@ -369,13 +417,18 @@ def _person(name: str, common: frozenset[str]) -> bool:
 
 
 def _byline(text: str) -> list[str]:
+    return list(_byline_names(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _byline_names(text: str) -> tuple[str, ...]:
     """The authors a byline line names, if it is one."""
     if len(text) > text_rules.MAX_META_LINE or (text.endswith((".", "!", "?")) and len(text) > 60):
-        return []
+        return ()
     text = text_rules.GLUED_BYLINE_RE.sub(r"\1 ", text)
     match = text_rules.BYLINE_LABEL_RE.search(text)
     if match is None or match.start() > 60:
-        return []
+        return ()
     from searchlib.clean.metadata import clean_author
 
     rest = text_rules.GLUED_LABEL_RE.sub(r"\1 \2", text[match.end() :])
@@ -390,8 +443,35 @@ def _byline(text: str) -> list[str]:
         and not text_rules.DATE_LABEL_RE.match(before)
         and (len(before.split()) > 2 or any(len(name.split()) < 2 for name in names))
     ):
-        return []  # "Research by Topic", "Shop by Style": a menu entry, not a byline
-    return names if names and all(len(n.split()) <= 4 for n in names) else []
+        return ()  # "Research by Topic", "Shop by Style": a menu entry, not a byline
+    return tuple(names) if names and all(len(n.split()) <= 4 for n in names) else ()
+
+
+def language(text: str) -> str | None:
+    """The language a text is written in ("en", "de", …), from the function words it
+    uses; None when it has too few or two languages are close."""
+    counts = dict.fromkeys(text_rules.FUNCTION_WORDS, 0)
+    for word in re.findall(r"[^\W\d_]+", text[:20_000].casefold()):
+        for code, words in text_rules.FUNCTION_WORDS.items():
+            counts[code] += word in words
+    (best, first), (_, second) = sorted(counts.items(), key=lambda item: -item[1])[:2]
+    if first < text_rules.LANGUAGE_MIN_WORDS or first < text_rules.LANGUAGE_MARGIN * second:
+        return None
+    return best
+
+
+def _titled_name(text: str, common: frozenset[str]) -> list[str]:
+    """The author of a byline without a label that gives a job title after the name
+    ("Sarah Kim, Staff Writer", "Jo Roe, Redakteurin")."""
+    name, comma, title = text.partition(",")
+    if (
+        comma
+        and text_rules.JOB_TITLE_RE.match(title.strip())
+        and _name_only(name.strip())
+        and _person(name, common)
+    ):
+        return [name.strip()]
+    return []
 
 
 def _dated_name(text: str) -> list[str]:
@@ -409,6 +489,10 @@ def _dated_name(text: str) -> list[str]:
     return []
 
 
+_YEAR = re.compile(r"\d{4}")
+
+
+@functools.lru_cache(maxsize=4096)
 def _line_date(text: str) -> datetime | None:
     """The date a date line gives: a short line that is a date, maybe with a label, a
     byline or a time ("Published March 3, 2025", "By Jo Roe | 3 March 2025")."""
@@ -426,7 +510,7 @@ def _line_date(text: str) -> datetime | None:
     text = text_rules.GLUED_YEAR_RE.sub(r"\1 ", text)
     text = text_rules.GLUED_LABEL_RE.sub(r"\1 \2", text)
     found = find_date(text, short_years=bool(labelled))
-    if found is None and len(text) <= 60 and not year_only(text):
+    if found is None and len(text) <= 60 and _YEAR.search(text) and not year_only(text):
         # A year alone ("Trends for Fall 2025") would read as 1 January: no date line.
         found = _date_line(text)
     return found
@@ -474,7 +558,7 @@ def clean_text(text: str) -> Article:
         line = lines[i].text
         if i > head and start is None and (i >= len(lines) - 1 or lines[i].words > 12):
             break  # no prose: the header ends where a longer line or the text ends
-        names = [] if authors else _byline(line)
+        names = [] if authors else _byline(line) or _titled_name(line, common)
         found = _line_date(line)
         if found is not None and not names and not authors:
             names = [name for name in _dated_name(line) if _person(name, common)]
@@ -526,7 +610,12 @@ def clean_text(text: str) -> Article:
     else:
         body = _body(lines, body_from)
     return Article(
-        title=title, body=body, date=date or updated, authors=tuple(authors), tags=tuple(tags)
+        title=title,
+        body=body,
+        date=date or updated,
+        authors=tuple(authors),
+        tags=tuple(tags),
+        language=language(body),
     )
 
 
@@ -556,7 +645,7 @@ def _body(lines: list[_Line], first: int) -> str:
         tail = kept[last + 1 :]
         # A short closing sentence ("He declined to comment.") is the story's own; a
         # footer's short lines are names and links, not sentences.
-        if all(line.weak and not line.sentence for line in tail):
+        if all((line.weak and not line.sentence) or _calls_reader(line.text) for line in tail):
             kept = kept[: last + 1]
     paragraphs: list[list[str]] = []
     para = None
@@ -566,6 +655,12 @@ def _body(lines: list[_Line], first: int) -> str:
             para = line.para
         paragraphs[-1].append(line.text)
     return "\n\n".join("\n".join(p) for p in paragraphs)
+
+
+def _calls_reader(line: str) -> bool:
+    """A short line that speaks to the reader ("Get the latest news delivered to your
+    inbox."): a box's text after the story, never the story's own closing line."""
+    return len(line.split()) <= 20 and bool(rules.READER_ADDRESS_RE.search(line))
 
 
 def _date_line(line: str) -> datetime | None:

@@ -33,6 +33,14 @@ MAX_META_LINE = 120
 BREADCRUMB_MARK_RE = re.compile(r"\s*[»›]\s*")
 BREADCRUMB_SPLIT_RE = re.compile(r"\s*[»›>]\s*|\s+/\s+|(?<=[^\W\d])/(?=[^\W\d])")
 BREADCRUMB_STEP_WORDS = 4
+#: The first step of a trail marked by ">" or "/", which headlines use too ("Russia/
+#: Ukraine/NATO: talks resume"): a trail starts at the site's root or a section of it.
+BREADCRUMB_ROOT_RE = re.compile(
+    r"^(?:you are here:\s*|sie sind hier:\s*)?(?:home|homepage|main|start|startseite|accueil|"
+    r"inicio|portada|blog|news|newsroom|nachrichten|actualités|noticias|forum|magazine|"
+    r"magazin|articles?|resources|topics|insights|learn|help|support)$",
+    re.IGNORECASE,
+)
 
 #: Navigation and account lines of a scraped page's header and footer ("Home", "Sign
 #: in", "Skip to content"), and the site's fixed links ("Privacy Policy", "Impressum").
@@ -78,6 +86,11 @@ TEXT_FURNITURE_PATTERNS: tuple[str, ...] = (
     r"(commentaire|nom))\W*.{0,40}",
     r"(deja (una respuesta|un comentario)|¡?por favor (ingrese|introduce|escribe) su "
     r"(comentario|nombre))\W*.{0,40}",
+    # "was this helpful?" prompts and their answer buttons
+    r"(was this (article|story|page|post) (helpful|useful)|war dieser (artikel|beitrag) "
+    r"hilfreich|cet article vous a-t-il été utile|¿?(te|le) ha (resultado|parecido) útil "
+    r"(este|esta) (artículo|noticia))\s*\??",
+    r"(yes|oui|ja|sí|si)\s*/?\s*(no|non|nein)",
     # share widgets and cookie or newsletter lines in other languages
     r"(teilen|partager|compartir|condividi)( (sur|en|auf|su) \w+)?\s*:?",
     r"e-?mail|correo|courriel|drucken|imprimer|imprimir|copy link|link kopieren|copier le lien|"
@@ -95,7 +108,7 @@ TEXT_FURNITURE_PATTERNS: tuple[str, ...] = (
     # copyright lines, and cookie notices that go on to address the reader
     r".{0,120}\b(all rights reserved|alle rechte vorbehalten|tous droits réservés|"
     r"todos los derechos reservados|copyright ©?\s*(19|20)\d\d)\b.{0,200}",
-    r".{0,100}\b(uses?|using) cookies\b.{0,300}",
+    r".{0,100}\b(we|this|our|[\w-]+\.[a-z]{2,4})\b[^.]{0,40}\b(use|uses|using) cookies\b.{0,300}",
 )
 
 #: Calls to the reader that are furniture even when written as a sentence: a correction
@@ -131,23 +144,41 @@ STORY_LIST_RE = re.compile(
     r"meistgelesen|meist ?gelesen(?:e artikel)?|am meisten gelesen|beliebte (?:artikel|beiträge)|"
     r"neueste (?:beiträge|artikel)|les plus lus|les plus populaires|articles récents|"
     r"derniers articles|lo más (?:leído|visto)|más leídas?|entradas recientes|"
-    r"últimas noticias)\W*$",
+    r"últimas noticias|"
+    # headings of related stories: "Read more:" alone, "You might also like"
+    r"read (?:more|also|next)|also read|more (?:on this(?: story| topic)?|stories|from \w+)|"
+    r"related(?: content| coverage| news)?|you (?:might|may) also (?:like|enjoy)|"
+    r"recommended(?: for you| stories)?|lesen sie auch|mehr zum thema|"
+    r"das könnte sie auch interessieren|weitere artikel|lire aussi|à lire aussi|"
+    r"sur le même sujet|dans la même rubrique|te puede interesar|lee también|"
+    r"también te puede interesar|noticias relacionadas|archivado en)\W*$",
     re.IGNORECASE,
 )
 
 #: An entry of a numbered list of headlines: "1. Title", "2 Title", "3) Title".
 LIST_ENTRY_RE = re.compile(r"^\s*\d{1,2}\s*[.):]?\s+\S.{0,200}$")
 
+#: A job title after a name on a byline without a label ("Sarah Kim, Staff Writer").
+JOB_TITLE_RE = re.compile(
+    r"^(?:(?:staff|senior|chief|contributing|political|business|foreign|science|sports?|"
+    r"freie[rn]?|leitende[rn]?)\s+)?(?:writer|reporter|editor|correspondent|columnist|"
+    r"contributor|journalist|redakteur(?:in)?|korrespondent(?:in)?|autor(?:in)?|journaliste|"
+    r"rédact(?:eur|rice)|correspondante?|periodista|redactora?|corresponsal)$",
+    re.IGNORECASE,
+)
+
 #: Notices that are furniture at any length up to `NOTICE_CHARS`: rights notices (a
 #: photo credit "© Agency", "© 2025 Publisher. All rights reserved. ..."), cookie notices
 #: and newsletter calls that run on over several sentences. A story's own sentence that
 #: mentions such things is kept: see `is_reported_prose`.
 NOTICE_PATTERNS: tuple[str, ...] = (
-    r"\W{0,3}(©|\(c\)\s*(19|20)\d\d|copyright\b).*",
+    r"\W{0,3}(©|\(c\)\s*(19|20)\d\d|copyright\s*(©|\(c\)|(19|20)\d\d)).*",
     r".{0,120}(©\s*(19|20)\d\d|(19|20)\d\d\s*©|all rights reserved|rechte vorbehalten|"
     r"tous droits réservés|derechos reservados|diritti riservati).*",
     r".{0,300}©.*",
-    r".{0,100}\b(uses?|using|verwendet|verwenden|nutzt|nutzen|utilise|utilisons|utiliza|"
+    # a site or "we" using cookies: "This website uses cookies", "go.dev uses cookies"
+    r".{0,100}\b(we|wir|nous|this|our|diese|unsere|ce|este|[\w-]+\.[a-z]{2,4})\b[^.]{0,40}"
+    r"\b(use|uses|using|verwendet|verwenden|nutzt|nutzen|utilise|utilisons|utiliza|"
     r"utilizamos) (des |unsere )?cookies\b.*",
     r".{0,80}\b(sign up|subscribe|abonnieren sie|abonnez-vous|suscríbete)\b.{0,60}"
     r"newsletter.*",
@@ -156,6 +187,12 @@ NOTICE_RE = re.compile(
     r"^\s*(?:" + "|".join(f"(?:{p})" for p in NOTICE_PATTERNS) + r")\s*$", re.IGNORECASE
 )
 NOTICE_CHARS = 1000
+#: What marks a line as a rights notice even when it reads as a sentence (a photo
+#: credit in a caption: "Foto: Jo Roe, © European Union, CC0 1.0").
+RIGHTS_LINE_RE = re.compile(
+    r"©|^\W{0,3}copyright\b(?!\s+(?-i:[a-z]))|all rights reserved",
+    re.IGNORECASE,
+)
 #: Forms of address the HTML rules' reader check (`rules.READER_ADDRESS_RE`) leaves out:
 #: a notice that holds one speaks to the reader, whatever its length.
 READER_RE = re.compile(r"\b(?:du|dir|deine?[mnrs]?|tu|tes|usted|nuestr[oa]s?)\b", re.IGNORECASE)
@@ -174,6 +211,9 @@ BYLINE_LABEL_RE = re.compile(
     r"(?:by|von|par|por|door|di)|(?:author|autor|autorin|auteur|autora|autore)\s*:)"
     r"\s+(?=[A-ZÀ-ÞĀ-Ž])"
 )
+
+#: A byline's label at the start of a line, in any case ("by jane roe").
+BYLINE_START_RE = re.compile(r"^\W*(?:by|von|par|por|door)\s+\S", re.IGNORECASE)
 
 #: A time of day: a line that holds one is a date line or a list entry, never a headline.
 TIME_RE = re.compile(
@@ -236,3 +276,23 @@ TRAILER_START_RE = re.compile(
     r"kommentar verfassen|laisser un commentaire|deja una respuesta)",
     re.IGNORECASE,
 )
+
+#: The commonest short words of each language a news archive is likely to hold: a
+#: scraped text's language is the one whose words it uses most (see `text.language`).
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    language: frozenset(words.split())
+    for language, words in {
+        "en": "the and of to in is that for it was on with as by at from this have are",
+        "de": "der die und das ist nicht ein eine den dem mit von auf für sich des im auch",
+        "fr": "le la les et des est une dans pour que qui pas sur au du avec ce sont par",
+        "es": "el la los las y de que en un una por con para es del se al lo como más",
+        "it": "il di che e la per un una non sono della del con le gli nel alla ha",
+        "nl": "de het een en van is dat op te in niet met voor zijn aan er ook door",
+        "pt": "o a os as e de que em um uma para com não do da no na por se mais",
+        "pl": "i w na z do się nie jest to że jak po za od ale tak czy dla",
+    }.items()
+}
+#: Function words a text needs before its language is named, and how many times more
+#: than the next language's it must have.
+LANGUAGE_MIN_WORDS = 8
+LANGUAGE_MARGIN = 1.5
