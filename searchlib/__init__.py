@@ -1,8 +1,8 @@
 """searchlib: full-text search for news archives.
 
 Clean raw articles (`clean_html`, `clean_text`), index them (`Index.add`) and search
-them ranked (`Index.search`). The cleaner is imported lazily, so searching never
-loads the HTML stack.
+them ranked (`Index.search`, with keywords or a `SearchOptions`). The cleaner is
+imported lazily, so searching never loads the HTML stack.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from searchlib.models import Article, Hit, IndexReport, Skipped, Stats
 if TYPE_CHECKING:
     from searchlib.clean import clean_html, clean_text
     from searchlib.index import Index
-    from searchlib.search.searching import Results
+    from searchlib.search.options import SearchOptions
+    from searchlib.search.results import Results
 
 __version__ = "0.1.0"
 
@@ -45,6 +46,7 @@ __all__ = [
     "IndexWriteError",
     "QueryError",
     "Results",
+    "SearchOptions",
     "SearchlibError",
     "Skipped",
     "SourceNotFoundError",
@@ -59,7 +61,8 @@ _LAZY = {
     "clean_html": "searchlib.clean",
     "clean_text": "searchlib.clean",
     "Index": "searchlib.index",
-    "Results": "searchlib.search.searching",
+    "Results": "searchlib.search.results",
+    "SearchOptions": "searchlib.search.options",
 }
 
 

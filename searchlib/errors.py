@@ -1,9 +1,13 @@
-"""The exceptions searchlib raises; the CLI turns each into one line and an exit code."""
+"""The exceptions searchlib raises.
+
+Each carries its data (the index path, the version found...) and a message that names
+the problem and the next step in the library's own terms. The command line adds the
+command that takes that step (`searchlib index ... --rebuild`) when it prints one.
+"""
 
 from __future__ import annotations
 
 import errno
-import shlex
 from pathlib import Path
 
 
@@ -12,22 +16,13 @@ class SearchlibError(Exception):
 
 
 class IndexNotFoundError(SearchlibError):
-    """No index exists at the given location.
+    """No index exists at the given location."""
 
-    `command` is the command that creates this index, when the caller knows it (the
-    command line does: it knows whether the sample or an archive was meant).
-    """
-
-    def __init__(self, path: str, command: str | None = None) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.command = command
         # Absolute: a relative path says nothing when the user ran from another folder.
-        where = Path(path).absolute()
-        if command:
-            hint = f"run `{command}` to create it"
-        else:
-            hint = "run `searchlib index` first, with the files or folders to index"
-        super().__init__(f"no index at {where}: {hint}")
+        self.where = Path(path).absolute()
+        super().__init__(f"no index at {self.where}")
 
 
 class IndexExistsError(SearchlibError):
@@ -35,7 +30,7 @@ class IndexExistsError(SearchlibError):
 
     def __init__(self, path: str) -> None:
         self.path = path
-        super().__init__(f"an index already exists at {path}: use --rebuild to start afresh")
+        super().__init__(f"an index already exists at {path}")
 
 
 class IndexVersionError(SearchlibError):
@@ -47,8 +42,7 @@ class IndexVersionError(SearchlibError):
         self.expected = expected
         super().__init__(
             f"index at {path} has schema version {found}, this searchlib needs {expected}: "
-            f"rebuild it from its sources with "
-            f"`searchlib index --index {shlex.quote(path)} --rebuild SOURCES...`"
+            "rebuild it from its sources"
         )
 
 
@@ -58,11 +52,7 @@ class IndexDamagedError(SearchlibError):
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         self.detail = detail
-        # The hint names the folder, so only the sources are left to fill in.
-        super().__init__(
-            f"index damaged at {path}: {detail}; rebuild it from its sources with "
-            f"`searchlib index --index {shlex.quote(path)} --rebuild SOURCES...`"
-        )
+        super().__init__(f"index damaged at {path}: {detail}; rebuild it from its sources")
 
     @classmethod
     def from_exception(cls, path: object, exc: BaseException) -> SearchlibError:
@@ -80,7 +70,7 @@ class TooManyOpenFilesError(SearchlibError):
         self.path = path
         super().__init__(
             f"too many open files reading the index at {path}: raise the limit "
-            "(`ulimit -n`), or merge its segments with `searchlib optimize`"
+            "(`ulimit -n`), or merge its segments"
         )
 
 
@@ -90,10 +80,8 @@ class IndexLockedError(SearchlibError):
     def __init__(self, path: str, timeout: float) -> None:
         self.path = path
         self.timeout = timeout
-        super().__init__(
-            f"index at {path} is locked by another writer (waited {timeout:g}s): "
-            "wait for it to finish or raise --lock-timeout"
-        )
+        self.problem = f"index at {path} is locked by another writer (waited {timeout:g}s)"
+        super().__init__(f"{self.problem}: wait for it to finish or allow a longer lock timeout")
 
 
 class IndexWriteError(SearchlibError):
@@ -121,7 +109,17 @@ class SourceNotFoundError(SearchlibError):
 
 
 class QueryError(SearchlibError):
-    """The query cannot be searched (empty, or only stopwords)."""
+    """The query cannot be searched (empty, or only stopwords), or a search option is
+    out of range.
+
+    `option`, when given, names the `SearchOptions` field the user must set to fix it;
+    the message ends with it in brackets, and `problem` is the message without it.
+    """
+
+    def __init__(self, problem: str, option: str | None = None) -> None:
+        self.problem = problem
+        self.option = option
+        super().__init__(f"{problem} ({option})" if option else problem)
 
 
 class DocumentNotFoundError(SearchlibError):
@@ -129,6 +127,4 @@ class DocumentNotFoundError(SearchlibError):
 
     def __init__(self, doc_id: str) -> None:
         self.doc_id = doc_id
-        super().__init__(
-            f"no document with id {doc_id!r}: `searchlib search` shows ids with --json"
-        )
+        super().__init__(f"no document with id {doc_id!r}")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 from searchlib.engine import store
-from searchlib.engine.columns import column_lookup, date_range
-from searchlib.engine.verify import is_read_error, probe, read_all
+from searchlib.engine.verify import probe, read_all
 from searchlib.errors import (
     DocumentNotFoundError,
     IndexDamagedError,
@@ -19,9 +18,14 @@ from searchlib.errors import (
     TooManyOpenFilesError,
 )
 from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
-from searchlib.search.filters import DateLike
-from searchlib.search.searching import Results, SortOrder, run, split_lines, weighting
+from searchlib.search import inventory
+from searchlib.search.guard import guarded, guarded_lines, rereading
+from searchlib.search.options import SearchOptions
+from searchlib.search.results import Results
+from searchlib.search.scoring import weighting
+from searchlib.search.searching import run
 from searchlib.search.searching import similar as similar_stories
+from searchlib.search.stored import stored_article
 
 if TYPE_CHECKING:
     from searchlib.ingest.indexing import ProgressCallback
@@ -30,54 +34,15 @@ if TYPE_CHECKING:
 Source = str | os.PathLike[str] | Mapping[str, Any]
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-#: How many times a read is tried again when the commit it read was replaced under it.
-_REREADS = 3
-
-
-def _guarded(method: _F) -> _F:
-    """Report damaged index files as IndexDamagedError, never as a raw exception."""
-
-    @functools.wraps(method)
-    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except Exception as exc:
-            if not is_read_error(exc, reading=False):
-                raise
-            raise IndexDamagedError.from_exception(self.path, exc) from exc
-
-    return cast(_F, wrapper)
+def _listed(sources: Iterable[Source] | Source) -> list[Source]:
+    """One source or many, as a list."""
+    if isinstance(sources, str | os.PathLike | Mapping):
+        return [sources]
+    return list(sources)
 
 
-def _reading(method: _F) -> _F:
-    """Like `_guarded`, for a method that only reads, and sees one commit whole.
-
-    A commit that replaces the index while a read is under way (a merge deletes the
-    files of the segments it merged, which the open searcher may not have opened yet)
-    can make the read fail, or miss a column whose file is gone. Such a read is made
-    again from the new commit; a read error in an index no commit replaced is damage.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
-        for attempt in range(_REREADS + 1):
-            last = attempt == _REREADS
-            try:
-                result = method(self, *args, **kwargs)
-            except Exception as exc:
-                if not is_read_error(exc):
-                    raise
-                if last or not self._replaced():
-                    raise IndexDamagedError.from_exception(self.path, exc) from exc
-            else:
-                if last or not self._replaced():
-                    return result
-            self.close()
-        raise AssertionError("unreachable")  # the last attempt returns or raises
-
-    return cast(_F, wrapper)
+#: Decorates `Index`'s reading methods: a read that a commit replaced is made again.
+_reading = rereading(lambda index: index._replaced())
 
 
 class Index:
@@ -116,7 +81,7 @@ class Index:
         as its posting lists.
 
         Raises:
-            IndexNotFoundError: no index at `path` (the message says how to make one).
+            IndexNotFoundError: no index at `path`.
             IndexVersionError: the index has another schema version (rebuild it).
             IndexDamagedError: the index files are missing or cannot be read.
         """
@@ -144,6 +109,36 @@ class Index:
                 pass  # another process created it meanwhile
         return cls.open(target)
 
+    @classmethod
+    def rebuild(
+        cls, path: str | os.PathLike[str], sources: Iterable[Source] | Source, **options: Any
+    ) -> IndexReport:
+        """Index `sources` afresh at `path`, in place of whatever is there.
+
+        A readable index keeps serving searches until the rebuild's first commit drops
+        its documents all at once. Anything else (no index, damage of any kind, another
+        schema version) gives way to a new, empty index first: rebuilding is the way
+        out of damage, so no damage may stand in its way.
+
+        Args:
+            options: the other keywords of `add` (workers, batch_size, lock_timeout,
+                max_bytes, prune, progress, on_wait).
+        Raises:
+            SourceNotFoundError: a path does not exist (the index is left as it was).
+            And what `add` raises.
+        """
+        from searchlib.ingest.sources import check_paths
+
+        items = _listed(sources)
+        check_paths(items)
+        target = Path(path)
+        try:
+            ix, replace_all = cls.open(target), True
+        except Exception:
+            ix, replace_all = cls.create(target, overwrite=store.exists(target)), False
+        with ix:
+            return ix.add(items, replace_all=replace_all, **options)
+
     def close(self) -> None:
         """Release the open searcher."""
         searcher, self._searcher, self._generation = self._searcher, None, None
@@ -163,7 +158,7 @@ class Index:
 
     # -- writing -------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def add(
         self,
         sources: Iterable[Source] | Source,
@@ -213,7 +208,7 @@ class Index:
         from searchlib.ingest.indexing import remove_missing
         from searchlib.ingest.sources import check_paths
 
-        items = [sources] if isinstance(sources, str | os.PathLike | Mapping) else list(sources)
+        items = _listed(sources)
         check_paths(items)
         self.close()  # the run replaces the files an open searcher reads
         if not replace_all:
@@ -238,7 +233,7 @@ class Index:
             report.removed = remove_missing(self._ix, self.path, roots, lock_timeout)
         return report
 
-    @_guarded
+    @guarded
     def optimize(
         self, lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None
     ) -> int:
@@ -288,7 +283,7 @@ class Index:
 
     def _verify_files(self) -> None:
         """Raise IndexDamagedError if a file the last commit's segments need is gone."""
-        gone = store.missing_files(self._ix.storage, self._ix._segments())
+        gone = store.missing_files(self._ix.storage, store.segments(self._ix))
         if gone:
             raise IndexDamagedError(str(self.path), f"segment file {gone[0]} is missing")
 
@@ -300,85 +295,28 @@ class Index:
             raise IndexDamagedError(str(self.path), problems[0])
 
     @_reading
-    def search(
-        self,
-        query: str,
-        limit: int = 10,
-        offset: int = 0,
-        since: DateLike | None = None,
-        until: DateLike | None = None,
-        sort: SortOrder = "relevance",
-        expand: bool = False,
-        snippets: bool = True,
-        source: str | None = None,
-        author: str | None = None,
-        tag: str | None = None,
-        half_life_days: float | None = None,
-        recent_from: DateLike | None = None,
-        collapse: bool = True,
-        facets: bool = False,
-        explain: bool = False,
-        proximity: bool = False,
-    ) -> Results:
-        """Ranked search.
+    def search(self, query: str | SearchOptions, **options: Any) -> Results:
+        """Ranked search: one page of hits.
 
-        Args:
-            query: words (any may match; more matches rank higher), "phrases",
-                -excluded, OR, and field:value for title, author, source, tag.
-            limit, offset: the page of results; `Results.next_offset` is where the
-                next page starts.
-            since, until: publication-date bounds, inclusive: a date, a datetime or an
-                ISO 8601 string, also partial ("2024", "2024-03"); `since` counts from
-                the start of the period it names, `until` to its end.
-            sort: "relevance" (default), "date" (newest first) or "oldest"; undated
-                stories come last in both date orders.
-            expand: add words from the top documents to the query and search again
-                (RM3 pseudo-relevance feedback): better recall for short queries.
-            snippets: build a snippet per hit (skip for ranking-only use).
-            source, author, tag: only stories whose source, an author or a tag holds
-                these words ("reuters", "jane doe").
-            half_life_days: blend relevance with recency: a story's score halves for
-                every this many days between its date and `recent_from`. Undated
-                stories count as far from it as the farthest dated one.
-            recent_from: the date ages are measured from (default: the newest story
-                in the index, so an archive of any era ranks alike). Recency applies to
-                relevance order only: `recent_from` without `half_life_days`, or either
-                with a date sort, is a QueryError.
-            collapse: show near-identical stories (syndicated copies, pages saved twice)
-                once; the hit lists the other ids in `copies`.
-            facets: also count the matching stories by source, month and tag
-                (`Results.facets`).
-            explain: give each hit its score's parts, per field and word
-                (`Hit.explanation`).
-            proximity: re-rank the top 100 by how closely the query's words stand
-                together (relevance order without recency only; see docs/ranking.md).
+        Give the query text with the other options as keywords, or a `SearchOptions`
+        (which documents them all), whose fields keywords then change:
+
+            ix.search("gas pipeline", since="2024", limit=20)
+            ix.search(SearchOptions("gas pipeline", since="2024"), offset=20)
+
         Returns:
             A sequence of Hit, with `.total` the number of stories in the result list
             (`.matches` the documents, copies included).
         Raises:
-            QueryError: the query holds nothing searchable, or bad arguments (a date
-                that is not one, `since` after `until`).
+            QueryError: the query holds nothing searchable, or bad options (a date
+                that is not one, `since` after `until`...).
+            TypeError: a keyword that is not a field of `SearchOptions`.
         """
-        return run(
-            self._get_searcher(),
-            query,
-            limit=limit,
-            offset=offset,
-            since=since,
-            until=until,
-            sort=sort,
-            expand=expand,
-            snippets=snippets,
-            source=source,
-            author=author,
-            tag=tag,
-            half_life_days=half_life_days,
-            recent_from=recent_from,
-            collapse=collapse,
-            facets=facets,
-            explain_scores=explain,
-            proximity=proximity,
-        )
+        if isinstance(query, SearchOptions):
+            asked = replace(query, **options) if options else query
+        else:
+            asked = SearchOptions(query, **options)
+        return run(self._get_searcher(), asked)
 
     @_reading
     def similar(
@@ -398,25 +336,13 @@ class Index:
             raise DocumentNotFoundError(doc_id)
         return found
 
-    @_guarded
+    @guarded
     def export(self, bulk_index: str | None = None) -> Iterator[str]:
         """The stored articles as JSON lines; with `bulk_index`, in the
         OpenSearch/Elasticsearch bulk format for that index (see `export.BULK_MAPPING`)."""
         from searchlib.search.export import export_lines
 
-        lines = export_lines(self._get_searcher(), bulk_index)
-
-        def guarded() -> Iterator[str]:
-            # The lines are produced lazily, so damage can surface mid-way: report it
-            # the same way as everywhere else.
-            try:
-                yield from lines
-            except Exception as exc:
-                if not is_read_error(exc):
-                    raise
-                raise IndexDamagedError.from_exception(self.path, exc) from exc
-
-        return guarded()
+        return guarded_lines(self.path, export_lines(self._get_searcher(), bulk_index))
 
     @_reading
     def check(self, quick: bool = False) -> list[str]:
@@ -441,37 +367,13 @@ class Index:
             problems += read_all(reader)
         if problems:
             return problems  # reading on would fail on the same damage
-        live = list(reader.all_doc_ids())
-        if len(live) != reader.doc_count():
-            problems.append(f"{reader.doc_count()} documents counted, {len(live)} listed")
-        ids = column_lookup(reader, "id")
-        seen: set[str] = set()
-        for docnum in live:
-            fields = reader.stored_fields(docnum)
-            doc_id = fields.get("id")
-            if doc_id != ids(docnum):
-                problems.append(f"document {docnum}: stored id {doc_id!r} differs from its column")
-            if doc_id in seen:
-                problems.append(f"id {doc_id!r} appears twice")
-            seen.add(doc_id)
-        return problems
+        return inventory.id_problems(reader)
 
     @_reading
     def get(self, doc_id: str) -> Article | None:
         """Return the stored article with this id, or None."""
         fields = self._get_searcher().document(id=doc_id)
-        if fields is None:
-            return None
-        return Article(
-            title=fields.get("title", ""),
-            body=fields.get("body", ""),
-            date=fields.get("date"),
-            authors=split_lines(fields.get("authors")),
-            url=fields.get("url") or None,
-            site=fields.get("source") or None,
-            tags=split_lines(fields.get("tags")),
-            language=fields.get("language") or None,
-        )
+        return None if fields is None else stored_article(fields)
 
     @_reading
     def __len__(self) -> int:
@@ -481,22 +383,4 @@ class Index:
     def stats(self) -> Stats:
         """Documents, date range, every source with its count (most first) and size on disk."""
         searcher = self._get_searcher()
-        reader = searcher.reader()
-        sources: dict[str, int] = {}
-        if reader.doc_count_all():
-            keys = column_lookup(reader, "source_key")
-            for docnum in reader.all_doc_ids():
-                key = keys(docnum)
-                if key:
-                    sources[key] = sources.get(key, 0) + 1
-        first, last = date_range(reader) or (None, None)
-        top = tuple(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0])))
-        return Stats(
-            documents=searcher.doc_count(),
-            first_date=first,
-            last_date=last,
-            sources=top,
-            size_bytes=store.size_on_disk(self.path),
-            segments=len(self._ix._segments()),
-            path=str(self.path),
-        )
+        return inventory.stats(searcher.reader(), self.path, len(store.segments(self._ix)))

@@ -9,6 +9,11 @@ from datetime import datetime
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
+def iso_date(moment: datetime | None) -> str | None:
+    """A publication date as JSON holds it: ISO 8601, or None for an undated story."""
+    return moment.isoformat() if moment is not None else None
+
+
 @dataclass(frozen=True)
 class Article:
     """A cleaned news article."""
@@ -27,7 +32,7 @@ class Article:
         return {
             "title": self.title,
             "body": self.body,
-            "date": self.date.isoformat() if self.date else None,
+            "date": iso_date(self.date),
             "authors": list(self.authors),
             "url": self.url,
             "site": self.site,
@@ -71,7 +76,7 @@ class Hit:
             "id": self.id,
             "title": self.title,
             "url": self.url,
-            "date": self.date.isoformat() if self.date else None,
+            "date": iso_date(self.date),
             "source": self.source,
             # Significant digits, not decimals: recency makes old stories' scores tiny.
             "score": float(f"{self.score:.4g}"),
@@ -170,3 +175,17 @@ class Stats:
     size_bytes: int
     segments: int
     path: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the figures as JSON-ready data: dates as days, every source with its
+        count, the biggest first."""
+        day = "%Y-%m-%d"
+        return {
+            "path": self.path,
+            "documents": self.documents,
+            "segments": self.segments,
+            "first_date": self.first_date.strftime(day) if self.first_date else None,
+            "last_date": self.last_date.strftime(day) if self.last_date else None,
+            "size_bytes": self.size_bytes,
+            "sources": dict(self.sources),
+        }

@@ -88,7 +88,7 @@ def test_a_mistyped_long_option_keeps_clicks_message(indexed: Path) -> None:
 def test_only_a_non_empty_no_color_turns_colour_off(
     indexed: Path, monkeypatch: pytest.MonkeyPatch, no_color: str | None, coloured: bool
 ) -> None:
-    monkeypatch.setattr("searchlib.cli._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("searchlib.cli.searching.stdout_is_terminal", lambda: True)
     env = {} if no_color is None else {"NO_COLOR": no_color}
     result = CliRunner().invoke(cli, ["search", "storm"], env=env, color=True)
     assert result.exit_code == EXIT_OK
@@ -115,9 +115,9 @@ def test_paging_options_have_help() -> None:
     ],
 )
 def test_scores_keep_three_significant_digits(value: float, text: str) -> None:
-    from searchlib.cli import _score
+    from searchlib.cli.searching import format_score
 
-    assert _score(value) == text
+    assert format_score(value) == text
 
 
 def test_recency_scores_do_not_all_read_zero(indexed: Path) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from searchlib.output import json_line
-from searchlib.search.searching import split_lines
+from searchlib.search.stored import export_record
 
 #: An index mapping matching the bulk export, for `PUT /<index>` in OpenSearch or
 #: Elasticsearch before loading the bulk file.
@@ -26,28 +26,13 @@ BULK_MAPPING: dict[str, Any] = {
 }
 
 
-def _article(fields: dict[str, Any]) -> dict[str, Any]:
-    date = fields.get("date")
-    return {
-        "id": fields.get("id"),
-        "title": fields.get("title", ""),
-        "body": fields.get("body", ""),
-        "date": date.isoformat() if date is not None else None,
-        "authors": list(split_lines(fields.get("authors"))),
-        "site": fields.get("source") or None,
-        "tags": list(split_lines(fields.get("tags"))),
-        "url": fields.get("url") or None,
-        "language": fields.get("language") or None,
-    }
-
-
 def export_lines(searcher: Any, bulk_index: str | None = None) -> Iterator[str]:
     """One line per article (JSON), or two per article in bulk format when `bulk_index`
     names the target index. Streams document by document; stored text that is not
     valid Unicode (a lone surrogate) is written as U+FFFD rather than stopping the export."""
     reader = searcher.reader()
     for docnum in reader.all_doc_ids():
-        article = _article(dict(reader.stored_fields(docnum)))
+        article = export_record(reader.stored_fields(docnum))
         if bulk_index is None:
             yield json_line(article)
         else:

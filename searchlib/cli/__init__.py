@@ -1,0 +1,30 @@
+"""The `searchlib` command: parse arguments, call the library, format, map errors.
+
+Exit codes: 0 success (search: at least one hit), 1 search found nothing,
+2 any error (bad input, missing index, lock timeout...), 130 interrupted.
+
+The group and how commands end are in `app`, what commands share in `common`; the
+commands by subject in `indexing` (index, optimize), `searching` (search, similar)
+and `documents` (show, clean, export, stats, check).
+"""
+
+from __future__ import annotations
+
+from searchlib.cli import documents, indexing, searching  # registers the commands
+from searchlib.cli.app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_NO_HITS, EXIT_OK, cli, main
+from searchlib.cli.common import DEFAULT_INDEX, SAMPLE_DIR, SAMPLE_INDEX
+
+__all__ = [
+    "DEFAULT_INDEX",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_NO_HITS",
+    "EXIT_OK",
+    "SAMPLE_DIR",
+    "SAMPLE_INDEX",
+    "cli",
+    "documents",
+    "indexing",
+    "main",
+    "searching",
+]

@@ -1,0 +1,181 @@
+"""What the commands share: the index folder they use, their common options, the
+hint each library error gets on the command line, and query words that look like
+options."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from searchlib.errors import (
+    DocumentNotFoundError,
+    IndexDamagedError,
+    IndexExistsError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    QueryError,
+    SearchlibError,
+    TooManyOpenFilesError,
+)
+
+DEFAULT_INDEX = "index"
+SAMPLE_DIR = Path(__file__).parent.parent / "sample"
+# The sample corpus gets an index of its own, so that trying searchlib out never mixes
+# its stories into an archive's index (./index, or $SEARCHLIB_INDEX).
+SAMPLE_INDEX = "searchlib-sample"
+
+#: The command-line option for each `SearchOptions` field a QueryError can name.
+OPTION_FLAGS = {"half_life_days": "--recent DAYS"}
+
+
+class CliError(click.ClickException):
+    """An error printed as one line, exit code 2."""
+
+    exit_code = 2
+
+
+def rebuild_command(path: str) -> str:
+    """The command that rebuilds the index at `path`, its sources left to fill in."""
+    return f"searchlib index --index {shlex.quote(path)} --rebuild SOURCES..."
+
+
+#: The next step on the command line for each library error whose message leaves it
+#: out. Exact types: a subclass with a message of its own says what to do itself.
+_HINTS: dict[type[SearchlibError], Callable[[Any, str | None], str]] = {
+    IndexNotFoundError: lambda exc, command: (
+        f"{exc}: run `{command}` to create it"
+        if command
+        else f"{exc}: run `searchlib index` first, with the files or folders to index"
+    ),
+    IndexExistsError: lambda exc, _: f"{exc}: use --rebuild to start afresh",
+    IndexVersionError: lambda exc, _: f"{exc} with `{rebuild_command(exc.path)}`",
+    IndexDamagedError: lambda exc, _: f"{exc} with `{rebuild_command(exc.path)}`",
+    TooManyOpenFilesError: lambda exc, _: f"{exc} with `searchlib optimize`",
+    IndexLockedError: lambda exc, _: (
+        f"{exc.problem}: wait for it to finish or raise --lock-timeout"
+    ),
+    DocumentNotFoundError: lambda exc, _: f"{exc}: `searchlib search` shows ids with --json",
+}
+
+
+def describe(exc: SearchlibError, create_command: str | None = None) -> str:
+    """The line the command line prints for `exc`: the library's message with the
+    command that is the next step. `create_command` makes the missing index."""
+    hint = _HINTS.get(type(exc))
+    if hint is not None:
+        return hint(exc, create_command)
+    if isinstance(exc, QueryError) and exc.option in OPTION_FLAGS:
+        return f"{exc.problem} ({OPTION_FLAGS[exc.option]})"
+    return str(exc)
+
+
+def index_option(func: Any) -> Any:
+    """--index DIR and --sample, for every command that reads an index."""
+    func = click.option(
+        "--sample",
+        is_flag=True,
+        help=f"Use the sample corpus's index (./{SAMPLE_INDEX} unless --index is given).",
+    )(func)
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"Index folder (default: ./{DEFAULT_INDEX}, or $SEARCHLIB_INDEX).",
+    )(func)
+
+
+def index_folder(ctx: click.Context, value: Path | None, sample: bool = False) -> Path:
+    """The index folder a command uses, noting the command that would create it.
+
+    With --sample, only an --index typed on the command line overrides the sample's
+    own folder: $SEARCHLIB_INDEX names the user's archive, which the sample must not
+    be mixed into.
+    """
+    obj = ctx.ensure_object(dict)
+    group_value = obj.get("index_dir")
+    typed = value
+    if typed is None and group_value and obj.get("index_typed"):
+        typed = Path(group_value)
+    if sample:
+        target = typed or Path(SAMPLE_INDEX)
+        option = f" --index {shlex.quote(str(target))}" if typed else ""
+        obj["create_command"] = f"searchlib index --sample{option}"
+        return target
+    target = value or (Path(group_value) if group_value else Path(DEFAULT_INDEX))
+    option = f" --index {shlex.quote(str(target))}" if typed else ""
+    obj["create_command"] = f"searchlib index{option} PATH"
+    return target
+
+
+def runnable(ctx: click.Context) -> str:
+    """The command being run as a user would type it again, with a `--index` given
+    before the command name (which `command_path` leaves out)."""
+    root = ctx.find_root().obj or {}
+    if root.get("index_typed") and root.get("index_dir"):
+        return f"searchlib --index {shlex.quote(str(root['index_dir']))} {ctx.info_name}"
+    return ctx.command_path
+
+
+class QueryCommand(click.Command):
+    """A command whose arguments are query words: click reads a word such as `-oil` as
+    an option, so a usage error involving one says how to pass it (after `--`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError:
+            options, words = self._split(given)
+            # A mistyped --option is an option, not a word: leave click's message.
+            dashed = [w for w in words if w.startswith("-") and not w.startswith("--")]
+            if not dashed or dashed[0] == "-":
+                raise
+            example = shlex.join([*options, "--", *words])
+            raise click.UsageError(
+                f"{dashed[0]} is not an option of `{ctx.command_path}`; to search for it, "
+                f"put the query after `--`: `{runnable(ctx)} {example}`",
+                ctx,
+            ) from None
+
+    def _split(self, args: list[str]) -> tuple[list[str], list[str]]:
+        """The arguments that are this command's options (with their values), and the rest."""
+        takes_value: dict[str, bool] = {}
+        for param in self.params:
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag and not param.count
+        options: list[str] = []
+        words: list[str] = []
+        pending = False
+        for i, arg in enumerate(args):
+            name = arg.split("=", 1)[0]
+            if pending:
+                options.append(arg)
+                pending = False
+            elif arg == "--":
+                words.extend(args[i + 1 :])
+                break
+            elif name in takes_value:
+                options.append(arg)
+                pending = takes_value[name] and "=" not in arg
+            else:
+                words.append(arg)
+        return options, words
+
+
+def given_id(text: str) -> str:
+    """A document id typed on the command line. Bytes that are not UTF-8 (the name of
+    a file that is not, say) are written as the index writes them in ids: \\xNN."""
+    from searchlib.ingest.sources import path_text
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return path_text(text)
+    return text
