@@ -29,7 +29,6 @@ from searchlib.search.scoring import (
     by_date,
     explain,
     match_scores,
-    term_at_a_time,
     weighting,
     with_recency,
 )
@@ -51,9 +50,8 @@ __all__ = [
     "weighting",
 ]
 
-# Earlier names, for code written against them before scoring had a module of its own.
+# The name scripts/eval_ranking.py knows the model by (`scoring.BM25` now).
 _BM25 = BM25
-_all_term_at_a_time = term_at_a_time
 
 #: A result list of at most this many matches is collapsed whole, so the count of its
 #: stories is exact; a longer one is collapsed as deep as the page needs and its count
