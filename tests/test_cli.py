@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -290,8 +291,21 @@ def test_search_path_does_not_load_the_html_stack(index_dir: Path) -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_optimize_command() -> None:
-    index_sample()
+def test_optimize_merges_the_segments_and_keeps_what_searches_find() -> None:
+    # A commit every two documents: the sample's six stories in three segments.
+    code, out, err = run("index", str(SAMPLE_DIR), "--batch-size", "2", "--workers", "1")
+    assert code == EXIT_OK, out + err
+    queries = [["pipeline"], ["coffee", "OR", "strike", "--facets"], ["wind", "--sort", "date"]]
+    before = [run("search", *query, "--json") for query in queries]
+    checked = run("check")
+    assert json.loads(run("stats", "--json")[1])["segments"] == 3
+    code, out, _ = run("optimize")
+    assert code == EXIT_OK and re.fullmatch(r"merged 3 segments into 1 in \d+\.\ds\n", out)
+    assert json.loads(run("stats", "--json")[1])["segments"] == 1
+    assert [run("search", *query, "--json") for query in queries] == before
+    assert all(json.loads(out)["hits"] for _, out, _ in before)
+    assert run("check") == checked == (EXIT_OK, checked[1], "")
+    assert checked[1].endswith("is sound: 6 documents\n")
     code, out, _ = run("optimize")
     assert code == EXIT_OK and out == "nothing to merge: the index is one segment\n"
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from searchlib import Index, QueryError
+from searchlib.engine import store
 from searchlib.search import feedback
 from searchlib.search.proximity import pair_counts, rerank
+from searchlib.search.scoring import weighting
 
 from .conftest import write_jsonl
 
@@ -24,7 +26,7 @@ def _ranked(
     with Index.open_or_create(path) as ix:
         if len(ix) == 0:
             ix.add(write_jsonl(tmp_path / "docs.jsonl", records))
-        return [h.id for h in ix.search(query, limit=20, collapse=False, **kw)]  # type: ignore[arg-type]
+        return [h.id for h in ix.search(query, limit=20, collapse=False, **kw)]
 
 
 def test_feedback_is_worth_it_only_when_the_top_scores_are_close() -> None:
@@ -193,7 +195,7 @@ def test_proximity_puts_the_story_where_the_words_stand_together_first(tmp_path:
     ] + [{"id": f"f{i}", "title": "Filler", "body": f"weather calm {i}"} for i in range(20)]
     with Index.create(tmp_path / "ix") as ix:
         ix.add(write_jsonl(tmp_path / "docs.jsonl", records))
-        searcher = ix._get_searcher()
+    with store.open_index(tmp_path / "ix").searcher(weighting=weighting()) as searcher:
         ids = {searcher.stored_fields(d)["id"]: d for d in range(searcher.doc_count_all())}
         ranked = [(ids["apart"], 5.0), (ids["together"], 5.0), (ids["f0"], 1.0)]
         reranked = rerank(searcher, ranked, ["crude", "oil"], lambda term: 2.0)
