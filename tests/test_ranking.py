@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from searchlib import Index
+from searchlib import Index, QueryError
 
 from .conftest import write_jsonl
 
@@ -159,3 +159,40 @@ def test_expansion_uses_a_rare_number_the_top_documents_share(tmp_path: Path) ->
     plain, expanded = _plain_and_expanded(tmp_path, records, "airliner")
     assert "related" not in plain
     assert "related" in expanded
+
+
+def test_expansion_keeps_the_exclusions(tmp_path: Path) -> None:
+    # "quasar -radio": the feedback words (redshift, spectrum, telescope) must not bring
+    # back a story the user excluded.
+    records = [
+        {"id": f"q{i}", "title": "Quasar survey", "body": f"quasar redshift spectrum telescope {i}"}
+        for i in range(5)
+    ]
+    records += [
+        {"id": f"f{i}", "title": "Filler", "body": f"weather report number {i}"} for i in range(60)
+    ]
+    records.append(
+        {"id": "radio", "title": "Radio quasar", "body": "quasar radio redshift spectrum telescope"}
+    )
+    records.append(
+        {"id": "radio-only", "title": "Deep field", "body": "radio redshift spectrum telescope"}
+    )
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "x.jsonl", records))
+        for expand in (False, True):
+            found = {h.id for h in ix.search("quasar -radio", limit=50, expand=expand)}
+            assert found and not found & {"radio", "radio-only"}
+
+
+def test_expansion_is_refused_with_a_date_sort_and_skipped_without_words(tmp_path: Path) -> None:
+    records = [
+        {"id": f"d{i}", "title": "Story", "body": f"oil price {i}", "date": f"2024-01-{i + 1:02d}"}
+        for i in range(5)
+    ]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "x.jsonl", records))
+        with pytest.raises(QueryError, match="date sort"):
+            ix.search("oil", sort="date", expand=True)
+        assert [h.id for h in ix.search("-price", expand=True)] == [
+            h.id for h in ix.search("-price")
+        ]

@@ -16,6 +16,7 @@ from whoosh import query as wq
 
 from searchlib.engine.schema import TEXT_FIELDS
 from searchlib.search.query import ParsedQuery, Union, analyze
+from searchlib.search.scoring import split_exclusions
 
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 10
@@ -96,9 +97,12 @@ def expanded_query(
             mixed[term] = mixed.get(term, 0.0) + (1 - ORIGINAL_WEIGHT) * weight
         return _weighted_or(mixed)
     # Keep the user's phrases, filters and exclusions; the feedback words only re-rank.
-    return wq.AndMaybe(
-        parsed.query, _weighted_or({t: (1 - ORIGINAL_WEIGHT) * w for t, w in model.items()})
+    # Exclusions stay outermost, where the search removes them as a set of documents.
+    positive, excluded = split_exclusions(parsed.query)
+    expanded = wq.AndMaybe(
+        positive, _weighted_or({t: (1 - ORIGINAL_WEIGHT) * w for t, w in model.items()})
     )
+    return expanded if excluded is None else wq.AndNot(expanded, excluded)
 
 
 def _weighted_or(weights: dict[str, float]) -> Any:

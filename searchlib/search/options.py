@@ -102,6 +102,10 @@ class SearchOptions:
             raise QueryError(
                 "recency blends into relevance: it cannot be combined with a date sort"
             )
+        if self.expand and self.sort != "relevance":
+            # Feedback words widen the matches to rank them better; sorted by date, the
+            # stories they add would come first without holding a word of the query.
+            raise QueryError("query expansion re-ranks relevance: not with a date sort")
         if self.proximity and (self.sort != "relevance" or recency):
             raise QueryError("term proximity re-ranks relevance: not with a date sort or recency")
         if self.recent_from is not None:

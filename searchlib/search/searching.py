@@ -182,6 +182,8 @@ def _expanded(searcher: Any, parsed: ParsedQuery, flt: Any | None) -> Any:
     say feedback is likely to help (`feedback.worth_expanding`); else the query as is."""
     from searchlib.search import feedback
 
+    if not parsed.term_list:
+        return parsed.query  # nothing to feed back from: exclusions or filters alone
     top = best(match_scores(searcher, parsed.query, flt), feedback.FEEDBACK_DOCS)
     if not feedback.worth_expanding([score for _, score in top]):
         return parsed.query
