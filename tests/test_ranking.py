@@ -164,19 +164,23 @@ def test_expansion_uses_a_rare_number_the_top_documents_share(tmp_path: Path) ->
 def test_expansion_keeps_the_exclusions(tmp_path: Path) -> None:
     # "quasar -radio": the feedback words (redshift, spectrum, telescope) must not bring
     # back a story the user excluded.
-    records = [
+    # The excluded stories come first: Whoosh's own exclusion let a segment's first
+    # matching document through.
+    records: list[dict[str, object]] = [
+        {"id": "radio-only", "title": "Deep field", "body": "radio redshift spectrum telescope"},
+        {
+            "id": "radio",
+            "title": "Radio quasar",
+            "body": "quasar radio redshift spectrum telescope",
+        },
+    ]
+    records += [
         {"id": f"q{i}", "title": "Quasar survey", "body": f"quasar redshift spectrum telescope {i}"}
         for i in range(5)
     ]
     records += [
         {"id": f"f{i}", "title": "Filler", "body": f"weather report number {i}"} for i in range(60)
     ]
-    records.append(
-        {"id": "radio", "title": "Radio quasar", "body": "quasar radio redshift spectrum telescope"}
-    )
-    records.append(
-        {"id": "radio-only", "title": "Deep field", "body": "radio redshift spectrum telescope"}
-    )
     with Index.create(tmp_path / "ix") as ix:
         ix.add(write_jsonl(tmp_path / "x.jsonl", records))
         for expand in (False, True):
