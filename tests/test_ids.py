@@ -205,7 +205,7 @@ def test_an_index_of_the_old_id_rule_is_refused_with_a_rebuild_hint(
     meta = json.loads((index_dir / META_FILE).read_text())
     meta["schema_version"] = 6  # ids relative to the folder given, without its name
     (index_dir / META_FILE).write_text(json.dumps(meta))
-    with pytest.raises(IndexVersionError, match="--rebuild"):
+    with pytest.raises(IndexVersionError, match="rebuild it from its sources"):
         Index.open(index_dir)
     f1, f2 = two_folders
     code, out, _ = run("index", str(f1), str(f2), "--rebuild")
