@@ -9,11 +9,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from searchlib.engine import store
+from searchlib.engine import store, versions
 from searchlib.engine.verify import probe, read_all
 from searchlib.errors import (
     DocumentNotFoundError,
-    IndexDamagedError,
     IndexExistsError,
     TooManyOpenFilesError,
 )
@@ -82,7 +81,8 @@ class Index:
 
         Raises:
             IndexNotFoundError: no index at `path`.
-            IndexVersionError: the index has another schema version (rebuild it).
+            IndexVersionError: the index has another schema or index format version
+                (rebuild it), or cannot be read under an untested Whoosh release.
             IndexDamagedError: the index files are missing or cannot be read.
         """
         target = Path(path)
@@ -285,14 +285,14 @@ class Index:
         """Raise IndexDamagedError if a file the last commit's segments need is gone."""
         gone = store.missing_files(self._ix.storage, store.segments(self._ix))
         if gone:
-            raise IndexDamagedError(str(self.path), f"segment file {gone[0]} is missing")
+            raise versions.damaged(self.path, f"segment file {gone[0]} is missing")
 
     @_reading
     def _probe(self) -> None:
         """Raise IndexDamagedError for damage the cheap probe finds (see `verify.probe`)."""
         problems = probe(self._get_searcher().reader())
         if problems:
-            raise IndexDamagedError(str(self.path), problems[0])
+            raise versions.damaged(self.path, problems[0])
 
     @_reading
     def search(self, query: str | SearchOptions, **options: Any) -> Results:

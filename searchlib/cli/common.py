@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from searchlib.engine.versions import IndexFormatError
 from searchlib.errors import (
     DocumentNotFoundError,
     IndexDamagedError,
@@ -54,6 +55,7 @@ _HINTS: dict[type[SearchlibError], Callable[[Any, str | None], str]] = {
     ),
     IndexExistsError: lambda exc, _: f"{exc}: use --rebuild to start afresh",
     IndexVersionError: lambda exc, _: f"{exc} with `{rebuild_command(exc.path)}`",
+    IndexFormatError: lambda exc, _: f"{exc} with `{rebuild_command(exc.path)}`",
     IndexDamagedError: lambda exc, _: f"{exc} with `{rebuild_command(exc.path)}`",
     TooManyOpenFilesError: lambda exc, _: f"{exc} with `searchlib optimize`",
     IndexLockedError: lambda exc, _: (

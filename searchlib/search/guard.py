@@ -8,8 +8,8 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
+from searchlib.engine import versions
 from searchlib.engine.verify import is_read_error
-from searchlib.errors import IndexDamagedError
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -29,7 +29,7 @@ def guarded(method: _F) -> _F:
         except Exception as exc:
             if not is_read_error(exc, reading=False):
                 raise
-            raise IndexDamagedError.from_exception(self.path, exc) from exc
+            raise versions.read_failure(self.path, exc) from exc
 
     return cast(_F, wrapper)
 
@@ -56,7 +56,7 @@ def rereading(replaced: Callable[[Any], bool]) -> Callable[[_F], _F]:
                     if not is_read_error(exc):
                         raise
                     if last or not replaced(self):
-                        raise IndexDamagedError.from_exception(self.path, exc) from exc
+                        raise versions.read_failure(self.path, exc) from exc
                 else:
                     if last or not replaced(self):
                         return result
@@ -76,4 +76,4 @@ def guarded_lines(path: object, lines: Iterator[str]) -> Iterator[str]:
     except Exception as exc:
         if not is_read_error(exc):
             raise
-        raise IndexDamagedError.from_exception(path, exc) from exc
+        raise versions.read_failure(path, exc) from exc
