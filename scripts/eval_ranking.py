@@ -68,6 +68,7 @@ from searchlib.engine import schema
 from searchlib.engine.schema import STOPWORDS, TEXT_FIELDS
 from searchlib.engine.topk import best, score_documents, term_leaves
 from searchlib.search import feedback, searching
+from searchlib.search import scoring as searchlib_scoring
 from searchlib.search.proximity import rerank
 from searchlib.search.query import parse
 
@@ -494,7 +495,7 @@ def rank_setting(
             # As searchlib does: Whoosh scores what is more than an OR of words
             # ("message-passing" is a phrase), with the same formula.
             if whoosh_searcher is None:
-                weighting = searching._BM25(B=s.b, K1=s.k1)
+                weighting = searchlib_scoring.BM25(B=s.b, K1=s.k1)
                 whoosh_searcher = c.index._ix.searcher(weighting=weighting)
             found = whoosh_searcher.search(query, limit=None)
             scores = {d: float(score or 0.0) for score, d in found.top_n}

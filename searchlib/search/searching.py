@@ -21,7 +21,6 @@ from searchlib.search.proximity import rerank
 from searchlib.search.query import ParsedQuery, analyze, parse
 from searchlib.search.results import Results, facet_counts
 from searchlib.search.scoring import (
-    BM25,
     K1,
     B,
     Ranked,
@@ -51,7 +50,6 @@ __all__ = [
 ]
 
 # The name scripts/eval_ranking.py knows the model by (`scoring.BM25` now).
-_BM25 = BM25
 
 #: A result list of at most this many matches is collapsed whole, so the count of its
 #: stories is exact; a longer one is collapsed as deep as the page needs and its count
