@@ -85,6 +85,12 @@ BOILERPLATE_TOKENS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+#: class/id tokens of a comment section: boilerplate whatever the section holds.
+COMMENT_TOKENS: frozenset[str] = frozenset(
+    {"comment", "comments", "commentlist", "respond", "disqus", "wpdiscuz", "commentform",
+     "replies", "discussion"}
+)  # fmt: skip
+
 #: Tokens of small widgets (a print button, an ad slot, a rating). An element so named that
 #: holds a long stretch of prose is the content around the widget: "print-section",
 #: "Section--Ads" on the sections of a review, "entry-meta" wrapping a whole post.

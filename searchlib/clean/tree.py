@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from searchlib.clean import rules
+from searchlib.clean.thresholds import MAX_UNWRAPS, TEASER_SIZE
 
 #: Element names under which text is never article text and metadata is read apart.
-_SKIP = rules.DROP_TAGS - {"head"}
+SKIP = rules.DROP_TAGS - {"head"}
 
 
 @dataclass(slots=True)
@@ -79,10 +80,6 @@ def _attr(tag: Tag, name: str) -> str:
 _MAY_SWALLOW = frozenset({"button", "label", "select", "figcaption", "audio", "video", "picture",
                           "object", "canvas", "map", "svg", "menuitem"})  # fmt: skip
 _PAGE_STRUCTURE = ("main", "article", "h1", "h2")
-MAX_UNWRAPS = 5
-
-#: An <article> shorter than this (characters) is a teaser card in a list, not the story.
-TEASER_SIZE = 400
 
 
 def walk(soup: BeautifulSoup) -> PageTree:
@@ -94,8 +91,6 @@ def walk(soup: BeautifulSoup) -> PageTree:
     author_hints = rules.AUTHOR_HINTS
     date_hints = rules.DATE_HINTS
     in_link = tree.in_link
-    # Each unwrap searches what the element holds: a few suffice for a broken page, and
-    # a bound keeps a page of thousands of nested buttons linear.
     unwraps = MAX_UNWRAPS
     while stack:
         tag = stack.pop()
@@ -139,7 +134,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
                 if not isinstance(child, Tag):
                     continue
                 child_name = child.name
-                if child_name in _SKIP:
+                if child_name in SKIP:
                     if (
                         unwraps
                         and child_name in _MAY_SWALLOW
