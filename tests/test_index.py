@@ -655,11 +655,12 @@ def test_segment_workers_exit_when_closed(tmp_path: Path) -> None:
     import multiprocessing
 
     from searchlib.engine.segments import SegmentWorkers
+    from searchlib.ingest.documents import prepare
     from searchlib.ingest.sources import read_sources
 
     records = [{"id": f"w{i}", "title": "Weir", "body": f"weir gauge {i} " * 20} for i in range(40)]
     Index.create(tmp_path / "ix").close()
-    workers = SegmentWorkers(tmp_path / "ix", 2, limitmb=32)
+    workers = SegmentWorkers(tmp_path / "ix", 2, 32, prepare)
     for item in read_sources([write_jsonl(tmp_path / "w.jsonl", records)]):
         workers.send(item)
     written = workers.end_batch()

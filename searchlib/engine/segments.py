@@ -24,17 +24,15 @@ import os
 import queue
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from searchlib.engine import store
 from searchlib.engine.blockwriter import finish_side_writer, open_side_writer
 from searchlib.engine.merging import merge_into
 from searchlib.errors import IndexWriteError
-from searchlib.ingest.documents import prepare
-from searchlib.ingest.sources import RawItem
 from searchlib.models import Skipped
 
 #: Items sent to a worker at a time: enough to make queue traffic cheap, few enough to
@@ -99,8 +97,28 @@ def _stop(signum: int, frame: Any) -> None:
     raise _Stopped
 
 
-def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent: int) -> None:
-    """A worker's loop: clean and write items until the end of each batch."""
+class Item(Protocol):
+    """What a worker is sent: an item with the id of the document it makes."""
+
+    @property
+    def doc_id(self) -> str: ...
+
+
+#: Turns an item into the fields of its document, or says why it is skipped: the
+#: ingest stage's cleaning, run in the workers.
+Prepare = Callable[[Any], dict[str, Any] | Skipped]
+
+
+def _work(
+    path: str,
+    jobs: Any,
+    control: Any,
+    results: Any,
+    limitmb: int,
+    parent: int,
+    prepare: Prepare,
+) -> None:
+    """A worker's loop: prepare (clean) and write items until the end of each batch."""
     _die_with_parent(parent)
     # The parent holds the index's lock for its whole run; a worker never does, so the
     # lock dies with the parent whatever becomes of its workers.
@@ -135,7 +153,7 @@ def _work(path: str, jobs: Any, control: Any, results: Any, limitmb: int, parent
                 writer = None
                 results.put(("merged", job[1], merged))
                 continue
-            item: RawItem
+            item: Item
             for item in job:
                 result = prepare(item)
                 if isinstance(result, Skipped):
@@ -190,7 +208,7 @@ def _sigint_blocked() -> Iterator[None]:
 class SegmentWorkers:
     """A pool of cleaning and segment-writing processes for one index."""
 
-    def __init__(self, path: Path, count: int, limitmb: int) -> None:
+    def __init__(self, path: Path, count: int, limitmb: int, prepare: Prepare) -> None:
         self.path = path
         self.count = count
         ctx: Any = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
@@ -202,12 +220,12 @@ class SegmentWorkers:
         # pipe would hold the exit forever (after Ctrl-C, or a disk-full error).
         for outgoing in (self._jobs, *self._controls):
             outgoing.cancel_join_thread()
-        self._chunk: list[RawItem] = []
+        self._chunk: list[Item] = []
         parent = os.getpid()
         self._procs = [
             ctx.Process(
                 target=_work,
-                args=(str(path), self._jobs, control, self._results, limitmb, parent),
+                args=(str(path), self._jobs, control, self._results, limitmb, parent, prepare),
                 daemon=True,
             )
             for control in self._controls
@@ -220,7 +238,7 @@ class SegmentWorkers:
             self.terminate()
             raise
 
-    def send(self, item: RawItem) -> None:
+    def send(self, item: Item) -> None:
         """Queue one item for cleaning and writing in the current batch."""
         self._chunk.append(item)
         if len(self._chunk) >= CHUNK:

@@ -54,7 +54,7 @@ class Run:
 
     def start_workers(self, count: int) -> None:
         # The posting memory of one writer, shared out, so the total stays the same.
-        self.workers = SegmentWorkers(self.path, count, limitmb=max(32, 128 // count))
+        self.workers = SegmentWorkers(self.path, count, max(32, 128 // count), prepare)
 
     def put(self, item: RawItem, stale: tuple[str, ...] = ()) -> None:
         """Write `item` in the open batch, deleting the documents of the `stale` ids
