@@ -12,7 +12,7 @@ from searchlib.clean import rules
 from searchlib.clean import thresholds as th
 from searchlib.clean.metadata import squash
 from searchlib.clean.prune import Pruned
-from searchlib.clean.text import is_reported_prose
+from searchlib.clean.text_lines import is_reported_prose
 
 #: Blocks that are items of a list or a table: link lists at any length.
 _LIST_TAGS = ("li", "ul", "ol", "td")

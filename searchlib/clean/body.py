@@ -13,7 +13,7 @@ from searchlib.clean.blocks import Block, blocks, keep_block, reads_as_label
 from searchlib.clean.dates import DateOrder, parse_date, publication_date, year_only
 from searchlib.clean.metadata import clean_author
 from searchlib.clean.prune import Pruned
-from searchlib.clean.text import is_reported_prose
+from searchlib.clean.text_lines import is_reported_prose
 from searchlib.clean.titles import key
 
 _DATELINE = re.compile(
