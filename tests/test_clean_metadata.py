@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchlib import clean_html, clean_text
-from searchlib.clean.dates import DateOrder, parse_date, publication_date, year_only
+from searchlib.clean.date_order import DateOrder
+from searchlib.clean.dates import parse_date, publication_date, year_only
 from searchlib.clean.titles import MAX_HEADLINE, pick_headline
 
 _BODY = (

@@ -10,7 +10,8 @@ from datetime import datetime
 from searchlib.clean import rules
 from searchlib.clean import thresholds as th
 from searchlib.clean.blocks import Block, blocks, keep_block, reads_as_label
-from searchlib.clean.dates import DateOrder, parse_date, publication_date, year_only
+from searchlib.clean.date_order import DateOrder
+from searchlib.clean.dates import parse_date, publication_date, year_only
 from searchlib.clean.metadata import clean_author
 from searchlib.clean.prune import Pruned
 from searchlib.clean.text_lines import is_reported_prose

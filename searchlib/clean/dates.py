@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from searchlib.clean.date_order import DateOrder
 
 _ISO_RE = re.compile(
     r"(?P<y>(?:19|20)\d\d)-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)"
@@ -28,7 +30,8 @@ def _latest() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None) + timedelta(days=366)
 
 
-def _plausible(value: datetime) -> datetime | None:
+def plausible(value: datetime) -> datetime | None:
+    """`value`, or None when it is too early or too late to be a page's date."""
     return value if _EARLIEST <= value <= _latest() else None
 
 
@@ -57,13 +60,10 @@ def parse_date(text: str | None, order: DateOrder | None = None) -> datetime | N
         except ValueError:
             value = None
         if value is not None:
-            return _plausible(_to_naive_utc(value))
+            return plausible(_to_naive_utc(value))
     match = _COMPACT_RE.fullmatch(text)
     if match:
-        try:
-            return _plausible(datetime(int(match["y"]), int(match["m"]), int(match["d"])))
-        except ValueError:
-            return None
+        return _ymd(match)
     return _parse_loose(text, order)
 
 
@@ -77,46 +77,41 @@ def _iso_form(match: re.Match[str]) -> str:
     return out
 
 
-def _parse_loose(text: str, order: DateOrder | None) -> datetime | None:
-    import warnings
-
+def _dateutil(text: str, default: datetime, dayfirst: bool | None = None) -> datetime | None:
+    """dateutil's fuzzy reading of `text`, the fields it does not find taken from
+    `default`; None when it finds no date at all."""
     from dateutil import parser as dateparser
 
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown zone names ("CEST") are not errors here
+            return dateparser.parse(text, fuzzy=True, dayfirst=dayfirst, default=default)
+    except (ValueError, OverflowError, TypeError, dateparser.ParserError):
+        return None
+
+
+def _parse_loose(text: str, order: DateOrder | None) -> datetime | None:
     found = find_date(text, order=order)
     if found is not None:
         return found
     # "04.02.2022" and "04-02-2022" are day-first nearly everywhere they are written;
     # slashes stay month-first ("02/04/2022" is an American February 4).
     dayfirst = bool(re.search(r"\d{1,2}[.-]\d{1,2}[.-]\d{2,4}", text))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unknown zone names ("CEST") are not errors here
-            value = dateparser.parse(
-                text, fuzzy=True, dayfirst=dayfirst, default=datetime(1900, 1, 1)
-            )
-    except (ValueError, OverflowError, TypeError, dateparser.ParserError):
-        return None
+    value = _dateutil(text, datetime(1900, 1, 1), dayfirst)
     if value is None or value.year == 1900:
         return None  # no year was found: a bare "5 March" is not a date we can trust
-    return _plausible(_to_naive_utc(value))
+    return plausible(_to_naive_utc(value))
 
 
 def year_only(text: str) -> bool:
     """Whether `text` names a year but no day and month ("Wii tops 2007 console poll"),
     which dateutil would read as 1 January: a line so dated is no publication date."""
-    import warnings
-
-    from dateutil import parser as dateparser
-
     if find_date(text) is not None:
         return False
     days = set()
     for default in (datetime(1900, 1, 1), datetime(1900, 2, 2)):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = dateparser.parse(text, fuzzy=True, default=default)
-        except (ValueError, OverflowError, TypeError, dateparser.ParserError):
+        value = _dateutil(text, default)
+        if value is None:
             return False
         days.add((value.month, value.day))
     return len(days) > 1
@@ -138,19 +133,10 @@ def publication_date(text: str | None, order: DateOrder | None = None) -> dateti
 
 def _month_missing(text: str) -> bool:
     """Whether the parser takes the month of `text` from its default: none is written."""
-    import warnings
-
-    from dateutil import parser as dateparser
-
     if find_date(text) is not None or _ISO_RE.search(text):
         return False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = dateparser.parse(text[:100], fuzzy=True, default=datetime(1900, 2, 1))
-    except (ValueError, OverflowError, TypeError, dateparser.ParserError):
-        return False
-    return value.month == 2
+    value = _dateutil(text[:100], datetime(1900, 2, 1))
+    return value is not None and value.month == 2
 
 
 def _ymd(match: re.Match[str] | None) -> datetime | None:
@@ -158,7 +144,7 @@ def _ymd(match: re.Match[str] | None) -> datetime | None:
     if not match:
         return None
     try:
-        return _plausible(datetime(int(match["y"]), int(match["m"]), int(match["d"])))
+        return plausible(datetime(int(match["y"]), int(match["m"]), int(match["d"])))
     except ValueError:
         return None
 
@@ -179,10 +165,14 @@ def date_from_url_dmy(url: str | None) -> datetime | None:
     return _ymd(_URL_DMY_RE.search(url.split("?")[0])) if url else None
 
 
+def _numbered_names(rows: list[str], first: int) -> dict[str, int]:
+    """Each name of each row of space-separated names, with its row's number."""
+    return {name: number for number, names in enumerate(rows, first) for name in names.split()}
+
+
 #: Month names in the languages of most news archives, Cyrillic ones by their stem (first
 #: three letters suffice for most; full forms listed where the stem differs).
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
+_MONTHS = _numbered_names(
     [
         "jan january januar janvier enero ene gennaio gen janeiro januari stycznia styczeń jänner янв січ",
         "feb february februar février fevrier febrero febbraio fevereiro februari lutego luty фев лют",
@@ -198,9 +188,7 @@ for _number, _names in enumerate(
         "dec december dezember décembre déc decembre diciembre dic dicembre dezembro grudnia grudzień dez дек гру",
     ],
     1,
-):
-    for _name in _names.split():
-        _MONTHS[_name] = _number
+)
 
 _MONTH_WORD = r"(?P<mon>[^\W\d_]{3,12})\.?"
 _DAY_MONTH_YEAR = re.compile(
@@ -213,14 +201,13 @@ _MONTH_DAY_YEAR = re.compile(
     r"\b" + _MONTH_WORD + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I
 )
 #: A numeric date, day and month in either order: "07/01/2008", "01.09.2008", "03-09-2026".
-_NUMERIC = re.compile(
+NUMERIC_DATE_RE = re.compile(
     r"\b(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)\b(?![./-]\d)"
 )
 #: "03.05.09": slashes with a two-digit year are left alone, too often a US or a UK date.
 _SHORT_NUMERIC = re.compile(r"\b(?P<a>[0-3]?\d)(?P<sep>\.)(?P<b>[0-3]?\d)\.(?P<y>\d\d)\b(?!\.\d)")
 #: Weekday names (Monday is 0), full in the common news languages, short in English.
-_WEEKDAYS: dict[str, int] = {}
-for _number, _names in enumerate(
+_WEEKDAYS = _numbered_names(
     [
         "monday mon montag lundi lunes lunedì maandag",
         "tuesday tue tues dienstag mardi martes martedì dinsdag",
@@ -229,16 +216,37 @@ for _number, _names in enumerate(
         "friday fri freitag vendredi viernes venerdì vrijdag",
         "saturday sat samstag sonnabend samedi sábado sabado sabato zaterdag",
         "sunday sun sonntag dimanche domingo domenica zondag",
-    ]
-):
-    for _name in _names.split():
-        _WEEKDAYS[_name] = _number
+    ],
+    0,
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
 def _month(word: str) -> int | None:
     word = word.lower()
     return _MONTHS.get(word) or _MONTHS.get(word[:3])
+
+
+def _named_month_dates(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, datetime]]:
+    """The dates `pattern` finds written with a month's name, with where each starts."""
+    for match in pattern.finditer(text):
+        month = _month(match["mon"])
+        if month is None:
+            continue
+        try:
+            value = datetime(int(match["y"]), month, int(match["d"]))
+        except ValueError:
+            continue
+        yield match.start(), value
+
+
+def written_dates(text: str) -> set[datetime]:
+    """Every date `text` writes with its month's name ("3 May 2009", "May 3, 2009")."""
+    return {
+        value
+        for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR)
+        for _, value in _named_month_dates(pattern, text)
+    }
 
 
 def find_date(
@@ -253,28 +261,21 @@ def find_date(
     """
     candidates: list[tuple[int, datetime]] = []
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
-        for match in pattern.finditer(text):
-            month = _month(match["mon"])
-            if month is None:
-                continue
-            try:
-                value = datetime(int(match["y"]), month, int(match["d"]))
-            except ValueError:
-                continue
-            candidates.append((match.start(), value))
-            break
+        named = next(_named_month_dates(pattern, text), None)
+        if named is not None:
+            candidates.append(named)
     iso = _ISO_RE.search(text)
     iso_date = _ymd(iso)
     if iso is not None and iso_date is not None:
         candidates.append((iso.start(), iso_date))
-    for pattern in (_NUMERIC, _SHORT_NUMERIC) if short_years else (_NUMERIC,):
+    for pattern in (NUMERIC_DATE_RE, _SHORT_NUMERIC) if short_years else (NUMERIC_DATE_RE,):
         for numeric in pattern.finditer(text):
             found = _numeric_date(numeric, text, order)
             if found is not None:
                 candidates.append((numeric.start(), found))
                 break
-    plausible = [(pos, v) for pos, v in candidates if _plausible(v)]
-    return min(plausible)[1] if plausible else None
+    dated = [(pos, v) for pos, v in candidates if plausible(v)]
+    return min(dated)[1] if dated else None
 
 
 #: Words that introduce a publication date in page text, in the common news languages.
@@ -331,141 +332,3 @@ def _numeric_date(match: re.Match[str], text: str, order: DateOrder | None) -> d
     # Without evidence: dotted and dashed dates are day-first nearly everywhere they are
     # written; slashes stay month-first ("02/04/2022" is an American February 4).
     return options[decided if decided is not None else sep != "/"]
-
-
-#: Regions whose English writes the month first in numeric dates.
-_MONTH_FIRST_REGIONS = frozenset({"us", "ph", "fm", "pw", "mh"})
-#: Country domains of English-speaking regions that write the day first (bbc.co.uk).
-_DAY_FIRST_DOMAINS = frozenset(
-    {"uk", "ie", "au", "nz", "za", "in", "pk", "lk", "sg", "my", "ke", "ng", "gh", "zw", "bd"}
-)
-_COPYRIGHT = re.compile(
-    r"(?:©|&copy;|\(c\)|copyright)\s*(?:\d{4}\s*[-–]\s*)?(?P<y>(?:19|20)\d\d)\b", re.I
-)
-#: A reading this many days after every other date on the page is not the story's date.
-_LATER_DAYS = 60
-_URL_DIGITS = re.compile(r"\d{6,14}")
-
-
-def _host(url: str | None) -> str:
-    return (urlsplit(url).hostname or "").lower() if url and "//" in url else ""
-
-
-def _url_reading(url: str | None, options: dict[bool, datetime]) -> bool | None:
-    """The reading whose compact form (20080108, 080108) the URL holds, when only one
-    does: many systems name a story's file by its date."""
-    if not url:
-        return None
-    runs = _URL_DIGITS.findall(url.split("//", 1)[-1])
-    fits = {
-        dayfirst
-        for dayfirst, value in options.items()
-        for form in (value.strftime("%Y%m%d"), value.strftime("%y%m%d"))
-        if any(run.startswith(form) for run in runs)
-    }
-    return fits.pop() if len(fits) == 1 else None
-
-
-def _domain_reading(url: str | None, hosts: list[str]) -> bool | None:
-    """Day first when the page's host, or a sister site it links to (one that holds the
-    host's name), is under the country domain of a day-first English region."""
-    host = _host(url)
-    if not host:
-        return None
-    if host.rsplit(".", 1)[-1] in _DAY_FIRST_DOMAINS:
-        return True
-    labels = [label for label in host.split(".")[:-1] if label != "www"]
-    name = labels[-1] if labels else ""
-    if len(name) < 5:
-        return None
-    sisters = {h.rsplit(".", 1)[-1] for h in hosts if name in h and h != host}
-    return True if sisters & _DAY_FIRST_DOMAINS and "us" not in sisters else None
-
-
-@dataclass
-class DateOrder:
-    """How one page writes numeric dates, judged from its language and its other dates.
-
-    `text` gives the page's text and `links` the hosts it links to; both are read only
-    when a date reads both ways. `url` is the page's address.
-    """
-
-    locale: str | None
-    text: Callable[[], str]
-    url: str | None = None
-    links: Callable[[], list[str]] = field(default=lambda: [], repr=False)
-    _evidence: tuple[set[datetime], int, set[datetime], datetime | None] | None = field(
-        default=None, repr=False
-    )
-
-    def _gather(self) -> tuple[set[datetime], int, set[datetime], datetime | None]:
-        """Dates written with the month's name; the balance of numeric dates that read one
-        way only (positive: day first, as in 13/01/2008); dotted dates read day first; the
-        latest date the page writes unambiguously (a copyright year counts as its end)."""
-        if self._evidence is None:
-            text = self.text()[:300_000]
-            written: set[datetime] = set()
-            for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
-                for match in pattern.finditer(text):
-                    month = _month(match["mon"])
-                    if month is not None:
-                        with contextlib.suppress(ValueError):
-                            written.add(datetime(int(match["y"]), month, int(match["d"])))
-            balance = 0
-            dotted: set[datetime] = set()
-            certain = {d for d in written if _plausible(d)}
-            for match in _NUMERIC.finditer(text):
-                a, b, year = int(match["a"]), int(match["b"]), int(match["y"])
-                with contextlib.suppress(ValueError):
-                    if 12 < a <= 31 and 1 <= b <= 12:
-                        balance += 1
-                        certain.add(datetime(year, b, a))
-                    elif 12 < b <= 31 and 1 <= a <= 12:
-                        balance -= 1
-                        certain.add(datetime(year, a, b))
-                    elif match["sep"] == ".":
-                        dotted.add(datetime(year, b, a))
-            certain = {d for d in certain if _plausible(d)}
-            if not certain:  # a copyright year stands for its last day, when nothing else
-                years = {int(m["y"]) for m in _COPYRIGHT.finditer(text)}
-                certain = {d for y in years if _plausible(d := datetime(y, 12, 31))}
-            self._evidence = (written, balance, dotted, max(certain, default=None))
-        return self._evidence
-
-    def dayfirst(self, sep: str, options: dict[bool, datetime]) -> bool | None:
-        """Whether a date that reads both ways is day-first here; None when unknown.
-
-        The page's own dates decide first: the same day written with its month's name,
-        then numeric dates that read one way only, then the date in the URL; dots are
-        day-first, and so is a slash date whose day the page also writes with dots. Then
-        its language (slashes and dashes month-first in US English, day-first in other
-        English) and its country domain. Last, a reading that would date the story after
-        every other date on the page loses.
-        """
-        written, balance, dotted, latest = self._gather()
-        named = [dayfirst for dayfirst, value in options.items() if value in written]
-        if len(named) == 1:
-            return named[0]
-        if balance:
-            return balance > 0
-        from_url = _url_reading(self.url, options)
-        if from_url is not None:
-            return from_url
-        # The same day written with dots, which put the day first nearly everywhere (a
-        # dotted date is no witness of itself).
-        named = [d for d, value in options.items() if value in dotted and sep != "."]
-        if len(named) == 1:
-            return named[0]
-        language, _, region = (self.locale or "").lower().replace("_", "-").partition("-")
-        if language == "en" and region and sep != ".":
-            return region[:2] not in _MONTH_FIRST_REGIONS
-        domain = _domain_reading(self.url, self.links()) if sep != "." else None
-        if domain is not None:
-            return domain
-        if latest is not None:
-            # Months after the newest other date: a page lists older stories, not newer.
-            late = [d for d, value in options.items() if (value - latest).days > _LATER_DAYS]
-            if len(late) == 1:
-                return not late[0]
-        # Servers write US dates whatever the page's language; dots put the day first.
-        return True if sep == "." else None

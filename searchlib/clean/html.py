@@ -21,7 +21,8 @@ from searchlib.clean import thresholds as th
 from searchlib.clean.blocks import blocks, keep_block
 from searchlib.clean.body import body_text, marked_article
 from searchlib.clean.container import find_container, lead, widen_to_main
-from searchlib.clean.dates import DateOrder, find_date, find_labelled_date
+from searchlib.clean.date_order import DateOrder
+from searchlib.clean.dates import find_date, find_labelled_date
 from searchlib.clean.metadata import read_meta, squash
 from searchlib.clean.prune import Pruned
 from searchlib.clean.titles import is_label, key, pick_headline

@@ -14,13 +14,8 @@ from urllib.parse import urlsplit
 from bs4 import Tag
 
 from searchlib.clean import rules, usable_url
-from searchlib.clean.dates import (
-    DateOrder,
-    date_from_url,
-    date_from_url_dmy,
-    find_date,
-    publication_date,
-)
+from searchlib.clean.date_order import DateOrder
+from searchlib.clean.dates import date_from_url, date_from_url_dmy, find_date, publication_date
 from searchlib.clean.tree import PageTree
 
 _ARTICLE_TYPES = frozenset(

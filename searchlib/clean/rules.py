@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import re
 
+
+def line_pattern(patterns: tuple[str, ...], edge: str = r"\s*") -> re.Pattern[str]:
+    """One case-blind pattern for a whole line that matches any of `patterns`, with `edge`
+    (white space by default) allowed before and after it."""
+    either = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(f"^{edge}(?:{either}){edge}$", re.IGNORECASE)
+
+
 #: Invisible characters that sit inside words: a soft hyphen (U+00AD), a word joiner or a
 #: stray byte-order mark would split "Ita\u00adli\u00adens" into three words for the index.
 INVISIBLE_CHARS = "\u00ad\u2060\ufeff"
@@ -222,10 +230,7 @@ BOILERPLATE_LINE_PATTERNS: tuple[str, ...] = (
     r"(czytaj|zobacz) (też|także|więcej).*|udostępnij",
 )
 
-BOILERPLATE_LINE_RE = re.compile(
-    r"^\s*(?:" + "|".join(f"(?:{p})" for p in BOILERPLATE_LINE_PATTERNS) + r")\s*$",
-    re.IGNORECASE,
-)
+BOILERPLATE_LINE_RE = line_pattern(BOILERPLATE_LINE_PATTERNS)
 
 #: Words that address the reader, or an imperative that opens furniture: a page's own
 #: calls ("Get our newsletter in your inbox", "Follow us", "Be the first to comment").

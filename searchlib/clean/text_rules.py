@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from searchlib.clean.rules import line_pattern
+
 #: A line of this many words or more that ends a sentence is the story's prose.
 PROSE_WORDS = 12
 #: A line of this many words or more is prose whatever its ending (a paragraph cut short).
@@ -63,9 +65,7 @@ UI_LINE_PATTERNS: tuple[str, ...] = (
     r"( \w+){0,2}|free (download|trial)|(previous|next|prev)( (post|article|story|page))?|"
     r"previous next|no comments|read (the )?(full )?(story|article)",
 )
-UI_LINE_RE = re.compile(
-    r"^\W*(?:" + "|".join(f"(?:{p})" for p in UI_LINE_PATTERNS) + r")\W*$", re.IGNORECASE
-)
+UI_LINE_RE = line_pattern(UI_LINE_PATTERNS, edge=r"\W*")
 
 #: Furniture of scraped text that the HTML rules do not list: WordPress like widgets,
 #: correction prompts, comment prompts, share, cookie and newsletter lines in the other
@@ -122,9 +122,7 @@ CALL_PATTERNS: tuple[str, ...] = (
     r".{0,30}\b(visto|encontrado|reportar) un (error|fallo)\b.{0,40}",
     r".{0,80}\b(sign up|subscribe|register)\b.{0,60}\bnewsletters?\b.{0,120}",
 )
-CALL_RE = re.compile(
-    r"^\s*(?:" + "|".join(f"(?:{p})" for p in CALL_PATTERNS) + r")\s*$", re.IGNORECASE
-)
+CALL_RE = line_pattern(CALL_PATTERNS)
 
 #: A teaser for another story: a label and a colon, then that story's headline. The label
 #: with its colon is never the story's own sentence, however long the headline after it.
@@ -183,9 +181,7 @@ NOTICE_PATTERNS: tuple[str, ...] = (
     r".{0,80}\b(sign up|subscribe|abonnieren sie|abonnez-vous|suscríbete)\b.{0,60}"
     r"newsletter.*",
 )
-NOTICE_RE = re.compile(
-    r"^\s*(?:" + "|".join(f"(?:{p})" for p in NOTICE_PATTERNS) + r")\s*$", re.IGNORECASE
-)
+NOTICE_RE = line_pattern(NOTICE_PATTERNS)
 NOTICE_CHARS = 1000
 #: What marks a line as a rights notice even when it reads as a sentence (a photo
 #: credit in a caption: "Foto: Jo Roe, © European Union, CC0 1.0").
@@ -197,10 +193,7 @@ RIGHTS_LINE_RE = re.compile(
 #: a notice that holds one speaks to the reader, whatever its length.
 READER_RE = re.compile(r"\b(?:du|dir|deine?[mnrs]?|tu|tes|usted|nuestr[oa]s?)\b", re.IGNORECASE)
 
-TEXT_FURNITURE_RE = re.compile(
-    r"^\s*(?:" + "|".join(f"(?:{p})" for p in TEXT_FURNITURE_PATTERNS) + r")\s*$",
-    re.IGNORECASE,
-)
+TEXT_FURNITURE_RE = line_pattern(TEXT_FURNITURE_PATTERNS)
 
 #: A byline's label and where it sits: "By Jane Roe", "Posted on May 2 by John Doe",
 #: "Von Max Muster", "Par Jean Dupont", "Por Juan Pérez", "Author: Jo Roe". The names
