@@ -885,3 +885,16 @@ def test_thousands_of_nested_buttons_stay_linear() -> None:
     start = time.perf_counter()
     clean_html(page)
     assert time.perf_counter() - start < 5
+
+
+def test_clean_bytes_takes_the_kind_given_or_the_one_the_bytes_look_like() -> None:
+    from searchlib.clean import clean_bytes
+
+    story = "The council met on Monday and approved the new bridge over the river. " * 4
+    page = f"<html><body><article><h1>Bridge approved</h1><p>{story}</p></article></body></html>"
+    text = f"Bridge approved\n\n{story}\n"
+    assert clean_bytes(page.encode()).title == "Bridge approved"
+    assert "<p>" not in clean_bytes(page.encode()).body
+    assert clean_bytes(text.encode()).title == "Bridge approved"
+    # Given as text, markup is kept as the scrape wrote it.
+    assert "<p>" in clean_bytes(page.encode(), html=False).body

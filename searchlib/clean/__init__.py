@@ -18,7 +18,7 @@ from searchlib.clean.encoding import decode
 from searchlib.models import Article
 from searchlib.output import valid_text
 
-__all__ = ["clean_body", "clean_html", "clean_text", "valid_text"]
+__all__ = ["clean_body", "clean_bytes", "clean_html", "clean_text", "looks_like_html", "valid_text"]
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +133,16 @@ def clean_html(html: str | bytes, url: str | None = None) -> Article:
         import html as htmllib
 
         return clean_text(htmllib.unescape(plain))
+
+
+def looks_like_html(data: bytes) -> bool:
+    """Whether the bytes of a file of unknown kind are a page: markup near the start."""
+    return b"<" in data[:2048] and b">" in data[:4096]
+
+
+def clean_bytes(data: bytes, html: bool | None = None, url: str | None = None) -> Article:
+    """Clean a file's bytes as a page (`html`), as scraped text (not `html`), or, when
+    the kind is unknown (None), as whichever they look like. Never raises."""
+    if html is None:
+        html = looks_like_html(data)
+    return clean_html(data, url=url) if html else clean_text(decode(data))

@@ -64,8 +64,8 @@ def show(
 @click.option("--url", default=None, help="The page's URL, if known.")
 def clean(file: Path, as_json: bool, url: str | None) -> None:
     """Show what the cleaner keeps of FILE (.html, .txt, .jsonl/.json, also .gz)."""
-    from searchlib.clean import clean_html, clean_text
-    from searchlib.clean.encoding import decode, is_binary
+    from searchlib.clean import clean_bytes
+    from searchlib.clean.encoding import is_binary
     from searchlib.ingest.documents import article_for
     from searchlib.ingest.sources import kind_of, read_bytes, read_file
     from searchlib.models import Skipped
@@ -85,11 +85,8 @@ def clean(file: Path, as_json: bool, url: str | None) -> None:
         raise CliError(f"cannot read {file}: {exc}") from None
     if is_binary(data):
         raise CliError(f"{file} is a binary file, not a page or text")
-    if kind == "html" or (kind is None and b"<" in data[:2048] and b">" in data[:4096]):
-        article = clean_html(data, url=url)
-    else:
-        article = clean_text(decode(data))
-    _print_article(article, as_json)
+    html = True if kind == "html" else None if kind is None else False
+    _print_article(clean_bytes(data, html=html, url=url), as_json)
 
 
 @cli.command()
