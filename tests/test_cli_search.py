@@ -77,6 +77,14 @@ def test_double_dash_passes_exclusions(indexed: Path) -> None:
     assert "wire-2" not in ids(out)
 
 
+def test_an_option_after_double_dash_is_pointed_out(indexed: Path) -> None:
+    code, out, err = run("search", "--", "-snow", "bank", "-n", "5")
+    assert code == EXIT_OK and ids(out)[0] == "wire-1"
+    assert "'-n' comes after '--'" in err
+    _, _, err = run("search", "--", "-snow", "bank")
+    assert "comes after" not in err  # an exclusion is no option
+
+
 def test_a_mistyped_long_option_keeps_clicks_message(indexed: Path) -> None:
     code, _, err = run("search", "--bogus", "storm")
     assert code == EXIT_ERROR and "No such option '--bogus'" in err and "`--`" not in err

@@ -168,6 +168,7 @@ def search(
     from searchlib.search.options import SearchOptions
 
     text = " ".join(query)
+    _warn_options_in_query(ctx, query)
     with Index.open(index_folder(ctx, index_dir, sample)) as ix:
         # Checked once the index is open: a missing index is the first thing to say.
         options = SearchOptions(
@@ -221,6 +222,20 @@ def similar(
         results = ix.similar(given_id(doc_id), limit=limit, offset=offset, collapse=not no_collapse)
     _print_results(results, f"stories like {doc_id}", output, no_color)
     ctx.exit(EXIT_OK if len(results) else EXIT_NO_HITS)
+
+
+def _warn_options_in_query(ctx: click.Context, words: tuple[str, ...]) -> None:
+    """Say so when a word after `--` is one of the command's options (`-- gas -n 5`):
+    it is searched for as a word, which is rarely what was meant."""
+    names = {name for param in ctx.command.params for name in getattr(param, "opts", ())}
+    for word in words:
+        if word.split("=", 1)[0] in names:
+            click.echo(
+                f"note: {word!r} comes after '--', so it is searched for as a query word; "
+                "put options before '--'",
+                err=True,
+            )
+            return
 
 
 def _no_results(query: str, filters: list[str], unfiltered: int | None) -> str:
