@@ -202,3 +202,35 @@ def test_a_schema_pickled_under_the_former_module_name_is_read(
     for other in (b"searchlib.scheme", b"searchlib.errors"):
         with pytest.raises(trusted.UntrustedPickleError, match="no index holds"):
             trusted.loads(pickled.replace(b"searchlib.schema\n", other + b"\n"))
+
+
+def test_a_writer_checks_the_versions_again_once_it_holds_the_lock(index: Path) -> None:
+    # Another writer changed the metadata between this one's open and its lock (a newer
+    # searchlib, a rebuild under another schema): nothing is written, nothing re-stamped.
+    with Index.open(index) as ix:
+        edit_meta(index, format_version=2, searchlib_version="9.0.0")
+        before = files(index)
+        with pytest.raises(IndexVersionError, match="index format 2"):
+            ix.add(records(3, start=20), workers=1)
+        assert files(index) == before
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("1", "'1'"), (1.0, "1.0"), (True, "True"), ("x\ny", "'x\\ny'"), (10**60, "1000000")],
+)
+def test_a_stored_version_of_another_type_is_refused_and_shown_on_one_line(
+    index: Path, stored: object, shown: str
+) -> None:
+    edit_meta(index, format_version=stored)
+    with pytest.raises(IndexVersionError) as raised:
+        Index.open(index)
+    message = str(raised.value)
+    assert f"index format {shown}" in message and "\n" not in message
+    assert len(message) < 400
+
+
+def test_deeply_nested_metadata_is_unreadable_not_a_crash(index: Path) -> None:
+    (index / META_FILE).write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(IndexDamagedError, match="unreadable"):
+        Index.open(index)

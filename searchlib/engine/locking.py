@@ -54,6 +54,9 @@ def lock_index(
 
     lock = _wait_for_lock(ix.storage, path, timeout, 0.1, waiting)
     try:
+        # Another writer may have changed the metadata while this one waited (a newer
+        # searchlib's format, a rebuild under another schema): checked again under the lock.
+        versions.read_meta(path)
         remove_leftovers(ix.storage)
         versions.stamp(path)
     except BaseException:

@@ -16,6 +16,7 @@ format, and gets them the next time it is written.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -127,25 +128,51 @@ def read_meta(path: Path) -> dict[str, Any]:
         meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexVersionError(str(path), "unknown", SCHEMA_VERSION) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested [[[…
         raise IndexDamagedError(str(path), f"unreadable {META_FILE} ({exc})") from exc
     if not isinstance(meta, dict):
         raise IndexDamagedError(str(path), f"unreadable {META_FILE}")
     # Written before the format was recorded: the format of then is the current one.
     found = meta.get("format_version", FORMAT_VERSION)
-    if found != FORMAT_VERSION:
-        raise IndexFormatError(str(path), found, meta.get("searchlib_version"))
+    if not _same_number(found, FORMAT_VERSION):
+        raise IndexFormatError(str(path), _shown(found), _shown(meta.get("searchlib_version")))
     version = meta.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise IndexVersionError(str(path), version, SCHEMA_VERSION)
+    if not _same_number(version, SCHEMA_VERSION):
+        raise IndexVersionError(str(path), _shown(version), SCHEMA_VERSION)
     return meta
+
+
+def _same_number(value: object, expected: int) -> bool:
+    # 1.0, True and "1" are not the version 1 that searchlib writes.
+    return type(value) is int and value == expected
+
+
+def _shown(value: object) -> object:
+    """A stored value as a message may show it: a number as it is, anything else as a
+    short one-line repr (metadata is the index's, not searchlib's, to vouch for)."""
+    if type(value) is int and abs(value) < 10**9:
+        return value
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 40:
+        return value if not value.strip().isdigit() else repr(value)  # "1" is not 1
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def write_meta(path: Path, meta: dict[str, Any]) -> None:
     """Replace the index's metadata with `meta`, at once (readers see old or new)."""
     tmp = path / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(meta))
+        handle.flush()
+        os.fsync(handle.fileno())  # a power loss must not leave an empty file in its place
     tmp.replace(path / META_FILE)
+    folder = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # and the rename itself reaches the disk
+    finally:
+        os.close(folder)
 
 
 def check_writable(path: Path) -> None:
