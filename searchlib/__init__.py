@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from searchlib.search.options import SearchOptions
     from searchlib.search.results import Results
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Article",
