@@ -234,3 +234,13 @@ def test_deeply_nested_metadata_is_unreadable_not_a_crash(index: Path) -> None:
     (index / META_FILE).write_text("[" * 200_000 + "]" * 200_000)
     with pytest.raises(IndexDamagedError, match="unreadable"):
         Index.open(index)
+
+
+def test_format_1_names_the_schema_classes_as_searchlib_0_1_did(index: Path) -> None:
+    # Format 1 is the files searchlib 0.1 wrote and reads: its table of contents names
+    # the schema's classes under `searchlib.schema`, which that release can import.
+    dumped = pickle.dumps(schema.build_schema(), protocol=2)
+    assert b"searchlib.schema" in dumped and b"searchlib.engine" not in dumped
+    table = b"".join(p.read_bytes() for p in index.glob("_MAIN_*.toc"))
+    assert table and b"searchlib.engine" not in table
+    assert isinstance(trusted.loads(dumped), type(schema.build_schema()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -228,3 +229,12 @@ QUERY_FIELDS: dict[str, str] = {
 #: (docs/ranking.md): a quarter is best, or within 0.001 MAP of it, on every topical
 #: collection; searches for one known story do best without it, and lose most with more.
 TEXT_FIELDS: dict[str, float] = {"content": 1.0, "title": 0.25}
+
+
+#: Index files pickle the schema's classes by module path. An index of format 1 names
+#: them as searchlib 0.1 did, under `searchlib.schema`, so either release reads what
+#: the other wrote; `trusted` maps the name back to this module.
+LEGACY_MODULE = "searchlib.schema"
+for _kind in (Posted, PostedText):
+    _kind.__module__ = LEGACY_MODULE
+sys.modules.setdefault(LEGACY_MODULE, sys.modules[__name__])

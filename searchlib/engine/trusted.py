@@ -92,8 +92,8 @@ def _index_classes() -> tuple[type, ...]:
     return (Codec, Column, Composable, FieldType, Format, Schema, Segment)
 
 
-#: Modules an index written by an earlier searchlib names by their former place: the
-#: classes are the same, so such an index reads as it did.
+#: Modules an index names by the schema classes' former place (searchlib 0.1 wrote them
+#: so, and format 1 still does: see `schema.LEGACY_MODULE`): the classes are the same.
 _MOVED = {"searchlib.schema": "searchlib.engine.schema"}
 
 
