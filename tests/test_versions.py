@@ -244,3 +244,19 @@ def test_format_1_names_the_schema_classes_as_searchlib_0_1_did(index: Path) -> 
     table = b"".join(p.read_bytes() for p in index.glob("_MAIN_*.toc"))
     assert table and b"searchlib.engine" not in table
     assert isinstance(trusted.loads(dumped), type(schema.build_schema()))
+
+
+def test_a_reader_waits_for_the_metadata_of_an_index_being_created(index: Path) -> None:
+    # Another process creating the index writes its metadata just after the table of
+    # contents: a reader in between waits for it rather than calling the index unknown.
+    import threading
+
+    saved = (index / META_FILE).read_bytes()
+    (index / META_FILE).unlink()
+    writer = threading.Timer(0.3, (index / META_FILE).write_bytes, args=(saved,))
+    writer.start()
+    try:
+        with Index.open(index) as ix:
+            assert len(ix) == 12
+    finally:
+        writer.join()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,7 @@ def read_meta(path: Path) -> dict[str, Any]:
     if not path.is_dir() or not exists(path):
         raise IndexNotFoundError(str(path))
     try:
-        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+        meta = json.loads(_meta_text(path))
     except FileNotFoundError:
         raise IndexVersionError(str(path), "unknown", SCHEMA_VERSION) from None
     except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested [[[…
@@ -140,6 +141,22 @@ def read_meta(path: Path) -> dict[str, Any]:
     if not _same_number(version, SCHEMA_VERSION):
         raise IndexVersionError(str(path), _shown(version), SCHEMA_VERSION)
     return meta
+
+
+#: How long a reader waits for the metadata of an index whose table of contents is
+#: there: another process creating the index writes the metadata just after it.
+META_WAIT = 1.0
+
+
+def _meta_text(path: Path) -> str:
+    deadline = time.monotonic() + META_WAIT
+    while True:
+        try:
+            return (path / META_FILE).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _same_number(value: object, expected: int) -> bool:
