@@ -4,6 +4,7 @@
     python scripts/import_reuters.py ../shared/data/corpora/reuters21578 reuters.jsonl
     python scripts/bench.py reuters.jsonl
     python scripts/bench.py reuters.jsonl --repeat 3 --queries 300
+    python scripts/bench.py reuters.jsonl --engines searchlib --repeat 1 --api
 
 Prints, with medians over --repeat runs: ingest docs/s for searchlib, for raw
 single-process Whoosh with the same schema on the same records, and for SQLite FTS5;
@@ -14,17 +15,26 @@ sizes; peak memory of each ingest (the resident memory of its process and its wo
 summed); and the ratios. Each ingest runs in a subprocess so its memory and imports are
 its own. The machine is shared and noisy: compare the ratios, which are measured in the
 same run.
+
+With --api (opt-in), `searchlib serve` is started on the searchlib index the run built
+and a bounded local load generator (--api-concurrency clients, each on one kept-alive
+connection, sharing --api-requests requests of the fixed query set) measures p50/p95 ms
+and requests/s of /api/search and of the search page, with one client and with 50.
+Client and server share the machine's cores, so the figures are a floor for a server
+of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
 import re
 import resource
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -34,6 +44,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 
 def _records(path: Path) -> Any:
@@ -245,6 +256,96 @@ def time_cli(index: Path, query: str, repeat: int) -> float:
     return statistics.median(walls)
 
 
+def _serve(index: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """`searchlib serve` on `index` in its own process, once it answers; and its port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [sys.executable, "-m", "searchlib", "serve", "--index", str(index)]
+    server = subprocess.Popen(
+        [*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/api/stats")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    server.wait()
+    raise SystemExit(f"searchlib serve did not answer on port {port}")
+
+
+def load(port: int, paths: list[str], concurrency: int) -> tuple[list[float], float, int]:
+    """GET each of `paths` once, from `concurrency` threads that each keep one connection
+    alive and take the next path when their last response is read. Returns the latencies
+    in seconds, the wall time, and how many responses were not 200."""
+    pending = iter(paths)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures = 0
+
+    def worker() -> None:
+        nonlocal failures
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        bad = 0
+        while True:
+            with lock:
+                path = next(pending, None)
+            if path is None:
+                break
+            start = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            bad += response.status != 200
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - start, failures
+
+
+def bench_api(
+    index: Path, queries: list[list[str]], requests: int, concurrencies: list[int]
+) -> None:
+    """Each route at each concurrency: one client shows a request's own time, many show
+    it with the queueing a single server process adds (latency ≈ clients / throughput)."""
+    server, port = _serve(index)
+    try:
+        texts = [" ".join(words) for words in queries]
+        print(
+            f"\nserve ({requests} requests of the fixed queries per line, one server process)"
+            "\n  route            clients   p50 ms   p95 ms   req/s   non-200"
+        )
+        for label, route in (("/api/search", "/api/search?"), ("/ (search page)", "/?")):
+            paths = [route + urlencode({"q": texts[i % len(texts)]}) for i in range(requests)]
+            for concurrency in concurrencies:
+                load(port, paths[: 2 * concurrency], concurrency)  # warm up the connections
+                latencies, wall, failures = load(port, paths, concurrency)
+                print(
+                    f"  {label:<16} {concurrency:>7} {percentile(latencies, 0.5) * 1000:>8.1f}"
+                    f" {percentile(latencies, 0.95) * 1000:>8.1f} {len(latencies) / wall:>7.0f}"
+                    f" {failures:>9}"
+                )
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(*sys.argv[2:5])
@@ -260,8 +361,26 @@ def main() -> int:
         "--queries", type=int, default=300, help="queries in the fixed set (default 300)"
     )
     parser.add_argument("--engines", default="searchlib,whoosh,fts5")
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="also load `searchlib serve` on the searchlib index (/api/search and /)",
+    )
+    parser.add_argument(
+        "--api-requests",
+        type=int,
+        default=2000,
+        help="requests per route with --api (default 2000)",
+    )
+    parser.add_argument(
+        "--api-concurrency",
+        default="1,50",
+        help="concurrent clients with --api, one run per number (default 1,50)",
+    )
     args = parser.parse_args()
     engines = args.engines.split(",")
+    if args.api and "searchlib" not in engines:
+        parser.error("--api serves the searchlib index: keep searchlib in --engines")
     work = Path(tempfile.mkdtemp(prefix="searchlib-bench-"))
     try:
         ingest: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
@@ -321,6 +440,9 @@ def main() -> int:
         if "searchlib" in engines:
             wall = time_cli(targets["searchlib"], " ".join(queries[0]), 5)
             print(f"\n`searchlib search` from the shell: {wall:.3f}s wall (median of 5)")
+        if args.api:
+            concurrencies = [int(n) for n in args.api_concurrency.split(",")]
+            bench_api(targets["searchlib"], queries, args.api_requests, concurrencies)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

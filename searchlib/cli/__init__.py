@@ -10,7 +10,7 @@ and `documents` (show, clean, export, stats, check).
 
 from __future__ import annotations
 
-from searchlib.cli import documents, indexing, searching  # registers the commands
+from searchlib.cli import documents, indexing, searching, serve  # registers the commands
 from searchlib.cli.app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_NO_HITS, EXIT_OK, cli, main
 from searchlib.cli.common import DEFAULT_INDEX, SAMPLE_DIR, SAMPLE_INDEX
 
@@ -27,4 +27,5 @@ __all__ = [
     "indexing",
     "main",
     "searching",
+    "serve",
 ]

@@ -1,0 +1,58 @@
+"""The JSON API under /api/: the fields of the command line's `--json` output."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from searchlib.errors import DocumentNotFoundError, QueryError
+from searchlib.output import json_line
+from searchlib.web.archive import Archive
+from searchlib.web.params import MAX_LIMIT, MAX_OFFSET, SearchState, integer
+
+
+def json_response(data: object, status: int = 200) -> Response:
+    """`data` as JSON that any reader takes (controls escaped, lone surrogates replaced)."""
+    return Response(json_line(data), status_code=status, media_type="application/json")
+
+
+class Api:
+    """The JSON endpoints over one archive."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def search(self, request: Request) -> Response:
+        """`/api/search`: `Results.to_dict()`; `facets=1` adds the facet counts,
+        `explain=1` each hit's score parts."""
+        params = request.query_params
+        state = SearchState.from_params(params)
+        if not state.q:
+            raise QueryError("no query: give one as q=...")
+        flags = {
+            name: params.get(name, "") in ("1", "on", "true") for name in ("facets", "explain")
+        }
+        return json_response(self.archive.search(state.options(**flags)).to_dict())
+
+    def article(self, request: Request) -> Response:
+        """`/api/article/{id}`: the id and `Article.to_dict()`, as `searchlib show --json`."""
+        doc_id = request.path_params["doc_id"]
+        article = self.archive.get(doc_id)
+        if article is None:
+            raise DocumentNotFoundError(doc_id)
+        return json_response({"id": doc_id, **article.to_dict()})
+
+    def similar(self, request: Request) -> Response:
+        """`/api/similar/{id}`: `Results.to_dict()` of the stories like it."""
+        params = request.query_params
+        results = self.archive.similar(
+            request.path_params["doc_id"],
+            limit=integer(params, "limit", 10, 1, MAX_LIMIT),
+            offset=integer(params, "offset", 0, 0, MAX_OFFSET),
+            collapse=params.get("collapse", "").strip() != "0",
+        )
+        return json_response(results.to_dict())
+
+    def stats(self, request: Request) -> Response:
+        """`/api/stats`: `Stats.to_dict()`."""
+        return json_response(self.archive.stats().to_dict())

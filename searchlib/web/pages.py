@@ -1,0 +1,249 @@
+"""The HTML pages: search, article and index figures. Each endpoint reads its
+parameters, asks the archive, and hands the template plain values: links are built
+here, document text is escaped by the templates or by `markup`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from searchlib.errors import DocumentNotFoundError, QueryError
+from searchlib.models import Hit
+from searchlib.search.results import Results
+from searchlib.web.archive import Archive
+from searchlib.web.markup import highlighted, marked, paragraphs, query_terms
+from searchlib.web.params import MAX_QUERY, ParamError, SearchState
+from searchlib.web.timeline import (
+    DAY_SPAN_MONTHS,
+    Bar,
+    day_bars,
+    month_bars,
+    month_span,
+    timeline_svg,
+)
+
+#: A short range is drawn per day only when this many matches or fewer: their days are
+#: read from the hits themselves.
+DAY_MATCHES = 2_000
+#: The facet groups shown, with their headings; months are shown newest first, a year's worth.
+FACET_GROUPS = (("source", "Source"), ("month", "Month"), ("tag", "Tag"))
+MONTHS_SHOWN = 12
+#: How deep the article page looks for the article among a query's matches to explain it.
+EXPLAIN_DEPTH = 100
+SIMILAR_SHOWN = 8
+
+
+def article_href(doc_id: str, query: str = "") -> str:
+    """The article page of `doc_id`, its query words marked when `query` is given."""
+    path = "/article/" + quote(doc_id, safe="/")
+    return f"{path}?{urlencode({'q': query})}" if query else path
+
+
+def day_text(moment: datetime | None) -> str:
+    """A date as the pages show it: the day, and the time when there is one."""
+    if moment is None:
+        return ""
+    if moment.time() == datetime.min.time():
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def score_text(score: float) -> str:
+    """Three significant digits: recency can make every score tiny."""
+    return f"{score:.0f}" if abs(score) >= 1000 else f"{score:.3g}"
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet group: its link adds the filter, or removes it when active."""
+
+    value: str
+    count: int
+    href: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    label: str
+    value: str
+    remove_href: str
+
+
+def _hit_view(hit: Hit, query: str) -> dict[str, Any]:
+    meta = [day_text(hit.date), hit.source or "", f"score {score_text(hit.score)}"]
+    if hit.copies:
+        meta.append(f"{len(hit.copies)} {'copy' if len(hit.copies) == 1 else 'copies'}")
+    return {
+        "title": hit.title or hit.id,
+        "href": article_href(hit.id, query),
+        "meta": [part for part in meta if part],
+        "snippet": marked(hit.snippet, hit.highlights),
+    }
+
+
+def _facets(state: SearchState, results: Results) -> list[tuple[str, list[FacetValue]]]:
+    facets = results.facets or {}
+    groups = []
+    for name, heading in FACET_GROUPS:
+        pairs = list(facets.get(name, ()))
+        if name == "month":
+            pairs = pairs[::-1][:MONTHS_SHOWN]
+        values = []
+        for value, count in pairs:
+            if name == "month":
+                active = state.since == value and state.until == value
+                href = (
+                    state.url(since=None, until=None)
+                    if active
+                    else state.url(since=value, until=value)
+                )
+            else:
+                active = getattr(state, name) == value
+                href = state.url(**{name: None if active else value})
+            values.append(FacetValue(value, count, href, active))
+        if values:
+            groups.append((heading, values))
+    return groups
+
+
+def _active_filters(state: SearchState) -> list[ActiveFilter]:
+    found = state.filters
+    out = []
+    if found.get("since") and found.get("since") == found.get("until"):
+        out.append(ActiveFilter("date", found["since"], state.url(since=None, until=None)))
+        found = {k: v for k, v in found.items() if k not in ("since", "until")}
+    out.extend(
+        ActiveFilter(name, value, state.url(**{name: None})) for name, value in found.items()
+    )
+    return out
+
+
+def _count_text(results: Results) -> str:
+    if not results.total:
+        return f"No results for “{results.query}”."
+    noun = "result" if results.total == 1 else "results"
+    about = "about " if results.total_is_estimate else ""
+    return f"{about}{results.total} {noun}"
+
+
+def _timeline(archive: Archive, state: SearchState, results: Results) -> dict[str, Any] | None:
+    """The chart of the matches over time, and its caption; None when none is dated."""
+    months = (results.facets or {}).get("month", ())
+    if not months:
+        return None
+    bars: list[Bar] = []
+    if month_span(months) <= DAY_SPAN_MONTHS and results.matches <= DAY_MATCHES:
+        bars = day_bars(archive.days(state.options(), results.matches))
+    if not bars:
+        bars = month_bars(months)
+    unit = {4: "year", 7: "month"}.get(len(bars[0].period), "day")
+    span = bars[0].period if len(bars) == 1 else f"{bars[0].period} to {bars[-1].period}"
+    return {
+        "svg": timeline_svg(bars, lambda bar: state.url(since=bar.period, until=bar.period)),
+        "caption": f"Matching stories per {unit}, {span}. Select a bar to narrow the search to its {unit}.",
+    }
+
+
+class Pages:
+    """The HTML endpoints over one archive."""
+
+    def __init__(self, archive: Archive, templates: Jinja2Templates) -> None:
+        self.archive = archive
+        self.templates = templates
+
+    def render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
+        return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+    def search(self, request: Request) -> Response:
+        """`/`: the search page, or the empty one without a query."""
+        try:
+            state = SearchState.from_params(request.query_params)
+        except ParamError as exc:
+            return self.render(request, "search.html", 400, state=SearchState(), error=str(exc))
+        if not state.q:
+            return self.render(request, "search.html", state=state, documents=self.archive.size())
+        try:
+            results = self.archive.search(state.options(facets=True))
+        except QueryError as exc:
+            return self.render(request, "search.html", 400, state=state, error=str(exc))
+        prev_href = state.url(offset=max(0, state.offset - state.limit)) if state.offset else None
+        next_href = (
+            state.url(offset=results.next_offset) if results.next_offset is not None else None
+        )
+        context: dict[str, Any] = {
+            "state": state,
+            "results": results,
+            "count": _count_text(results),
+            "first": state.offset + 1,
+            "last": state.offset + len(results),
+            "hits": [_hit_view(hit, state.q) for hit in results],
+            "facets": _facets(state, results),
+            "active_filters": _active_filters(state),
+            "clear_filters": state.url(since=None, until=None, source=None, author=None, tag=None),
+            "suggestion": results.suggestion,
+            "suggestion_href": state.url(q=results.suggestion) if results.suggestion else None,
+            "prev_href": prev_href,
+            "next_href": next_href,
+            "timeline": _timeline(self.archive, state, results),
+        }
+        return self.render(request, "search.html", **context)
+
+    def article(self, request: Request) -> Response:
+        """`/article/{id}`: the stored story, its similar stories and copies."""
+        doc_id = request.path_params["doc_id"]
+        query = request.query_params.get("q", "").strip()
+        if len(query) > MAX_QUERY:
+            raise ParamError(f"the query is {len(query)} characters long; the limit is {MAX_QUERY}")
+        article = self.archive.get(doc_id)
+        if article is None:
+            raise DocumentNotFoundError(doc_id)
+        explain = request.query_params.get("explain", "") in ("1", "on", "true")
+        explanation: Hit | None = None
+        if explain and query:
+            explanation = self.archive.explain(query, doc_id, EXPLAIN_DEPTH)
+        similar = self.archive.similar(doc_id, limit=SIMILAR_SHOWN)
+        terms = query_terms(query)
+        url = (
+            article.url if article.url and article.url.startswith(("http://", "https://")) else None
+        )
+        context: dict[str, Any] = {
+            "doc_id": doc_id,
+            "query": query,
+            "article": article,
+            "headline": highlighted(article.title, terms),
+            "date": day_text(article.date),
+            "url": url,
+            "paragraphs": paragraphs(article.body, terms),
+            "similar": [
+                (hit.title or hit.id, article_href(hit.id), day_text(hit.date)) for hit in similar
+            ],
+            "copies": [
+                (hit.title or hit.id, article_href(hit.id), hit.source or "")
+                for hit in self.archive.copies(doc_id)
+            ],
+            "explain": explain,
+            "explanation": explanation,
+            "explain_depth": EXPLAIN_DEPTH,
+            "explain_href": article_href(doc_id, query) + "&explain=1" if query else None,
+            "back_href": SearchState(q=query).url() if query else None,
+        }
+        return self.render(request, "article.html", **context)
+
+    def stats(self, request: Request) -> Response:
+        """`/stats`: what `searchlib stats` shows."""
+        figures = self.archive.stats()
+        return self.render(
+            request,
+            "stats.html",
+            stats=figures,
+            megabytes=f"{figures.size_bytes / 1024 / 1024:.1f}",
+            first=day_text(figures.first_date),
+            last=day_text(figures.last_date),
+        )
