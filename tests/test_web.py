@@ -266,6 +266,25 @@ def test_paging_moves_through_one_list(client: TestClient) -> None:
     assert len(every) == len(set(every)) == count_of(first) == 25
 
 
+def test_a_page_past_the_end_says_so_and_leads_back_to_the_last_page(client: TestClient) -> None:
+    page = client.get("/?q=pipeline&limit=10&offset=60").text  # 25 results
+    assert "past the last one" in page and not hit_ids(page)
+    assert hrefs(page, 'id="prev"') == ["/?q=pipeline&offset=20"]
+    assert 'id="next"' not in page
+
+
+def test_no_next_link_beyond_the_deepest_offset(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A next page the server would refuse (offset above its bound) is not linked to.
+    from searchlib.web import pages
+
+    assert 'id="next"' in client.get("/?q=pipeline&limit=10&offset=10").text
+    monkeypatch.setattr(pages, "MAX_OFFSET", 15)
+    page = client.get("/?q=pipeline&limit=10&offset=10").text
+    assert hit_ids(page) and 'id="next"' not in page
+
+
 def test_sort_by_date_orders_newest_first(client: TestClient) -> None:
     data = client.get("/api/search", params={"q": "pipeline", "sort": "date", "limit": 30}).json()
     dates = [hit["date"] for hit in data["hits"]]

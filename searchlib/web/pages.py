@@ -18,7 +18,7 @@ from searchlib.models import Hit
 from searchlib.search.results import Results
 from searchlib.web.archive import Archive
 from searchlib.web.markup import highlighted, marked, paragraphs, query_terms
-from searchlib.web.params import MAX_QUERY, ParamError, SearchState
+from searchlib.web.params import MAX_OFFSET, MAX_QUERY, ParamError, SearchState
 from searchlib.web.timeline import (
     DAY_SPAN_MONTHS,
     Bar,
@@ -173,14 +173,28 @@ class Pages:
             results = self.archive.search(state.options(facets=True))
         except QueryError as exc:
             return self.render(request, "search.html", 400, state=state, error=str(exc))
-        prev_href = state.url(offset=max(0, state.offset - state.limit)) if state.offset else None
+        past_end = bool(state.offset and results.total and not len(results))
+        if past_end:
+            # Past the last result: back to the last page, not to another empty one.
+            last_page = (results.total - 1) // state.limit * state.limit
+            prev_href: str | None = state.url(offset=min(last_page, state.offset - state.limit))
+        else:
+            prev_href = (
+                state.url(offset=max(0, state.offset - state.limit)) if state.offset else None
+            )
+        # No link to a page beyond the deepest offset a search may ask for.
         next_href = (
-            state.url(offset=results.next_offset) if results.next_offset is not None else None
+            state.url(offset=results.next_offset)
+            if results.next_offset is not None and results.next_offset <= MAX_OFFSET
+            else None
         )
+        count = _count_text(results)
+        if past_end:
+            count = f"Result {state.offset + 1} is past the last one: {count}."
         context: dict[str, Any] = {
             "state": state,
             "results": results,
-            "count": _count_text(results),
+            "count": count,
             "first": state.offset + 1,
             "last": state.offset + len(results),
             "hits": [_hit_view(hit, state.q) for hit in results],
