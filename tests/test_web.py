@@ -285,6 +285,18 @@ def test_no_next_link_beyond_the_deepest_offset(
     assert hit_ids(page) and 'id="next"' not in page
 
 
+def test_an_article_leads_back_to_the_search_it_was_found_by(client: TestClient) -> None:
+    search = "/?q=pipeline&limit=5&offset=5&sort=date"
+    page = client.get(search).text
+    link = hrefs(page, 'class="hit-title"')[0]
+    assert "sort=date" in link and "offset=5" in link and "limit=5" in link
+    article = client.get(link).text
+    back = hrefs(article, "")  # every link of the page
+    assert any(
+        href.startswith("/?") and "sort=date" in href and "offset=5" in href for href in back
+    )
+
+
 def test_sort_by_date_orders_newest_first(client: TestClient) -> None:
     data = client.get("/api/search", params={"q": "pipeline", "sort": "date", "limit": 30}).json()
     dates = [hit["date"] for hit in data["hits"]]

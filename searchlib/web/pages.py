@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,10 +39,11 @@ EXPLAIN_DEPTH = 100
 SIMILAR_SHOWN = 8
 
 
-def article_href(doc_id: str, query: str = "") -> str:
-    """The article page of `doc_id`, its query words marked when `query` is given."""
+def article_href(doc_id: str, search: str = "") -> str:
+    """The article page of `doc_id`; `search`, the URL query of the search it was found
+    by, marks its words and leads back to that search, page and filters included."""
     path = "/article/" + quote(doc_id, safe="/")
-    return f"{path}?{urlencode({'q': query})}" if query else path
+    return f"{path}?{search}" if search else path
 
 
 def day_text(moment: datetime | None) -> str:
@@ -76,13 +77,13 @@ class ActiveFilter:
     remove_href: str
 
 
-def _hit_view(hit: Hit, query: str) -> dict[str, Any]:
+def _hit_view(hit: Hit, search: str) -> dict[str, Any]:
     meta = [day_text(hit.date), hit.source or "", f"score {score_text(hit.score)}"]
     if hit.copies:
         meta.append(f"{len(hit.copies)} {'copy' if len(hit.copies) == 1 else 'copies'}")
     return {
         "title": hit.title or hit.id,
-        "href": article_href(hit.id, query),
+        "href": article_href(hit.id, search),
         "meta": [part for part in meta if part],
         "snippet": marked(hit.snippet, hit.highlights),
     }
@@ -197,7 +198,7 @@ class Pages:
             "count": count,
             "first": state.offset + 1,
             "last": state.offset + len(results),
-            "hits": [_hit_view(hit, state.q) for hit in results],
+            "hits": [_hit_view(hit, state.query_string()) for hit in results],
             "facets": _facets(state, results),
             "active_filters": _active_filters(state),
             "clear_filters": state.url(since=None, until=None, source=None, author=None, tag=None),
@@ -215,6 +216,10 @@ class Pages:
         query = request.query_params.get("q", "").strip()
         if len(query) > MAX_QUERY:
             raise ParamError(f"the query is {len(query)} characters long; the limit is {MAX_QUERY}")
+        try:
+            found_by = SearchState.from_params(request.query_params)
+        except ParamError:
+            found_by = SearchState(q=query)  # the words still mark the story
         article = self.archive.get(doc_id)
         if article is None:
             raise DocumentNotFoundError(doc_id)
@@ -245,8 +250,10 @@ class Pages:
             "explain": explain,
             "explanation": explanation,
             "explain_depth": EXPLAIN_DEPTH,
-            "explain_href": article_href(doc_id, query) + "&explain=1" if query else None,
-            "back_href": SearchState(q=query).url() if query else None,
+            "explain_href": (
+                article_href(doc_id, found_by.query_string()) + "&explain=1" if query else None
+            ),
+            "back_href": f"/?{found_by.query_string()}" if query else None,
         }
         return self.render(request, "article.html", **context)
 
