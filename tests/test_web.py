@@ -103,7 +103,7 @@ def news_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(news_index: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(news_index)) as test_client:
+    with TestClient(create_app(news_index), base_url="http://localhost") as test_client:
         yield test_client
 
 
@@ -112,7 +112,7 @@ def sample_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClie
     path = tmp_path_factory.mktemp("sample") / "ix"
     with Index.create(path) as ix:
         ix.add([SAMPLE_DIR], workers=1)
-    with TestClient(create_app(path)) as test_client:
+    with TestClient(create_app(path), base_url="http://localhost") as test_client:
         yield test_client
 
 
@@ -580,7 +580,7 @@ def test_concurrent_requests_get_the_same_answers(client: TestClient) -> None:
 def test_a_new_commit_is_seen_without_a_restart(tmp_path: Path) -> None:
     with Index.create(tmp_path / "ix") as ix:
         ix.add(_records()[:3], workers=1)
-    with TestClient(create_app(tmp_path / "ix")) as test_client:
+    with TestClient(create_app(tmp_path / "ix"), base_url="http://localhost") as test_client:
         assert test_client.get("/api/search?q=ferry").json()["total"] == 0
         with Index.open(tmp_path / "ix") as writer:
             writer.add(_records()[24:25], workers=1)
@@ -627,3 +627,13 @@ def test_serve_warns_on_a_non_local_host_and_stops_cleanly(
         assert ("warning: serving on 0.0.0.0" in result.stderr) is warned
         assert f"at http://{host}:{served[-1]}/" in result.stderr
         assert result.stderr.endswith("stopped\n")
+
+
+def test_a_request_for_another_host_is_refused(client: TestClient) -> None:
+    # DNS rebinding: a page on another site that points its name at 127.0.0.1 sends
+    # its own name as the Host; the archive is not served to it.
+    answer = client.get("/api/stats", headers={"Host": "attacker.example"})
+    assert answer.status_code == 400
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    for host in ("localhost", "127.0.0.1", "localhost:8000"):
+        assert client.get("/api/stats", headers={"Host": host}).status_code == 200

@@ -90,9 +90,13 @@ def serve(
     Read-only; Ctrl-C stops it.
     """
     from searchlib.web import create_app
+    from searchlib.web.app import LOCAL_HOSTS
 
     target = index_folder(ctx, index_dir, sample)
-    app = create_app(target)  # a missing or unreadable index ends here, in one line
+    # Served on all interfaces, it answers any name it is reached by; served on one
+    # address, that address and the local names (the Host check stops DNS rebinding).
+    hosts = ["*"] if host in ("0.0.0.0", "::", "") else [*LOCAL_HOSTS, host]
+    app = create_app(target, hosts)  # a missing or unreadable index ends here, in one line
     try:
         _run(app, host, port, open_browser, str(target))
     finally:

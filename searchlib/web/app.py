@@ -9,7 +9,7 @@ message, an unknown id a 404.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -64,9 +65,16 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(index_path: Path) -> Starlette:
+#: The names a local server answers to. Any other Host header is refused: a web page
+#: the reader visits could otherwise rebind its own name to 127.0.0.1 and read the
+#: archive through the reader's browser (DNS rebinding).
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+def create_app(index_path: Path, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlette:
     """The application over the index at `index_path`, opened now and reused by every
-    request (it follows new commits by other processes).
+    request (it follows new commits by other processes). It answers requests whose
+    Host header names one of `hosts` (add the name or address it is served under).
 
     Raises:
         What `Index.open` raises: IndexNotFoundError, IndexVersionError,
@@ -122,7 +130,10 @@ def create_app(index_path: Path) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts), www_redirect=False),
+        ],
         exception_handlers={
             QueryError: bad_request,
             DocumentNotFoundError: not_found,
