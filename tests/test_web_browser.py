@@ -359,14 +359,20 @@ def test_did_you_mean_and_paging(page: Chrome, server: str, archive: dict[str, A
     assert _titles(page) == said[:2]
 
 
+def _show_options(page: Chrome) -> None:
+    """Unfold the form's options, and wait until they can be used."""
+    if not page.find_element(By.ID, "sort").is_displayed():  # the options may be folded away
+        page.find_element(By.CSS_SELECTOR, "form#search summary").click()
+    for control in ("sort", "no-collapse", "expand", "recent"):
+        WebDriverWait(page, WAIT).until(ec.element_to_be_clickable((By.ID, control)))
+
+
 def test_the_form_options_go_into_the_url(
     page: Chrome, server: str, archive: dict[str, Any]
 ) -> None:
     _open(page, f"{server}/?q=said")
-    sort = page.find_element(By.ID, "sort")
-    if not sort.is_displayed():  # the options may be folded away
-        page.find_element(By.CSS_SELECTOR, "form#search summary").click()
-    Select(sort).select_by_value("date")
+    _show_options(page)
+    Select(page.find_element(By.ID, "sort")).select_by_value("date")
     page.find_element(By.ID, "no-collapse").click()
     form = page.find_element(By.CSS_SELECTOR, "form#search")
     _navigate(page, form.find_element(By.CSS_SELECTOR, "[type=submit]").click)
@@ -379,8 +385,7 @@ def test_the_form_options_go_into_the_url(
         == "date"
     )
     assert page.find_element(By.ID, "no-collapse").is_selected()
-    if not page.find_element(By.ID, "sort").is_displayed():
-        page.find_element(By.CSS_SELECTOR, "form#search summary").click()
+    _show_options(page)
     Select(page.find_element(By.ID, "sort")).select_by_value("relevance")
     page.find_element(By.ID, "expand").click()
     page.find_element(By.ID, "recent").send_keys("30")
