@@ -5,6 +5,7 @@ against the library; then the `serve` command itself."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import warnings
@@ -185,6 +186,8 @@ def test_a_post_is_refused_as_read_only(client: TestClient) -> None:
     response = client.post("/api/search?q=pipeline")
     assert response.status_code == 405
     assert response.json() == {"error": "this page is read-only: use GET"}
+    assert "GET" in response.headers["Allow"]
+    assert "GET" in client.delete("/").headers["Allow"]
 
 
 # -- search page ---------------------------------------------------------------------
@@ -627,6 +630,13 @@ def test_serve_warns_on_a_non_local_host_and_stops_cleanly(
         assert ("warning: serving on 0.0.0.0" in result.stderr) is warned
         assert f"at http://{host}:{served[-1]}/" in result.stderr
         assert result.stderr.endswith("stopped\n")
+    if socket.has_ipv6:
+        for host in ("::1", "[::1]"):  # the address in brackets once, however given
+            result = CliRunner().invoke(
+                cli, ["serve", "--index", str(news_index), "--host", host, "--port", "0"]
+            )
+            if result.exit_code == 0:  # an IPv6 loopback this machine can bind
+                assert f"at http://[::1]:{served[-1]}/" in result.stderr
 
 
 def test_a_request_for_another_host_is_refused(client: TestClient) -> None:

@@ -116,7 +116,8 @@ def _run(app: Starlette, host: str, port: int, open_browser: bool, target: str) 
         )
     sock = _listen(host, port)
     bound = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
+    bare = host.strip("[]")
+    shown = f"[{bare}]" if ":" in bare else bare
     url = f"http://{shown}:{bound}/"
     click.echo(f"serving {target} at {url} (Ctrl-C to stop)", err=True)
     verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO

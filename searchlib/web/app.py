@@ -111,7 +111,9 @@ def create_app(index_path: Path, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlett
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         messages = {404: "no such page", 405: "this page is read-only: use GET"}
-        return error(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+        response = error(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+        response.headers.update(exc.headers or {})  # a 405 says what is allowed: `Allow`
+        return response
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
