@@ -16,7 +16,7 @@ import pytest
 from searchlib import Index
 from searchlib.engine import mergepolicy
 
-from .conftest import write_jsonl
+from .conftest import kill_at, write_jsonl
 
 WRITER = """
 import sys
@@ -69,13 +69,7 @@ def test_sigkill_keeps_last_commit_and_rerun_completes(
     corpus = _corpus(tmp_path, 1000)
     index = tmp_path / "ix"
     writer = _start_writer(index, corpus, batch=100, workers=workers)
-    assert writer.stdout is not None
-    for line in writer.stdout:
-        if line.strip().isdigit() and int(line) >= kill_after:
-            break
-    os.kill(writer.pid, signal.SIGKILL)
-    writer.wait()
-    writer.stdout.close()
+    kill_at(writer, kill_after)
     with Index.open(index) as ix:
         committed = len(ix)
         assert committed % 100 == 0  # whole batches only
