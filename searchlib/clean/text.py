@@ -84,13 +84,20 @@ def clean_body(text: str) -> str:
 STORY_WORDS = 40
 
 
+#: For each function word, the languages it belongs to: one lookup a word.
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _code, _words in text_rules.FUNCTION_WORDS.items():
+    for _word in _words:
+        _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _code)
+
+
 def language(text: str) -> str | None:
     """The language a text is written in ("en", "de", …), from the function words it
     uses; None when it has too few or two languages are close."""
     counts = dict.fromkeys(text_rules.FUNCTION_WORDS, 0)
     for word in re.findall(r"[^\W\d_]+", text[:20_000].casefold()):
-        for code, words in text_rules.FUNCTION_WORDS.items():
-            counts[code] += word in words
+        for code in _LANGUAGES_OF.get(word, ()):
+            counts[code] += 1
     (best, first), (_, second) = sorted(counts.items(), key=lambda item: -item[1])[:2]
     if first < text_rules.LANGUAGE_MIN_WORDS or first < text_rules.LANGUAGE_MARGIN * second:
         return None
