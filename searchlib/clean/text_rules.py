@@ -20,8 +20,6 @@ LONG_PROSE_WORDS = 25
 STORY_GAP = 6
 #: A line this short (in words) is weak: a subhead, a label, a menu entry.
 WEAK_WORDS = 5
-#: A headline this near the story's first prose line (in lines) is the likelier one.
-HEADLINE_REACH = 12
 #: How far before the story's first prose line a headline is looked for (lines).
 HEADLINE_SEARCH = 60
 #: A menu or link-list entry: a line of at most this many words, next to another such line.
