@@ -365,3 +365,37 @@ def test_a_filter_that_excludes_everything_reports_the_unfiltered_count(tmp_path
         assert not found
         assert found.unfiltered_total == 5
         assert ix.search("rates").unfiltered_total is None
+
+
+@pytest.mark.parametrize("query", ["harbour", "storm OR flood", "council -budget"])
+def test_facets_count_what_the_matching_articles_hold(archive: Index, query: str) -> None:
+    """Facet counts (read per segment from postings and columns) agree with the stored
+    articles of every match, over several segments with deleted documents."""
+    found = archive.search(query, facets=True, collapse=False, limit=1000)
+    assert found.facets is not None and found.matches == len(found)
+    sources: dict[str, int] = {}
+    months: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    for hit in found:
+        article = archive.get(hit.id)
+        assert article is not None
+        sources[article.site or ""] = sources.get(article.site or "", 0) + 1
+        if article.date is not None:
+            month = article.date.strftime("%Y-%m")
+            months[month] = months.get(month, 0) + 1
+        for key in {tag.lower() for tag in article.tags}:
+            tags[key] = tags.get(key, 0) + 1
+    assert dict(found.facets["source"]) == sources
+    assert dict(found.facets["month"]) == months
+    assert {tag.lower(): n for tag, n in found.facets["tag"]} == tags
+
+
+def test_a_tag_written_twice_in_one_story_counts_once(tmp_path: Path) -> None:
+    records = [
+        {"id": "a", "title": "Grid", "body": "grid power", "tags": ["News", "news"]},
+        {"id": "b", "title": "Grid", "body": "grid lines", "tags": ["news"]},
+    ]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(records, workers=1)
+        facets = ix.search("grid", facets=True, collapse=False).facets
+        assert facets is not None and facets["tag"] == (("news", 2),)

@@ -3,12 +3,18 @@ counts of the matching documents."""
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, overload
 
-from searchlib.engine.columns import column_lookup, date_lookup
+from whoosh.query import Term
+from whoosh.util.times import long_to_datetime
+
+from searchlib.engine.columns import NO_DATE, per_reader
 from searchlib.models import Hit
 from searchlib.search.stored import split_lines
 
@@ -72,34 +78,120 @@ def facet_counts(searcher: Any, docnums: Iterable[int]) -> Facets:
     """Counts by source, year-month and tag over the given matching documents.
 
     Tags are counted case-insensitively ("News" and "news" are one tag), under the
-    spelling most documents use.
+    spelling of the first document that holds the tag. Each segment's values are read
+    once, from its postings and date column, into one small number per document: a
+    broad query's counts then cost a lookup per match, not a stored-field read.
     """
     reader = searcher.reader()
-    sources = column_lookup(reader, "source_key")
-    dates = date_lookup(reader)
+    leaves = reader.leaf_readers()
+    starts = [offset for _, offset in leaves]
     by_source: Counter[str] = Counter()
     by_month: Counter[str] = Counter()
     by_tag: Counter[str] = Counter()
-    spellings: dict[str, Counter[str]] = {}
-    for docnum in docnums:
-        source = sources(docnum)
+    for docnum in sorted(docnums):
+        number = bisect_right(starts, docnum) - 1
+        leaf, offset = leaves[number]
+        values = _FacetValues.of(leaf)
+        local = docnum - offset
+        source = values.sources[values.source[local]]
         if source:
             by_source[source] += 1
-        date = dates(docnum)
-        if date is not None:
-            by_month[date.strftime("%Y-%m")] += 1
-        stored = searcher.stored_fields(docnum).get("tags", "")
-        for name in set(split_lines(stored)):
-            key = name.casefold()
-            by_tag[key] += 1
-            spellings.setdefault(key, Counter())[name] += 1
-    tags = Counter({spellings[key].most_common(1)[0][0]: n for key, n in by_tag.items()})
+        month = values.months[values.month[local]]
+        if month:
+            by_month[month] += 1
+        by_tag.update(values.tag_sets[values.tag_set[local]])
+    spell = per_reader(reader, "tag spellings", lambda: _TagSpelling(searcher))
 
     def top(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
-        return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20])
+        return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_VALUES])
 
     return {
         "source": top(by_source),
         "month": tuple(sorted(by_month.items())),
-        "tag": top(tags),
+        "tag": tuple((spell(key), count) for key, count in top(by_tag)),
     }
+
+
+#: How many values of the source and tag facets are counted out, most frequent first.
+FACET_VALUES = 20
+
+
+def tag_key(tag: str) -> str:
+    """A tag as the `tag_keys` field holds it: commas are the field's separator."""
+    return tag.replace(",", " ").strip().lower()
+
+
+@dataclass(frozen=True)
+class _FacetValues:
+    """One segment's source, month and tag set per document, each as a number into a
+    table of the distinct values (0 stands for none)."""
+
+    source: array[int]
+    sources: list[str]
+    month: array[int]
+    months: list[str]
+    tag_set: array[int]
+    tag_sets: list[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, leaf: Any) -> _FacetValues:
+        """The segment's values, read on first use and kept while it is open."""
+        return per_reader(leaf, "facet values", lambda: cls.read(leaf))
+
+    @classmethod
+    def read(cls, leaf: Any) -> _FacetValues:
+        size = leaf.doc_count_all()
+        source, sources = _from_postings(leaf, "source_key", size)
+        tags_of: list[list[str]] = [[] for _ in range(size)]
+        if "tag_keys" in leaf.schema:
+            for key in leaf.field_terms("tag_keys"):
+                for docnum in leaf.postings("tag_keys", key).all_ids():
+                    tags_of[docnum].append(key)
+        table: dict[tuple[str, ...], int] = {(): 0}
+        tag_set = array("I", (table.setdefault(tuple(keys), len(table)) for keys in tags_of))
+        months: dict[str, int] = {"": 0}
+        month = array("I", bytes(4 * size))
+        if leaf.has_column("date"):
+            for docnum, value in enumerate(leaf.column_reader("date", translate=False)):
+                if isinstance(value, int) and value < NO_DATE:
+                    name = long_to_datetime(value).strftime("%Y-%m")
+                    month[docnum] = months.setdefault(name, len(months))
+        return cls(source, sources, month, list(months), tag_set, list(table))
+
+
+def _from_postings(leaf: Any, field: str, size: int) -> tuple[array[int], list[str]]:
+    """Each document's one term of `field` as a number into the list of its terms."""
+    numbers = array("I", bytes(4 * size))
+    names = [""]
+    if field in leaf.schema:
+        for term in leaf.field_terms(field):
+            names.append(term)
+            for docnum in leaf.postings(field, term).all_ids():
+                numbers[docnum] = len(names) - 1
+    return numbers, names
+
+
+class _TagSpelling:
+    """A tag key's spelling: the one most of its first SPELLING_SAMPLE documents store,
+    looked up once per key while the index is open."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.known: dict[str, str] = {}
+
+    def __call__(self, key: str) -> str:
+        if key not in self.known:
+            spellings: Counter[str] = Counter()
+            holders = self.searcher.docs_for_query(Term("tag_keys", key))
+            for docnum in islice(holders, SPELLING_SAMPLE):
+                stored = self.searcher.stored_fields(docnum).get("tags", "")
+                spellings.update({t for t in split_lines(stored) if tag_key(t) == key})
+            # Most used first, then the first in code-point order: the same every time.
+            ranked = sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0]))
+            self.known[key] = ranked[0][0] if ranked else key
+        return self.known[key]
+
+
+#: How many documents holding a tag vote on how it is spelled: enough to outvote a
+#: stray capital, few enough to read at once for every tag shown.
+SPELLING_SAMPLE = 25
