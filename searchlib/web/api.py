@@ -8,7 +8,15 @@ from starlette.responses import Response
 from searchlib.errors import DocumentNotFoundError, QueryError
 from searchlib.output import json_line
 from searchlib.web.archive import Archive
-from searchlib.web.params import MAX_LIMIT, MAX_OFFSET, SearchState, integer
+from searchlib.web.params import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    SearchState,
+    flag,
+    integer,
+    requested_id,
+    single,
+)
 
 
 def json_response(data: object, status: int = 200) -> Response:
@@ -29,27 +37,26 @@ class Api:
         state = SearchState.from_params(params)
         if not state.q:
             raise QueryError("no query: give one as q=...")
-        flags = {
-            name: params.get(name, "") in ("1", "on", "true") for name in ("facets", "explain")
-        }
+        flags = {name: flag(params, name) for name in ("facets", "explain")}
         return json_response(self.archive.search(state.options(**flags)).to_dict())
 
     def article(self, request: Request) -> Response:
-        """`/api/article/{id}`: the id and `Article.to_dict()`, as `searchlib show --json`."""
-        doc_id = request.path_params["doc_id"]
+        """`/api/article?id=ID` (or `/api/article/ID`): the id and `Article.to_dict()`, as `searchlib show --json`."""
+        doc_id = requested_id(request)
         article = self.archive.get(doc_id)
         if article is None:
             raise DocumentNotFoundError(doc_id)
         return json_response({"id": doc_id, **article.to_dict()})
 
     def similar(self, request: Request) -> Response:
-        """`/api/similar/{id}`: `Results.to_dict()` of the stories like it."""
+        """`/api/similar?id=ID` (or `/api/similar/ID`): `Results.to_dict()` of the stories like it."""
         params = request.query_params
+        single(params)
         results = self.archive.similar(
-            request.path_params["doc_id"],
+            requested_id(request),
             limit=integer(params, "limit", 10, 1, MAX_LIMIT),
             offset=integer(params, "offset", 0, 0, MAX_OFFSET),
-            collapse=params.get("collapse", "").strip() != "0",
+            collapse=flag(params, "collapse", default=True),
         )
         return json_response(results.to_dict())
 

@@ -122,10 +122,13 @@ def create_app(index_path: Path, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlett
 
     routes = [
         Route("/", pages.search, name="search"),
-        Route("/article/{doc_id:path}", pages.article, name="article"),
+        Route("/article", pages.article, name="article"),
+        Route("/article/{doc_id:path}", pages.article),
         Route("/stats", pages.stats, name="stats"),
         Route("/api/search", api.search),
+        Route("/api/article", api.article),
         Route("/api/article/{doc_id:path}", api.article),
+        Route("/api/similar", api.similar),
         Route("/api/similar/{doc_id:path}", api.similar),
         Route("/api/stats", api.stats),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,10 +18,18 @@ from searchlib.models import Hit
 from searchlib.search.results import Results
 from searchlib.web.archive import Archive
 from searchlib.web.markup import highlighted, marked, paragraphs, query_terms
-from searchlib.web.params import MAX_OFFSET, MAX_QUERY, ParamError, SearchState
+from searchlib.web.params import (
+    MAX_OFFSET,
+    MAX_QUERY,
+    ParamError,
+    SearchState,
+    flag,
+    requested_id,
+)
 from searchlib.web.timeline import (
     DAY_SPAN_MONTHS,
     Bar,
+    axis,
     day_bars,
     month_bars,
     month_span,
@@ -41,9 +49,13 @@ SIMILAR_SHOWN = 8
 
 def article_href(doc_id: str, search: str = "") -> str:
     """The article page of `doc_id`; `search`, the URL query of the search it was found
-    by, marks its words and leads back to that search, page and filters included."""
-    path = "/article/" + quote(doc_id, safe="/")
-    return f"{path}?{search}" if search else path
+    by, marks its words and leads back to that search, page and filters included.
+
+    The id goes in the query string, not the path: a browser resolves `.` and `..`
+    segments of a path (and some ids hold them) before it asks for the page.
+    """
+    link = "/article?" + urlencode({"id": doc_id})
+    return f"{link}&{search}" if search else link
 
 
 def day_text(moment: datetime | None) -> str:
@@ -127,11 +139,28 @@ def _active_filters(state: SearchState) -> list[ActiveFilter]:
 
 
 def _count_text(results: Results) -> str:
+    """How many matched: the number of documents, which the facets count too and which
+    does not change from page to page; folded copies are told apart on the range line."""
     if not results.total:
         return f"No results for “{results.query}”."
-    noun = "result" if results.total == 1 else "results"
-    about = "about " if results.total_is_estimate else ""
-    return f"{about}{results.total} {noun}"
+    if results.total_is_estimate or results.matches != results.total:
+        return f"{results.matches} {_plural(results.matches, 'matching document')}"
+    return f"{results.total} {_plural(results.total, 'result')}"
+
+
+def _range_note(results: Results) -> str:
+    """What the range line adds: how copies were folded, when they were."""
+    if results.total_is_estimate:
+        return "copies of a story folded into it"
+    if results.matches != results.total:
+        return f"{results.total} {_plural(results.total, 'story')} once copies are folded"
+    return ""
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return noun
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
 def _timeline(archive: Archive, state: SearchState, results: Results) -> dict[str, Any] | None:
@@ -148,6 +177,8 @@ def _timeline(archive: Archive, state: SearchState, results: Results) -> dict[st
     span = bars[0].period if len(bars) == 1 else f"{bars[0].period} to {bars[-1].period}"
     return {
         "svg": timeline_svg(bars, lambda bar: state.url(since=bar.period, until=bar.period)),
+        "axis": axis(bars),
+        "unit": unit,
         "caption": f"Matching stories per {unit}, {span}. Select a bar to narrow the search to its {unit}.",
     }
 
@@ -196,6 +227,7 @@ class Pages:
             "state": state,
             "results": results,
             "count": count,
+            "range_note": _range_note(results),
             "first": state.offset + 1,
             "last": state.offset + len(results),
             "hits": [_hit_view(hit, state.query_string()) for hit in results],
@@ -212,7 +244,7 @@ class Pages:
 
     def article(self, request: Request) -> Response:
         """`/article/{id}`: the stored story, its similar stories and copies."""
-        doc_id = request.path_params["doc_id"]
+        doc_id = requested_id(request)
         query = request.query_params.get("q", "").strip()
         if len(query) > MAX_QUERY:
             raise ParamError(f"the query is {len(query)} characters long; the limit is {MAX_QUERY}")
@@ -223,7 +255,7 @@ class Pages:
         article = self.archive.get(doc_id)
         if article is None:
             raise DocumentNotFoundError(doc_id)
-        explain = request.query_params.get("explain", "") in ("1", "on", "true")
+        explain = flag(request.query_params, "explain")
         explanation: Hit | None = None
         if explain and query:
             explanation = self.archive.explain(query, doc_id, EXPLAIN_DEPTH)
@@ -244,9 +276,10 @@ class Pages:
                 (hit.title or hit.id, article_href(hit.id), day_text(hit.date)) for hit in similar
             ],
             "copies": [
-                (hit.title or hit.id, article_href(hit.id), hit.source or "")
+                (hit.title or hit.id, article_href(hit.id), day_text(hit.date), hit.source or "")
                 for hit in self.archive.copies(doc_id)
             ],
+            "json_href": "/api/article?" + urlencode({"id": doc_id}),
             "explain": explain,
             "explanation": explanation,
             "explain_depth": EXPLAIN_DEPTH,

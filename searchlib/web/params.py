@@ -45,8 +45,48 @@ def integer(params: Mapping[str, str], name: str, default: int, low: int, high: 
     return value
 
 
-def _flag(params: Mapping[str, str], name: str) -> bool:
-    return params.get(name, "").strip().lower() in ("1", "on", "true", "yes")
+def flag(params: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """The on/off parameter `name`: 1 or 0 (`default` when absent or empty).
+
+    Raises:
+        ParamError: any other value, which would otherwise be silently read as one of
+            the two.
+    """
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in ("0", "1"):
+        raise ParamError(f"{name} must be 1 or 0, not {raw[:40]!r}")
+    return raw == "1"
+
+
+def single(params: Any) -> None:
+    """Refuse a parameter given more than once (`q=a&q=b`): which of them a search
+    would use is not something a URL should leave open.
+
+    Raises:
+        ParamError: naming the first repeated parameter.
+    """
+    if not hasattr(params, "multi_items"):
+        return
+    seen: set[str] = set()
+    for name, _ in params.multi_items():
+        if name in seen:
+            raise ParamError(f"{name} is given more than once: give it once")
+        seen.add(name)
+
+
+def requested_id(request: Any) -> str:
+    """The document id of an article route: `?id=`, or the path after the route's
+    prefix (`/article/ID`, kept for links made before ids moved to the query).
+
+    Raises:
+        ParamError: no id is given.
+    """
+    doc_id = request.path_params.get("doc_id") or request.query_params.get("id", "")
+    if not doc_id:
+        raise ParamError("no document id: give one as id=...")
+    return str(doc_id)
 
 
 @dataclass(frozen=True)
@@ -73,8 +113,10 @@ class SearchState:
 
         Raises:
             ParamError: a number that is not one, or out of bounds; an unknown sort;
-                a query longer than MAX_QUERY characters.
+                an on/off value other than 1 or 0; a parameter given twice; a query
+                longer than MAX_QUERY characters.
         """
+        single(params)
         q = params.get("q", "").strip()
         if len(q) > MAX_QUERY:
             raise ParamError(f"the query is {len(q)} characters long; the limit is {MAX_QUERY}")
@@ -98,9 +140,9 @@ class SearchState:
             offset=integer(params, "offset", 0, 0, MAX_OFFSET),
             limit=integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
             sort=sort,
-            expand=_flag(params, "expand"),
+            expand=flag(params, "expand"),
             recent=recent,
-            collapse=params.get("collapse", "").strip() != "0",
+            collapse=flag(params, "collapse", default=True),
             **text,
         )
 

@@ -18,6 +18,30 @@ YEAR_SPAN_MONTHS = 240
 #: The chart's drawing units: each period a slot, the bar a little narrower; at least
 #: this many slots, so one bar is not drawn as wide as the page.
 _SLOT, _BAR, _HEIGHT, _MIN_SLOTS = 10, 8, 100, 24
+#: The least bar height, in the chart's units (about 4 pixels as the page draws it).
+_MIN_HEIGHT = 4.0
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The labels under the chart: its first and last period (one label when they are
+    the same), whether the bars stand in the middle (fewer than fill the width), and the
+    tallest bar's count, which is the chart's scale."""
+
+    first: str
+    last: str
+    centred: bool
+    peak: int
+
+
+def axis(bars: Sequence[Bar]) -> Axis:
+    """The axis labels of `bars` as `timeline_svg` draws them."""
+    return Axis(
+        bars[0].period,
+        bars[-1].period,
+        len(bars) < _MIN_SLOTS,
+        max((bar.count for bar in bars), default=0),
+    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +119,8 @@ def timeline_svg(bars: Sequence[Bar], link: Callable[[Bar], str]) -> Markup:
         if not bar.count:
             continue
         x = left + i * _SLOT + (_SLOT - _BAR) / 2
-        # Two units at least, so a period with one story among thousands still shows.
-        height = max(2.0, round(bar.count / peak * (_HEIGHT - 4), 1))
+        # A few units at least, so a period with one story among thousands still shows.
+        height = max(_MIN_HEIGHT, round(bar.count / peak * (_HEIGHT - 4), 1))
         noun = "story" if bar.count == 1 else "stories"
         label = escape(f"{bar.period}: {bar.count} {noun}")
         parts.append(

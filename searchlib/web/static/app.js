@@ -16,3 +16,18 @@ document.addEventListener("keydown", (event) => {
     box.select();
   }
 });
+
+// Recency and query expansion re-rank by relevance: a date order turns them off here,
+// as the server would refuse the combination.
+const sort = document.getElementById("sort");
+if (sort instanceof HTMLSelectElement) {
+  const byRelevance = () => {
+    const relevance = sort.value === "relevance";
+    for (const id of ["recent", "expand"]) {
+      const input = document.getElementById(id);
+      if (input instanceof HTMLInputElement) input.disabled = !relevance;
+    }
+  };
+  sort.addEventListener("change", byRelevance);
+  byRelevance();
+}
