@@ -295,7 +295,8 @@ def test_a_timeline_bar_narrows_to_its_period(
 def test_article_and_a_similar_story(page: Chrome, server: str, archive: dict[str, Any]) -> None:
     _open(page, f"{server}/?q={quote('Power of Siberia')}")
     link = page.find_element(By.CSS_SELECTOR, "ol#results > li.hit a.hit-title")
-    assert urlsplit(link.get_attribute("href") or "").path == f"/article/{SEED_ID}"
+    href = urlsplit(link.get_attribute("href") or "")
+    assert (href.path, parse_qs(href.query)["id"]) == ("/article", [SEED_ID])
     _navigate(page, link.click)
     assert page.find_element(By.ID, "headline").text == SEED_TITLE
     assert page.find_element(By.ID, "meta").text.strip()
@@ -305,7 +306,7 @@ def test_article_and_a_similar_story(page: Chrome, server: str, archive: dict[st
     similar = page.find_elements(By.CSS_SELECTOR, "ul#similar li a")
     assert similar, "no similar stories on the seed's page"
     _navigate(page, similar[0].click)
-    assert urlsplit(page.current_url).path.startswith("/article/")
+    assert urlsplit(page.current_url).path == "/article"
     assert page.find_element(By.ID, "headline").text == archive["similar"][0]
 
 
@@ -326,7 +327,7 @@ def test_hostile_story_renders_as_text(page: Chrome, server: str) -> None:
     hrefs = [a.get_attribute("href") or "" for a in meta.find_elements(By.TAG_NAME, "a")]
     assert any(h.startswith("https://evil.example/") for h in hrefs), hrefs
     _assert_no_injection(page)
-    _open(page, f"{server}/article/{HOSTILE['id']}?explain=1&q=payload")
+    _open(page, f"{server}/article?id={quote(HOSTILE['id'])}&explain=1&q=payload")
     _assert_no_injection(page)
 
 
@@ -363,8 +364,10 @@ def _show_options(page: Chrome) -> None:
     """Unfold the form's options, and wait until they can be used."""
     if not page.find_element(By.ID, "sort").is_displayed():  # the options may be folded away
         page.find_element(By.CSS_SELECTOR, "form#search summary").click()
-    for control in ("sort", "no-collapse", "expand", "recent"):
+    for control in ("sort", "no-collapse"):
         WebDriverWait(page, WAIT).until(ec.element_to_be_clickable((By.ID, control)))
+    for control in ("expand", "recent"):  # switched off under a date order
+        WebDriverWait(page, WAIT).until(ec.visibility_of_element_located((By.ID, control)))
 
 
 def test_the_form_options_go_into_the_url(
@@ -386,7 +389,11 @@ def test_the_form_options_go_into_the_url(
     )
     assert page.find_element(By.ID, "no-collapse").is_selected()
     _show_options(page)
+    # Recency and expansion re-rank by relevance: a date order switches them off.
+    assert not page.find_element(By.ID, "recent").is_enabled()
+    assert not page.find_element(By.ID, "expand").is_enabled()
     Select(page.find_element(By.ID, "sort")).select_by_value("relevance")
+    assert page.find_element(By.ID, "recent").is_enabled()
     page.find_element(By.ID, "expand").click()
     page.find_element(By.ID, "recent").send_keys("30")
     form = page.find_element(By.CSS_SELECTOR, "form#search")
@@ -412,7 +419,7 @@ def test_screenshots_at_desktop_and_phone_widths(
     folder.mkdir(parents=True, exist_ok=True)
     pages = {
         "search": f"{server}/?q=said",
-        "article": f"{server}/article/{SEED_ID}?q={quote('Power of Siberia')}",
+        "article": f"{server}/article?id={quote(SEED_ID)}&q={quote('Power of Siberia')}",
     }
     for width_name, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
         _viewport(page, width, height)
