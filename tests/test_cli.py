@@ -54,22 +54,47 @@ def test_index_sample_then_search_seed(tmp_path: Path, index_dir: Path) -> None:
     assert "no results" in err
 
 
-def test_plain_index_asks_for_paths_and_creates_nothing(
+ASK_FOR_PATHS = (
+    "Error: give the files or folders to index (`searchlib index ~/archive`), "
+    "or --sample to index the sample corpus (see `searchlib index --help`)"
+)
+
+
+def test_plain_index_on_a_fresh_folder_indexes_the_sample_into_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = sorted(tmp_path.iterdir())
-    for env in ({}, {"SEARCHLIB_INDEX": ""}):
-        monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
-        code, _, err = run("index", **env)
-        assert code == EXIT_ERROR
-        assert err.strip() == (
-            "Error: give the files or folders to index (`searchlib index ~/archive`), "
-            "or --sample to index the sample corpus (see `searchlib index --help`)"
-        )
-        assert sorted(tmp_path.iterdir()) == before  # no ./index, nothing at all
+    """`searchlib index && searchlib serve` on a fresh machine shows the sample, in
+    ./searchlib-sample: no ./index is made for it."""
+    monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
+    code, out, err = run("index")
+    assert code == EXIT_OK
+    assert "no PATH given: indexing the sample corpus into ./searchlib-sample" in err
+    assert "6 added" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["searchlib-sample"]
+    _, out, _ = run("search", "--sample", "Power of Siberia")
+    assert "Xi Jinping- Putin summit" in out.split("\n\n")[0]
+
+
+def test_plain_index_asks_for_paths_once_an_index_is_named_or_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
+    archive = tmp_path / "archive"
+    for args, env in (
+        (("--index", str(archive), "index"), {}),
+        (("index", "--index", str(archive)), {}),
+        (("index",), {"SEARCHLIB_INDEX": str(archive)}),
+    ):
+        code, _, err = run(*args, **env)
+        assert code == EXIT_ERROR, args
+        assert err.strip() == ASK_FOR_PATHS
+        assert list(tmp_path.iterdir()) == []  # nothing made
+    (tmp_path / "index").mkdir()
+    code, _, err = run("index")
+    assert code == EXIT_ERROR and err.strip() == ASK_FOR_PATHS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]
     code, _, err = run("index", "--sample", str(SEED))
     assert code == EXIT_ERROR and "give PATHs or --sample, not both" in err
-    assert sorted(tmp_path.iterdir()) == before
 
 
 def test_sample_is_never_mixed_into_an_archive(tmp_path: Path, news: Path) -> None:

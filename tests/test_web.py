@@ -5,9 +5,11 @@ against the library; then the `serve` command itself."""
 from __future__ import annotations
 
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -748,3 +750,43 @@ def test_the_timeline_labels_its_ends_and_its_scale(client: TestClient) -> None:
     assert axis and (axis.group(1), axis.group(2)) == (labels[0][0], labels[-1][0])
     peak = max(int(n) for _, n in labels)
     assert f'<p class="timeline-peak">{peak} stor' in html
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_running_server_stops_on_ctrl_c_and_sigterm_alike(
+    news_index: Path, stop: signal.Signals
+) -> None:
+    """A real server process: Ctrl-C, or a service manager's SIGTERM, stops it with
+    "stopped" and exit 0, not a traceback or a death by signal."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "searchlib", "serve", "--index", str(news_index), "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        assert server.stderr is not None
+        try:
+            line = server.stderr.readline()
+            assert line.startswith(f"serving {news_index} at http://127.0.0.1:"), line
+            _wait_until_it_answers(int(line.rsplit(":", 1)[1].split("/")[0]))
+            server.send_signal(stop)
+            rest = server.stderr.read()
+            assert server.wait(timeout=20) == 0
+        finally:
+            server.kill()
+    assert rest.endswith("stopped\n") and "Traceback" not in rest, rest
+
+
+def _wait_until_it_answers(port: int, seconds: float = 20.0) -> None:
+    """Wait until a server bound to `port` answers a request (it binds, then listens)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                conn.sendall(b"GET /api/stats HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                if conn.recv(12).startswith(b"HTTP/1.1 200"):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing answers on port {port}")
+        time.sleep(0.05)

@@ -115,6 +115,14 @@ def index_folder(ctx: click.Context, value: Path | None, sample: bool = False) -
     return target
 
 
+def sample_by_default(ctx: click.Context, value: Path | None) -> bool:
+    """Whether a command given no index and no input may use the sample's: nothing
+    names an index (no --index, no $SEARCHLIB_INDEX) and ./index does not exist, so
+    the sample's own folder can be meant and no archive can be mixed up with it."""
+    named = value is not None or ctx.ensure_object(dict).get("index_dir") is not None
+    return not named and not Path(DEFAULT_INDEX).exists()
+
+
 def runnable(ctx: click.Context) -> str:
     """The command being run as a user would type it again, with a `--index` given
     before the command name (which `command_path` leaves out)."""

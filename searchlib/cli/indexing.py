@@ -12,7 +12,13 @@ from typing import Any
 import click
 
 from searchlib.cli.app import cli
-from searchlib.cli.common import SAMPLE_DIR, index_folder, index_option
+from searchlib.cli.common import (
+    SAMPLE_DIR,
+    SAMPLE_INDEX,
+    index_folder,
+    index_option,
+    sample_by_default,
+)
 from searchlib.output import terminal_text
 
 
@@ -121,6 +127,8 @@ def index(
 
     `searchlib index --sample` indexes the sample corpus that ships with searchlib into
     an index of its own (./searchlib-sample), which `searchlib search --sample` searches.
+    So does `searchlib index` with no PATH when no index is named and ./index does not
+    exist.
     """
     from searchlib.index import Index
     from searchlib.ingest.sources import check_paths
@@ -128,10 +136,18 @@ def index(
     if sample and paths:
         raise click.UsageError("give PATHs or --sample, not both")
     if not sample and not paths:
-        # Never guess: an index created in whatever folder this runs in is a surprise.
-        raise click.UsageError(
-            "give the files or folders to index (`searchlib index ~/archive`), "
-            "or --sample to index the sample corpus"
+        if not sample_by_default(ctx, index_dir):
+            # Never guess which files an existing or named index should take in.
+            raise click.UsageError(
+                "give the files or folders to index (`searchlib index ~/archive`), "
+                "or --sample to index the sample corpus"
+            )
+        # A first run with nothing named: the sample, into its own folder, never ./index.
+        sample = True
+        click.echo(
+            f"no PATH given: indexing the sample corpus into ./{SAMPLE_INDEX} "
+            "(`searchlib index PATH` indexes your own files)",
+            err=True,
         )
     target = index_folder(ctx, index_dir, sample)
     sources = [SAMPLE_DIR] if sample else list(paths)

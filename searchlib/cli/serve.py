@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
+import signal
 import socket
 import threading
 import time
@@ -14,7 +16,14 @@ from typing import TYPE_CHECKING
 import click
 
 from searchlib.cli.app import cli
-from searchlib.cli.common import CliError, index_folder, index_option
+from searchlib.cli.common import (
+    DEFAULT_INDEX,
+    SAMPLE_INDEX,
+    CliError,
+    index_folder,
+    index_option,
+    sample_by_default,
+)
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -87,11 +96,37 @@ def serve(
 ) -> None:
     """Search the index in a browser: a local web page and a JSON API under /api/.
 
-    Read-only; Ctrl-C stops it.
+    Read-only; Ctrl-C (or SIGTERM) stops it. With no index named and no ./index, it serves the
+    sample's (./searchlib-sample) when that exists.
     """
+    # A service manager stops a server with SIGTERM: it stops as Ctrl-C does (uvicorn
+    # finishes the requests under way, then hands the signal back to this handler).
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        # Stopped before or while serving: either way nothing is left to do.
+        with contextlib.suppress(KeyboardInterrupt):
+            _serve(ctx, index_dir, sample, host, port, open_browser)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo("stopped", err=True)
+
+
+def _serve(
+    ctx: click.Context,
+    index_dir: Path | None,
+    sample: bool,
+    host: str,
+    port: int,
+    open_browser: bool,
+) -> None:
     from searchlib.web import create_app
     from searchlib.web.app import LOCAL_HOSTS
 
+    if not sample and sample_by_default(ctx, index_dir) and Path(SAMPLE_INDEX).is_dir():
+        sample = True
+        click.echo(
+            f"no index at ./{DEFAULT_INDEX}: serving the sample's, ./{SAMPLE_INDEX}", err=True
+        )
     target = index_folder(ctx, index_dir, sample)
     # Served on all interfaces, it answers any name it is reached by; served on one
     # address, that address and the local names (the Host check stops DNS rebinding).
@@ -101,7 +136,6 @@ def serve(
         _run(app, host, port, open_browser, str(target))
     finally:
         app.state.archive.close()  # closed by the app's shutdown, unless it never started
-    click.echo("stopped", err=True)
 
 
 def _run(app: Starlette, host: str, port: int, open_browser: bool, target: str) -> None:
@@ -128,8 +162,6 @@ def _run(app: Starlette, host: str, port: int, open_browser: bool, target: str) 
     if open_browser:
         _open_when_started(server, url)
     try:
-        server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # uvicorn stopped cleanly and raised the signal again for us
+        server.run(sockets=[sock])  # raises KeyboardInterrupt again once it has stopped
     finally:
         sock.close()
