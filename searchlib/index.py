@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from searchlib.engine import store, versions
 from searchlib.engine.verify import probe, read_all
@@ -16,10 +16,10 @@ from searchlib.errors import (
     IndexExistsError,
     TooManyOpenFilesError,
 )
-from searchlib.models import DEFAULT_MAX_BYTES, Article, IndexReport, Stats
+from searchlib.models import DEFAULT_MAX_BYTES, Article, Hit, IndexReport, Stats
 from searchlib.search import inventory
 from searchlib.search.guard import guarded, guarded_lines, rereading
-from searchlib.search.options import SearchOptions
+from searchlib.search.options import SearchKeywords, SearchOptions
 from searchlib.search.results import Results
 from searchlib.search.scoring import weighting
 from searchlib.search.searching import run
@@ -42,6 +42,10 @@ def _listed(sources: Iterable[Source] | Source) -> list[Source]:
 
 #: Decorates `Index`'s reading methods: a read that a commit replaced is made again.
 _reading = rereading(lambda index: index._replaced())
+
+
+#: How deep `Index.copies` looks among the stories most like a story for its copies.
+COPIES_DEPTH = 20
 
 
 class Index:
@@ -295,7 +299,7 @@ class Index:
             raise versions.damaged(self.path, problems[0])
 
     @_reading
-    def search(self, query: str | SearchOptions, **options: Any) -> Results:
+    def search(self, query: str | SearchOptions, **options: Unpack[SearchKeywords]) -> Results:
         """Ranked search: one page of hits.
 
         Give the query text with the other options as keywords, or a `SearchOptions`
@@ -335,6 +339,22 @@ class Index:
         if found is None:
             raise DocumentNotFoundError(doc_id)
         return found
+
+    @_reading
+    def copies(self, doc_id: str, depth: int = COPIES_DEPTH) -> list[Hit]:
+        """The near-identical copies of a story (syndicated copies, pages saved twice)
+        that searches fold into it, most alike first.
+
+        Raises:
+            DocumentNotFoundError: no document has this id.
+        """
+        # `similar` leaves a story's own copies out when collapsing and keeps them when
+        # not: they are the stories near the top of the second list that the first,
+        # the copies of its hits included, does not hold.
+        every = self.similar(doc_id, limit=depth, collapse=False)
+        folded = self.similar(doc_id, limit=depth, collapse=True)
+        others = {hit.id for hit in folded} | {c for hit in folded for c in hit.copies}
+        return [hit for hit in every if hit.id not in others]
 
     @guarded
     def export(self, bulk_index: str | None = None) -> Iterator[str]:

@@ -187,3 +187,14 @@ def test_rebuild_gets_past_damage_and_needs_its_sources(tmp_path: Path) -> None:
     with Index.open(path) as rebuilt:
         assert {hit.id for hit in rebuilt.search("wind")} == {"w1", "w2"}
     gc.collect()  # close the leaked handles here, under this test's warning filter
+
+
+def test_search_keywords_name_every_option_but_the_query() -> None:
+    """`Index.search`'s typed keywords and `SearchOptions` cannot drift apart."""
+    from dataclasses import fields
+    from typing import get_type_hints
+
+    from searchlib.search.options import SearchKeywords
+
+    options = {f.name for f in fields(SearchOptions)} - {"query"}
+    assert set(get_type_hints(SearchKeywords)) == options

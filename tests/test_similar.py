@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from whoosh import index as windex
 
-from searchlib import Index
+from searchlib import DocumentNotFoundError, Index
 from searchlib.cli import EXIT_ERROR, EXIT_OK, cli
 from searchlib.engine import mergepolicy
 
@@ -81,6 +81,19 @@ def test_similar_leaves_out_copies_of_the_story_and_folds_copies_of_others(
     assert "copy-of-s0" not in {hit.id for hit in found}
     assert found.total == 9 and found.matches == 10  # s1 and its copy are one story
     assert apart.total == apart.matches == 11  # with its own copy, as documents
+
+
+def test_copies_are_the_documents_folded_into_a_story(index_dir: Path) -> None:
+    records = _records(10)
+    records += [{**records[0], "id": f"copy{k}-of-s0"} for k in range(2)]
+    records.append({**records[1], "id": "copy-of-s1"})
+    with Index.create(index_dir) as ix:
+        ix.add(records, workers=1)
+        assert sorted(hit.id for hit in ix.copies("s0")) == ["copy0-of-s0", "copy1-of-s0"]
+        assert [hit.id for hit in ix.copies("copy-of-s1")] == ["s1"]
+        assert ix.copies("s2") == []
+        with pytest.raises(DocumentNotFoundError):
+            ix.copies("nope")
 
 
 def test_similar_command_pages_and_counts(stories: Path) -> None:

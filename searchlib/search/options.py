@@ -4,7 +4,7 @@ command line or any other front end, and checked whole when it is made."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict
 
 from searchlib.errors import QueryError
 from searchlib.search.filters import DateLike, build_filter, date_period
@@ -112,3 +112,25 @@ class SearchOptions:
             date_period(self.recent_from)  # a bad date is an error even when nothing is dated
         parse(self.query)
         build_filter(self.since, self.until, self.source, self.author, self.tag)
+
+
+class SearchKeywords(TypedDict, total=False):
+    """The options of `SearchOptions` but the query, as `Index.search` takes them by
+    keyword (so editors and type checkers know each one)."""
+
+    limit: int
+    offset: int
+    since: DateLike | None
+    until: DateLike | None
+    source: str | None
+    author: str | None
+    tag: str | None
+    sort: SortOrder
+    half_life_days: float | None
+    recent_from: DateLike | None
+    collapse: bool
+    expand: bool
+    proximity: bool
+    explain: bool
+    facets: bool
+    snippets: bool

@@ -18,9 +18,6 @@ from searchlib.search.results import Results
 
 T = TypeVar("T")
 
-#: How deep `copies` looks among the stories most like an article for its copies.
-COPIES_DEPTH = 20
-
 
 class Archive:
     """Read-only access to an index for a web server; every call takes the lock."""
@@ -49,20 +46,8 @@ class Archive:
         return self._locked(lambda ix: ix.similar(doc_id, limit, offset, collapse))
 
     def copies(self, doc_id: str) -> list[Hit]:
-        """The near-identical copies of a story.
-
-        `similar` leaves a story's own copies out when collapsing and keeps them when
-        not; they are the stories near the top of the second list that the first,
-        copies of its hits included, does not hold.
-        """
-
-        def find(ix: Index) -> list[Hit]:
-            every = ix.similar(doc_id, limit=COPIES_DEPTH, collapse=False)
-            folded = ix.similar(doc_id, limit=COPIES_DEPTH, collapse=True)
-            others = {hit.id for hit in folded} | {c for hit in folded for c in hit.copies}
-            return [hit for hit in every if hit.id not in others]
-
-        return self._locked(find)
+        """The near-identical copies of a story."""
+        return self._locked(lambda ix: ix.copies(doc_id))
 
     def days(self, options: SearchOptions, limit: int) -> list[date]:
         """The publication day of each matching document (undated ones left out), the
