@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from whoosh import index as windex
 
-from searchlib.cli import cli
+from searchlib.cli import EXIT_ERROR, cli
 from searchlib.index import Index
 from searchlib.output import json_line, terminal_text
 
@@ -184,3 +184,13 @@ def test_terminal_text_shows_controls_and_keeps_lines() -> None:
     assert terminal_text("x\ud800y") == "x\ufffdy"
     assert json.loads(json_line({"t": "\x85\u2028\ud800"})) == {"t": "\x85\u2028\ufffd"}
     assert "\x85" not in json_line({"t": "\x85"})
+
+
+@pytest.mark.parametrize(
+    "command", [["search", "--sample", "siberia"], ["similar", "--sample", "x"]]
+)
+def test_json_and_jsonl_together_are_refused(command: list[str]) -> None:
+    for flags in (["--json", "--jsonl"], ["--jsonl", "--json"]):
+        result = CliRunner().invoke(cli, [*command, *flags], prog_name="searchlib")
+        assert result.exit_code == EXIT_ERROR
+        assert "--json and --jsonl are two formats: give one" in result.stderr

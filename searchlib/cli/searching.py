@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import sys
@@ -28,23 +29,33 @@ _offset_option = click.option(
 
 
 def _hit_output_options(func: Any) -> Any:
-    """--json, --jsonl and --no-color, for the commands that print hits."""
-    func = click.option(
+    """--json, --jsonl and --no-color, for the commands that print hits; the command
+    gets `output` ("json", "jsonl" or None). Both formats at once are refused: the
+    last given would otherwise win without a word."""
+
+    @functools.wraps(func)
+    def command(*args: Any, as_json: bool, as_jsonl: bool, **kwargs: Any) -> Any:
+        if as_json and as_jsonl:
+            raise click.UsageError("--json and --jsonl are two formats: give one")
+        output = "json" if as_json else "jsonl" if as_jsonl else None
+        return func(*args, output=output, **kwargs)
+
+    command = click.option(
         "--no-color", is_flag=True, help="No colour (also: NO_COLOR set, not empty)."
-    )(func)
-    func = click.option(
+    )(command)
+    command = click.option(
         "--jsonl",
-        "output",
-        flag_value="jsonl",
+        "as_jsonl",
+        is_flag=True,
         help="One JSON object per hit, a line each (facets and did-you-mean on stderr).",
-    )(func)
+    )(command)
     return click.option(
         "--json",
-        "output",
-        flag_value="json",
+        "as_json",
+        is_flag=True,
         help="One JSON object: query, total, total_is_estimate, matches, offset, "
         "next_offset, hits, did_you_mean, unfiltered_total (and facets when asked).",
-    )(func)
+    )(command)
 
 
 def stdout_is_terminal() -> bool:
