@@ -288,6 +288,16 @@ def test_did_you_mean_prefers_the_nearest_word_to_the_most_frequent(tmp_path: Pa
         assert ix.search("prces").suggestion == "price"
 
 
+def test_did_you_mean_measures_the_typed_word_against_words_as_written(tmp_path: Path) -> None:
+    """'cofee' is one edit from the stems of both 'coming' (come) and 'coffee' (coffe),
+    but one edit from 'coffee' alone as written: the frequent word does not win."""
+    records = [{"id": f"c{n}", "title": "Talks", "body": f"more is coming {n}"} for n in range(30)]
+    records.append({"id": "k", "title": "Markets", "body": "Coffee prices rose."})
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(write_jsonl(tmp_path / "r.jsonl", records))
+        assert ix.search("cofee").suggestion == "coffee"
+
+
 _ANALYSED = st.text(
     alphabet=st.sampled_from(list("abcxyzAÉéüßıİ.,' 0123\u0301\u00ad-_ofthe")), max_size=80
 ) | st.text(max_size=60)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
+
+from whoosh.support.levenshtein import damerau_levenshtein
 
 from searchlib.search.query import analyze
 from searchlib.search.snippets import matches as find_terms
@@ -22,30 +25,63 @@ MORE_FREQUENT = 10
 
 
 def _surface(searcher: Any, stem: str) -> str:
-    """A word as the documents write it, for an index term (a stem): 'govern' -> 'government'."""
+    """A word as the documents write it, for an index term (a stem): 'govern' ->
+    'government'; the stem itself when no document shows it as written."""
+    return _written(searcher, stem) or stem
+
+
+def _written(searcher: Any, stem: str) -> str | None:
+    """A word as the documents write it, for an index term, or None when none of the
+    first documents holding it shows it in its title or body.
+
+    Read from the first few documents that hold the term (no ranking: the first
+    postings are as good a sample, and ranking a common term's postings costs ms).
+    """
     from whoosh import query as wq
 
-    found = searcher.search(wq.Term("content", stem), limit=1)
-    if not found:
-        return stem
-    fields = found[0].fields()
-    text = f"{fields.get('title', '')}\n{fields.get('body', '')}"[:50_000]
-    found_at = find_terms(text, frozenset({stem}))
-    if not found_at:
-        return stem
-    start, end, _ = found_at[0]
-    return text[start:end].lower()
+    holders = searcher.docs_for_query(wq.Term("content", stem))
+    for docnum in islice(holders, SURFACE_SAMPLE):
+        fields = searcher.stored_fields(docnum)
+        text = f"{fields.get('title', '')}\n{fields.get('body', '')}"[:50_000]
+        found_at = find_terms(text, frozenset({stem}))
+        if found_at:
+            start, end, _ = found_at[0]
+            return str(text[start:end].lower())
+    return None
 
 
-def _unknown_correction(reader: Any, stem: str) -> str | None:
-    """The closest indexed term to a term the index lacks, or None."""
-    corrector = reader.corrector("content")
+#: How many documents holding a term are read for the way it is written.
+SURFACE_SAMPLE = 3
+
+
+#: How many of the index's nearest terms to a word it lacks are compared, as written,
+#: with the word typed.
+CANDIDATES = 6
+
+
+def _unknown_correction(searcher: Any, word: str, stem: str) -> str | None:
+    """The word as the documents write it that is closest to `word`, which the index
+    lacks, or None.
+
+    The index's terms nearest the stem come first (one edit, else two), most frequent
+    first; they are then compared with what was typed, as written: stems hide how far
+    a word is ("cofee" is one edit from the stem of "coming", "come", and from that
+    of "coffee", "coffe", but only "coffee" is one edit from "cofee").
+    """
+    corrector = searcher.reader().corrector("content")
     # The nearest words first, the most frequent among them: ranking everything
     # within two edits by frequency alone turned "prces" into "pct", not "price".
-    found = corrector.suggest(stem, limit=1, maxdist=1, prefix=1) or corrector.suggest(
-        stem, limit=1, maxdist=2, prefix=1
+    found = corrector.suggest(stem, limit=CANDIDATES, maxdist=1, prefix=1) or corrector.suggest(
+        stem, limit=CANDIDATES, maxdist=2, prefix=1
     )
-    return found[0] if found else None
+    typed = word.lower()
+    # A term no document shows as written (a stem of a word in no title or body) is
+    # no word to offer.
+    written = [w for w in (_written(searcher, term) for term in found) if w]
+    ranked = sorted(
+        (damerau_levenshtein(typed, surface), rank, surface) for rank, surface in enumerate(written)
+    )
+    return ranked[0][2] if ranked else None
 
 
 #: Letters a rare word's correction must share with it at the start. Walking the
@@ -96,7 +132,7 @@ def suggest(searcher: Any, raw: str, matches: int = 0) -> str | None:
             continue
         frequency = reader.doc_frequency("content", stems[0])
         if frequency == 0:
-            found = _unknown_correction(reader, stems[0])
+            found = _unknown_correction(searcher, word, stems[0])
             if found:
                 corrections[i] = found
         elif frequency <= rare and frequency * MORE_FREQUENT <= documents:
@@ -108,7 +144,7 @@ def suggest(searcher: Any, raw: str, matches: int = 0) -> str | None:
         frequency, _, i, stem = rarest
         found = _rare_correction(reader, stem, frequency)
         if found:
-            corrections[i] = found
+            corrections[i] = _surface(searcher, found)
     for i, found in corrections.items():
-        words[i] = _surface(searcher, found)
+        words[i] = found
     return " ".join(words) if corrections else None
