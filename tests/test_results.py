@@ -399,3 +399,17 @@ def test_a_tag_written_twice_in_one_story_counts_once(tmp_path: Path) -> None:
         ix.add(records, workers=1)
         facets = ix.search("grid", facets=True, collapse=False).facets
         assert facets is not None and facets["tag"] == (("news", 2),)
+
+
+def test_days_are_counted_over_a_short_span_only(tmp_path: Path) -> None:
+    records = [
+        {"id": f"d{n}", "title": "Grid", "body": "grid power", "date": day}
+        for n, day in enumerate(["2024-01-30", "2024-01-30", "2024-03-02", "2025-06-01"])
+    ]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(records, workers=1)
+        short = ix.search("grid", facets=True, collapse=False, until="2024-12").facets
+        assert short is not None
+        assert short["day"] == (("2024-01-30", 2), ("2024-03-02", 1))
+        long = ix.search("grid", facets=True, collapse=False).facets
+        assert long is not None and "day" not in long

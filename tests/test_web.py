@@ -357,7 +357,7 @@ def test_the_timeline_counts_days_over_a_short_range(client: TestClient) -> None
     links = hrefs(svg.group(0), 'class="bar-link"')
     assert len(links) == len(re.findall(r'<rect class="bar" ', svg.group(0))) == 25
     assert "/?q=pipeline&since=2024-01-01&until=2024-01-01" in links
-    assert "<title>2024-03-30: 1 story</title>" in svg.group(0)
+    assert "<title>2024-03-30: 1 document</title>" in svg.group(0)
     narrowed = client.get(links[0]).text
     assert count_of(narrowed) == 1
 
@@ -368,7 +368,7 @@ def test_the_timeline_counts_months_over_a_long_range(sample_client: TestClient)
     assert svg
     links = hrefs(svg.group(0), 'class="bar-link"')
     assert "/?q=prices+OR+wind+OR+library+OR+glacier&since=2024-04&until=2024-04" in links
-    assert "<title>2024-04: 2 stories</title>" in svg.group(0)
+    assert "<title>2024-04: 2 documents</title>" in svg.group(0)
 
 
 def test_timeline_bars_escape_their_links_and_span_empty_periods() -> None:
@@ -742,14 +742,14 @@ def test_the_count_stays_the_same_from_the_first_page_to_the_last(tmp_path: Path
 
 def test_the_timeline_labels_its_ends_and_its_scale(client: TestClient) -> None:
     html = client.get("/", params={"q": "pipeline"}).text
-    labels = re.findall(r'class="bar-link" href="[^"]*" aria-label="([^:]+): (\d+) stor', html)
+    labels = re.findall(r'class="bar-link" href="[^"]*" aria-label="([^:]+): (\d+) doc', html)
     assert len(labels) > 2
     axis = re.search(
         r'<p class="timeline-axis[^"]*"[^>]*><span>([^<]+)</span><span>([^<]+)</span>', html
     )
     assert axis and (axis.group(1), axis.group(2)) == (labels[0][0], labels[-1][0])
     peak = max(int(n) for _, n in labels)
-    assert f'<p class="timeline-peak">{peak} stor' in html
+    assert f'<p class="timeline-peak">{peak} doc' in html
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
@@ -790,3 +790,65 @@ def _wait_until_it_answers(port: int, seconds: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"nothing answers on port {port}")
         time.sleep(0.05)
+
+
+def test_the_month_facet_lists_the_busiest_months(tmp_path: Path) -> None:
+    """Months with most matches are listed (newest first), not the newest months: an
+    old story's burst of coverage is not hidden behind a year of stray recent ones."""
+    records = [
+        {"id": f"old{n}", "title": "Oil", "body": "oil prices fell", "date": f"1987-03-{n + 1:02d}"}
+        for n in range(20)
+    ] + [
+        {"id": f"new{m}", "title": "Oil", "body": "oil prices rose", "date": f"2025-{m:02d}-01"}
+        for m in range(1, 13)
+    ]
+    path = tmp_path / "ix"
+    with Index.create(path) as ix:
+        ix.add(records, workers=1)
+    with TestClient(create_app(path), base_url="http://127.0.0.1") as web:
+        html = web.get("/", params={"q": "oil"}).text
+    group = re.search(r"<h3>Month</h3>\s*<ul>(.*?)</ul>", html, re.S)
+    assert group
+    months = re.findall(r'<span class="facet-value">([^<]+)</span>', group.group(1))
+    assert months[-1] == "1987-03" and len(months) == 12
+    assert months[:-1] == [f"2025-{m:02d}" for m in range(12, 1, -1)]
+
+
+def test_paging_stops_at_the_deepest_offset_and_says_so(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchlib.web import api, pages, params
+
+    for module in (api, pages, params):
+        monkeypatch.setattr(module, "MAX_OFFSET", 10)
+    data = client.get("/api/search", params={"q": "pipeline", "offset": "10", "limit": "5"}).json()
+    assert len(data["hits"]) == 5
+    assert data["next_offset"] is None and data["paging_stops_at"] == 10
+    first = client.get("/api/search", params={"q": "pipeline", "limit": "5"}).json()
+    assert first["next_offset"] == 5 and "paging_stops_at" not in first
+    html = client.get("/", params={"q": "pipeline", "offset": "10", "limit": "5"}).text
+    assert 'id="next"' not in html and 'id="paging-stops"' in html
+
+
+def test_past_the_end_names_where_the_list_ends(client: TestClient) -> None:
+    html = client.get("/", params={"q": "ferry terminal", "offset": "5"}).text
+    assert "Result 6 is past the last one: the list ends at 1 story." in unescape(html)
+
+
+def test_a_forced_stop_drops_only_the_cancelled_requests_tracebacks() -> None:
+    """A second Ctrl-C cancels the requests under way; their tracebacks are noise then,
+    and any other error is still logged."""
+    import asyncio
+    import logging
+
+    from searchlib.cli.serve import _ForcedStop
+
+    def record(msg: str, error: BaseException | None) -> logging.LogRecord:
+        info = (type(error), error, None) if error else None
+        return logging.LogRecord("uvicorn.error", logging.ERROR, "", 0, msg, (), info)
+
+    quiet = _ForcedStop()
+    assert not quiet.filter(record("Exception in ASGI application", asyncio.CancelledError()))
+    assert not quiet.filter(record("Traceback ...\nasyncio.exceptions.CancelledError\n", None))
+    assert quiet.filter(record("Exception in ASGI application", ValueError("bad")))
+    assert quiet.filter(record("Application startup failed. Exiting.", None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ipaddress
 import logging
@@ -138,6 +139,18 @@ def _serve(
         app.state.archive.close()  # closed by the app's shutdown, unless it never started
 
 
+class _ForcedStop(logging.Filter):
+    """Drops the tracebacks of requests cancelled by a second Ctrl-C: that one means
+    "stop now", and uvicorn cancels what is under way instead of waiting for it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, asyncio.CancelledError):
+            return False
+        # Starlette reports a cancelled lifespan as a message: the traceback's text.
+        return not str(record.msg).rstrip().endswith("CancelledError")
+
+
 def _run(app: Starlette, host: str, port: int, open_browser: bool, target: str) -> None:
     """Serve `app` on `host`:`port` until Ctrl-C."""
     import uvicorn
@@ -159,6 +172,9 @@ def _run(app: Starlette, host: str, port: int, open_browser: bool, target: str) 
         app, log_level="info" if verbose else "warning", access_log=verbose, lifespan="on"
     )
     server = uvicorn.Server(config)
+    quiet = _ForcedStop()
+    for name in ("uvicorn.error", "uvicorn"):
+        logging.getLogger(name).addFilter(quiet)
     if open_browser:
         _open_when_started(server, url)
     try:

@@ -8,6 +8,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 from typing import Any, overload
 
@@ -78,7 +79,9 @@ def facet_counts(searcher: Any, docnums: Iterable[int]) -> Facets:
     """Counts by source, year-month and tag over the given matching documents.
 
     Tags are counted case-insensitively ("News" and "news" are one tag), under the
-    spelling of the first document that holds the tag. Each segment's values are read
+    spelling most of its first documents use. When the dated matches span at most
+    DAY_FACET_MONTHS calendar months, they are also counted by day ("day": "YYYY-MM-DD",
+    in date order). Each segment's values are read
     once, from its postings and date column, into one small number per document: a
     broad query's counts then cost a lookup per match, not a stored-field read.
     """
@@ -88,6 +91,7 @@ def facet_counts(searcher: Any, docnums: Iterable[int]) -> Facets:
     by_source: Counter[str] = Counter()
     by_month: Counter[str] = Counter()
     by_tag: Counter[str] = Counter()
+    by_day: Counter[int] = Counter()
     for docnum in sorted(docnums):
         number = bisect_right(starts, docnum) - 1
         leaf, offset = leaves[number]
@@ -99,17 +103,32 @@ def facet_counts(searcher: Any, docnums: Iterable[int]) -> Facets:
         month = values.months[values.month[local]]
         if month:
             by_month[month] += 1
+            by_day[values.day[local]] += 1
         by_tag.update(values.tag_sets[values.tag_set[local]])
     spell = per_reader(reader, "tag spellings", lambda: _TagSpelling(searcher))
 
     def top(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
         return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_VALUES])
 
-    return {
+    facets: Facets = {
         "source": top(by_source),
         "month": tuple(sorted(by_month.items())),
         "tag": tuple((spell(key), count) for key, count in top(by_tag)),
     }
+    if by_month and _month_span(min(by_month), max(by_month)) <= DAY_FACET_MONTHS:
+        facets["day"] = tuple(
+            (date.fromordinal(day).isoformat(), count) for day, count in sorted(by_day.items())
+        )
+    return facets
+
+
+#: The widest span of months, first to last, whose matches are also counted by day.
+DAY_FACET_MONTHS = 3
+
+
+def _month_span(first: str, last: str) -> int:
+    """Calendar months from `first` to `last` ("YYYY-MM"), both counted."""
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
 
 
 #: How many values of the source and tag facets are counted out, most frequent first.
@@ -130,6 +149,7 @@ class _FacetValues:
     sources: list[str]
     month: array[int]
     months: list[str]
+    day: array[int]  # the date's proleptic ordinal, where `month` is not 0
     tag_set: array[int]
     tag_sets: list[tuple[str, ...]]
 
@@ -151,12 +171,14 @@ class _FacetValues:
         tag_set = array("I", (table.setdefault(tuple(keys), len(table)) for keys in tags_of))
         months: dict[str, int] = {"": 0}
         month = array("I", bytes(4 * size))
+        day = array("I", bytes(4 * size))
         if leaf.has_column("date"):
             for docnum, value in enumerate(leaf.column_reader("date", translate=False)):
                 if isinstance(value, int) and value < NO_DATE:
-                    name = long_to_datetime(value).strftime("%Y-%m")
-                    month[docnum] = months.setdefault(name, len(months))
-        return cls(source, sources, month, list(months), tag_set, list(table))
+                    moment = long_to_datetime(value)
+                    month[docnum] = months.setdefault(moment.strftime("%Y-%m"), len(months))
+                    day[docnum] = moment.toordinal()
+        return cls(source, sources, month, list(months), day, tag_set, list(table))
 
 
 def _from_postings(leaf: Any, field: str, size: int) -> tuple[array[int], list[str]]:

@@ -32,13 +32,20 @@ class Api:
 
     def search(self, request: Request) -> Response:
         """`/api/search`: `Results.to_dict()`; `facets=1` adds the facet counts,
-        `explain=1` each hit's score parts."""
+        `explain=1` each hit's score parts. Pages start at most at MAX_OFFSET: where the
+        next would start beyond it, `next_offset` is null and `paging_stops_at` says so."""
         params = request.query_params
         state = SearchState.from_params(params)
         if not state.q:
             raise QueryError("no query: give one as q=...")
         flags = {name: flag(params, name) for name in ("facets", "explain")}
-        return json_response(self.archive.search(state.options(**flags)).to_dict())
+        data = self.archive.search(state.options(**flags)).to_dict()
+        next_offset = data["next_offset"]
+        if isinstance(next_offset, int) and next_offset > MAX_OFFSET:
+            # A next page this API would refuse is no next page: say where paging stops.
+            data["next_offset"] = None
+            data["paging_stops_at"] = MAX_OFFSET
+        return json_response(data)
 
     def article(self, request: Request) -> Response:
         """`/api/article?id=ID` (or `/api/article/ID`): the id and `Article.to_dict()`, as `searchlib show --json`."""

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -48,21 +46,6 @@ class Archive:
     def copies(self, doc_id: str) -> list[Hit]:
         """The near-identical copies of a story."""
         return self._locked(lambda ix: ix.copies(doc_id))
-
-    def days(self, options: SearchOptions, limit: int) -> list[date]:
-        """The publication day of each matching document (undated ones left out), the
-        first `limit` of them."""
-        asked = replace(
-            options,
-            offset=0,
-            limit=limit,
-            collapse=False,
-            snippets=False,
-            facets=False,
-            explain=False,
-        )
-        results = self._locked(lambda ix: ix.search(asked))
-        return [hit.date.date() for hit in results if hit.date is not None]
 
     def explain(self, query: str, doc_id: str, depth: int) -> Hit | None:
         """The hit for `doc_id` among the first `depth` matches of `query`, with its

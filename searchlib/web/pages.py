@@ -26,25 +26,17 @@ from searchlib.web.params import (
     flag,
     requested_id,
 )
-from searchlib.web.timeline import (
-    DAY_SPAN_MONTHS,
-    Bar,
-    axis,
-    day_bars,
-    month_bars,
-    month_span,
-    timeline_svg,
-)
+from searchlib.web.timeline import axis, day_bars, month_bars, timeline_svg
 
-#: A short range is drawn per day only when this many matches or fewer: their days are
-#: read from the hits themselves.
-DAY_MATCHES = 2_000
-#: The facet groups shown, with their headings; months are shown newest first, a year's worth.
+#: The facet groups shown, with their headings; of the months, the busiest MONTHS_SHOWN
+#: are listed, newest first (the timeline shows them all).
 FACET_GROUPS = (("source", "Source"), ("month", "Month"), ("tag", "Tag"))
 MONTHS_SHOWN = 12
 #: How deep the article page looks for the article among a query's matches to explain it.
 EXPLAIN_DEPTH = 100
 SIMILAR_SHOWN = 8
+#: Index fields as a reader knows them: `content` holds the headline and the story.
+FIELD_NAMES = {"content": "text", "title": "headline", "authors": "author", "tags": "tag"}
 
 
 def article_href(doc_id: str, search: str = "") -> str:
@@ -107,7 +99,9 @@ def _facets(state: SearchState, results: Results) -> list[tuple[str, list[FacetV
     for name, heading in FACET_GROUPS:
         pairs = list(facets.get(name, ()))
         if name == "month":
-            pairs = pairs[::-1][:MONTHS_SHOWN]
+            # Most matches first, the newer of two months with as many.
+            busiest = sorted(pairs[::-1], key=lambda kv: -kv[1])[:MONTHS_SHOWN]
+            pairs = sorted(busiest, reverse=True)
         values = []
         for value, count in pairs:
             if name == "month":
@@ -163,23 +157,21 @@ def _plural(count: int, noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
-def _timeline(archive: Archive, state: SearchState, results: Results) -> dict[str, Any] | None:
+def _timeline(state: SearchState, results: Results) -> dict[str, Any] | None:
     """The chart of the matches over time, and its caption; None when none is dated."""
-    months = (results.facets or {}).get("month", ())
+    facets = results.facets or {}
+    months = facets.get("month", ())
     if not months:
         return None
-    bars: list[Bar] = []
-    if month_span(months) <= DAY_SPAN_MONTHS and results.matches <= DAY_MATCHES:
-        bars = day_bars(archive.days(state.options(), results.matches))
-    if not bars:
-        bars = month_bars(months)
+    days = facets.get("day", ())  # counted when the matches span a few months
+    bars = day_bars(days) if days else month_bars(months)
     unit = {4: "year", 7: "month"}.get(len(bars[0].period), "day")
     span = bars[0].period if len(bars) == 1 else f"{bars[0].period} to {bars[-1].period}"
     return {
         "svg": timeline_svg(bars, lambda bar: state.url(since=bar.period, until=bar.period)),
         "axis": axis(bars),
         "unit": unit,
-        "caption": f"Matching stories per {unit}, {span}. Select a bar to narrow the search to its {unit}.",
+        "caption": f"Matching documents per {unit}, {span}. Select a bar to narrow the search to its {unit}.",
     }
 
 
@@ -222,7 +214,11 @@ class Pages:
         )
         count = _count_text(results)
         if past_end:
-            count = f"Result {state.offset + 1} is past the last one: {count}."
+            noun = _plural(results.total, "story" if results.matches != results.total else "result")
+            count = (
+                f"Result {state.offset + 1} is past the last one: the list ends at "
+                f"{results.total} {noun}."
+            )
         context: dict[str, Any] = {
             "state": state,
             "results": results,
@@ -238,7 +234,9 @@ class Pages:
             "suggestion_href": state.url(q=results.suggestion) if results.suggestion else None,
             "prev_href": prev_href,
             "next_href": next_href,
-            "timeline": _timeline(self.archive, state, results),
+            "paging_stops": results.next_offset is not None and next_href is None,
+            "max_offset": MAX_OFFSET,
+            "timeline": _timeline(state, results),
         }
         return self.render(request, "search.html", **context)
 
@@ -283,6 +281,7 @@ class Pages:
             "explain": explain,
             "explanation": explanation,
             "explain_depth": EXPLAIN_DEPTH,
+            "field_names": FIELD_NAMES,
             "explain_href": (
                 article_href(doc_id, found_by.query_string()) + "&explain=1" if query else None
             ),

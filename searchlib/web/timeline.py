@@ -1,18 +1,17 @@
-"""The timeline of a search: matching stories per month (per day over a short range, per
+"""The timeline of a search: matching documents per month (per day over a short range, per
 year over a long one), drawn on the server as SVG whose bars link to their period."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
-#: Months spanned by the matches under which the chart counts days (when the day of
-#: every match can be had cheaply; see `app`), and over which it counts years.
-DAY_SPAN_MONTHS = 3
+#: Months spanned by the matches over which the chart counts years. (It counts days
+#: when the search counted them: see `facet_counts`.)
 YEAR_SPAN_MONTHS = 240
 
 #: The chart's drawing units: each period a slot, the bar a little narrower; at least
@@ -62,13 +61,6 @@ def _months(first: str, last: str) -> list[str]:
     return out
 
 
-def month_span(months: Sequence[tuple[str, int]]) -> int:
-    """How many calendar months the (month, count) pairs span, first to last."""
-    if not months:
-        return 0
-    return len(_months(months[0][0], months[-1][0]))
-
-
 def month_bars(months: Sequence[tuple[str, int]]) -> list[Bar]:
     """A bar per month from the first to the last (empty months count 0), or per year
     when they span more than YEAR_SPAN_MONTHS; `months` are ("YYYY-MM", n) in order."""
@@ -85,15 +77,16 @@ def month_bars(months: Sequence[tuple[str, int]]) -> list[Bar]:
     return [Bar(f"{y:04d}", years.get(f"{y:04d}", 0)) for y in range(first, last + 1)]
 
 
-def day_bars(days: Iterable[date]) -> list[Bar]:
-    """A bar per day from the first to the last of `days` (one date per story)."""
-    counts = Counter(days)
-    if not counts:
+def day_bars(days: Sequence[tuple[str, int]]) -> list[Bar]:
+    """A bar per day from the first to the last of `days`, ("YYYY-MM-DD", n) pairs in
+    order (days without stories count 0)."""
+    if not days:
         return []
-    day, last = min(counts), max(counts)
+    counts = dict(days)
+    day, last = date.fromisoformat(days[0][0]), date.fromisoformat(days[-1][0])
     out = []
     while day <= last:
-        out.append(Bar(day.isoformat(), counts.get(day, 0)))
+        out.append(Bar(day.isoformat(), counts.get(day.isoformat(), 0)))
         day += timedelta(days=1)
     return out
 
@@ -111,7 +104,7 @@ def timeline_svg(bars: Sequence[Bar], link: Callable[[Bar], str]) -> Markup:
     width = slots * _SLOT
     parts = [
         f'<svg id="timeline" viewBox="0 0 {width} {_HEIGHT}" preserveAspectRatio="none" '
-        f'role="group" aria-label="Matching stories over time" '
+        f'role="group" aria-label="Matching documents over time" '
         f'xmlns="http://www.w3.org/2000/svg">',
         f'<line class="axis" x1="0" y1="{_HEIGHT}" x2="{width}" y2="{_HEIGHT}"/>',
     ]
@@ -121,7 +114,7 @@ def timeline_svg(bars: Sequence[Bar], link: Callable[[Bar], str]) -> Markup:
         x = left + i * _SLOT + (_SLOT - _BAR) / 2
         # A few units at least, so a period with one story among thousands still shows.
         height = max(_MIN_HEIGHT, round(bar.count / peak * (_HEIGHT - 4), 1))
-        noun = "story" if bar.count == 1 else "stories"
+        noun = "document" if bar.count == 1 else "documents"
         label = escape(f"{bar.period}: {bar.count} {noun}")
         parts.append(
             f'<a class="bar-link" href="{escape(link(bar))}" aria-label="{label}">'

@@ -31,3 +31,23 @@ if (sort instanceof HTMLSelectElement) {
   sort.addEventListener("change", byRelevance);
   byRelevance();
 }
+
+// A search's URL is its bookmark: leave out the form's empty fields, and those at
+// their default (`data-default`).
+const form = document.getElementById("search");
+if (form instanceof HTMLFormElement) {
+  const fields = () => Array.from(form.querySelectorAll("input[name], select[name]"))
+    .filter((f) => f instanceof HTMLInputElement || f instanceof HTMLSelectElement);
+  form.addEventListener("submit", () => {
+    for (const field of fields()) {
+      const unset = field.value === "" || field.value === field.dataset.default;
+      if (field.name !== "q" && unset) field.disabled = true;
+    }
+  });
+  // Coming back to this page (the browser's Back) restores it as it was left, fields
+  // switched off included: switch them on again.
+  window.addEventListener("pageshow", () => {
+    for (const field of fields()) field.disabled = false;
+    if (sort instanceof HTMLSelectElement) sort.dispatchEvent(new Event("change"));
+  });
+}
