@@ -194,3 +194,29 @@ def test_only_bm25_with_one_b_for_every_field_is_scored_a_term_at_a_time() -> No
     assert bm25_parameters(scoring.BM25F(B=0.5, K1=1.2)) == (1.2, 0.5)
     assert bm25_parameters(scoring.BM25F(B=0.5, K1=1.2, title_B=0.2)) is None
     assert bm25_parameters(scoring.TF_IDF()) is None
+
+
+def test_a_prefix_ranks_alike_however_the_index_is_cut_into_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prefix stands for the index's most frequent terms that start with it, counted
+    over the whole index: Whoosh expanded it per segment, so a segment's own frequent
+    terms (rare overall) made its documents match, and the ranking depended on how
+    batches fell into segments."""
+    from searchlib.search import query as query_module
+
+    monkeypatch.setattr(query_module, "MAX_EXPANSION", 2)
+    rng = random.Random(5)
+    words = ["coal", "coast", "cobalt", "cocoa", "code", "coffee", "coin", "cold"]
+    records = [
+        {"id": f"d{n}", "title": "Report", "body": " ".join(rng.choices(words[: 2 + n // 10], k=6))}
+        for n in range(60)
+    ]
+    ranked = []
+    for batch, name in ((60, "one"), (10, "many")):
+        with Index.create(tmp_path / name) as ix, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(mergepolicy, "plan", lambda sizes: [])  # keep every batch's segment
+            ix.add(records, batch_size=batch, workers=1)
+            found = ix.search("co*", limit=100, collapse=False)
+            ranked.append([(hit.id, round(hit.score, 9)) for hit in found])
+    assert ranked[0] == ranked[1]

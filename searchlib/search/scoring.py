@@ -13,6 +13,7 @@ from whoosh import scoring
 from searchlib.engine.columns import NO_DATE, column_lookup, date_lookup, date_range
 from searchlib.engine.topk import score_documents, term_leaves
 from searchlib.search.filters import DateLike, date_period
+from searchlib.search.query import BoundedPrefix
 
 #: BM25 parameters, chosen over a grid on two Reuters news benchmarks and five abstract
 #: collections (docs/ranking.md): at or above plain Whoosh BM25F on all seven. Lucene's
@@ -109,6 +110,7 @@ def term_at_a_time(searcher: Any, query: Any, flt: Any | None) -> dict[int, floa
     if not isinstance(model, BM25) or model.per_field_b:
         return None
     schema = searcher.schema
+    query = _terms_of_prefixes(query, searcher.reader())
     leaves = term_leaves(query, lambda field: field in schema and schema[field].scorable)
     if leaves is None:
         return None
@@ -119,6 +121,34 @@ def term_at_a_time(searcher: Any, query: Any, flt: Any | None) -> dict[int, floa
         return bm25_idf(frequency, documents)
 
     return score_documents(searcher, leaves, idf, model.K1, model.B, allowed)
+
+
+def _terms_of_prefixes(query: Any, reader: Any) -> Any:
+    """`query` with each `word*` replaced by the OR of the index terms it stands for.
+
+    Whoosh scores a prefix as that OR (each term weighed as the word itself), a
+    document at a time through a matcher per term: seconds for a short prefix of a few
+    hundred terms. As an OR of terms it is scored term at a time, to the same scores.
+    """
+    if isinstance(query, BoundedPrefix):
+        field = reader.schema[query.fieldname]
+        terms = [
+            wq.Term(query.fieldname, field.from_bytes(btext), boost=query.boost)
+            for btext in query._btexts(reader)
+            if btext
+        ]
+        if not terms:
+            return wq.NullQuery  # a field where nothing starts with it
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+    if not query.children():
+        return query
+    expanded = query.apply(lambda child: _terms_of_prefixes(child, reader))
+    if isinstance(expanded, wq.Or):
+        # A prefix no term of a field starts with matches nothing there: leave it out.
+        kept = [sub for sub in expanded.subqueries if sub is not wq.NullQuery]
+        if len(kept) < len(expanded.subqueries):
+            expanded = kept[0] if len(kept) == 1 else wq.Or(kept, boost=expanded.boost)
+    return expanded
 
 
 #: The least score whose logarithm is taken (a match Whoosh scores 0).
