@@ -466,3 +466,14 @@ def test_a_field_test_narrows_the_words_rather_than_listing_its_field(tmp_path: 
         # A phrase or +word says what must match; other words only rank.
         assert {h.id for h in ix.search("+cocoa coffee", collapse=False)} == {"b"}
         assert {h.id for h in ix.search("source:wire", collapse=False)} == {"a", "b"}
+
+
+def test_a_query_holds_a_bounded_number_of_prefixes() -> None:
+    from searchlib.search.query import MAX_PREFIXES
+
+    words = [f"w{chr(97 + n)}*" for n in range(MAX_PREFIXES + 1)]
+    parse(" ".join(words[:MAX_PREFIXES]))
+    with pytest.raises(QueryError, match=f"more than {MAX_PREFIXES} prefixes"):
+        parse(" ".join(words))
+    with pytest.raises(QueryError, match="prefixes"):
+        parse(" ".join(words[:MAX_PREFIXES]) + " -zz*")  # excluded ones cost as much

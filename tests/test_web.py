@@ -5,6 +5,7 @@ against the library; then the `serve` command itself."""
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -398,7 +399,11 @@ BAD = [
     ({"q": "pipeline", "sort": "bogus"}, "unknown sort order 'bogus'"),
     ({"q": "a" * 1001}, "the query is 1001 characters long"),
     ({"q": "pipeline", "recent": "-1"}, "recent must be a positive number"),
-    ({"q": "pipeline", "recent": "nan"}, "recent must be a positive number"),
+    ({"q": "pipeline", "recent": "nan"}, "recent must be a number of days, not 'nan'"),
+    ({"q": "pipeline", "limit": "+10"}, "limit must be a whole number, not '+10'"),
+    ({"q": "pipeline", "limit": "1_0"}, "limit must be a whole number"),
+    ({"q": "pipeline", "limit": "\uff15"}, "limit must be a whole number"),
+    ({"q": "pipeline", "offset": "1e2"}, "offset must be a whole number"),
     ({"q": "pipeline", "recent": "soon"}, "recent must be a number of days"),
     ({"q": "pipeline", "recent": "30", "sort": "date"}, "recency"),
     ({"q": "pipeline", "expand": "1", "sort": "date"}, "query expansion"),
@@ -445,6 +450,10 @@ def test_an_empty_query_is_a_400_on_the_api_only(client: TestClient) -> None:
         "/api/similar/story-01?limit=5&limit=6",
         "/article",
         "/api/article?id=",
+        "/api/article?id=story-01&id=story-02",
+        "/article?id=story-01&id=story-02",
+        "/article?id=story-01&q=gas&q=oil",
+        "/article?id=story-01&explain=1&explain=1",
     ],
 )
 def test_bad_parameters_elsewhere_are_400s(client: TestClient, url: str) -> None:
@@ -852,3 +861,69 @@ def test_a_forced_stop_drops_only_the_cancelled_requests_tracebacks() -> None:
     assert not quiet.filter(record("Traceback ...\nasyncio.exceptions.CancelledError\n", None))
     assert quiet.filter(record("Exception in ASGI application", ValueError("bad")))
     assert quiet.filter(record("Application startup failed. Exiting.", None))
+
+
+def test_control_characters_in_documents_never_reach_a_page(tmp_path: Path) -> None:
+    controls = "\x00\x1b[31m\x7f\x85\x9b"
+    records = [
+        {"id": f"c{n}", "title": f"Ctrl{controls} story {n}", "body": f"grain{controls} harvest"}
+        for n in range(2)
+    ]
+    path = tmp_path / "ix"
+    with Index.create(path) as ix:
+        ix.add(records, workers=1)
+    with TestClient(create_app(path), base_url="http://127.0.0.1") as web:
+        pages = [web.get("/", params={"q": "grain"}).text, web.get("/article?id=c0&q=grain").text]
+        assert "Ctrl[31m story 0" in pages[1]  # the text, its controls taken out
+    for html in pages:
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", html)
+
+
+def test_a_server_recovers_once_damaged_files_are_put_back(tmp_path: Path) -> None:
+    """A damaged index is a 503; the same files put back (no new commit) are read
+    afresh on the next request."""
+    path = tmp_path / "ix"
+    with Index.create(path) as ix:
+        ix.add(_records()[:5], workers=1)
+    saved = tmp_path / "saved"
+    shutil.copytree(path, saved)
+    with TestClient(create_app(path), base_url="http://127.0.0.1") as web:
+        assert web.get("/api/search", params={"q": "pipeline"}).status_code == 200
+        for file in path.glob("*.pst"):
+            file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+        for file in path.glob("*.trm"):
+            file.write_bytes(b"")
+        broken = web.get("/api/search", params={"q": "turbine"})
+        assert broken.status_code == 503 and "damaged" in broken.json()["error"]
+        shutil.rmtree(path)
+        shutil.copytree(saved, path)
+        assert web.get("/api/search", params={"q": "turbine"}).status_code == 200
+
+
+def test_a_costly_search_does_not_hold_up_the_others(tmp_path: Path) -> None:
+    """Requests are served by several open copies of the index: while one is busy,
+    another answers."""
+    import threading
+
+    from searchlib.web.archive import Archive
+
+    path = tmp_path / "ix"
+    with Index.create(path) as ix:
+        ix.add(_records()[:5], workers=1)
+    archive = Archive(path, readers=2)
+    busy = threading.Event()
+    release = threading.Event()
+
+    def hold(index: Index) -> None:
+        busy.set()
+        release.wait(10)
+
+    holder = threading.Thread(target=lambda: archive._locked(hold))
+    holder.start()
+    try:
+        assert busy.wait(10)
+        assert archive.search(SearchOptions("pipeline")).total == 5  # not waiting for it
+    finally:
+        release.set()
+        holder.join()
+        archive.close()

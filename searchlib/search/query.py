@@ -24,6 +24,10 @@ MIN_PREFIX = 2
 MAX_EXPANSION = 300
 #: A prefix that begins more index terms than this is refused rather than scanned.
 MAX_PREFIX_SCAN = 20_000
+#: Prefixes one query may hold. Each expands to up to MAX_EXPANSION terms in every
+#: field it applies to, and a short one costs a tenth of a second or more on a Reuters-size
+#: archive: twelve keep a query's worst case near a second, where 250 took minutes.
+MAX_PREFIXES = 12
 
 #: Fields a prefix applies to (the text fields and the name fields), as parsed.
 _PREFIX_FIELDS = frozenset({"content", "title", "authors", "source", "tags"})
@@ -283,6 +287,7 @@ def parse(raw: str) -> ParsedQuery:
     excluded: list[Any] = []
     terms: set[str] = set()
     prefixes: list[str] = []
+    expanded = 0  # prefixes, excluded ones too
     term_list: list[str] = []
     # Plain optional words are counted, not repeated: Whoosh folds duplicate clauses
     # into one, and a word a query repeats should weigh more (BM25's query tf).
@@ -303,6 +308,12 @@ def parse(raw: str) -> ParsedQuery:
         for clause in group:
             prefix = _prefix(clause)
             if prefix is not None:
+                expanded += 1
+                if expanded > MAX_PREFIXES:
+                    raise QueryError(
+                        f"the query holds more than {MAX_PREFIXES} prefixes (word*): each "
+                        "stands for up to hundreds of words; give fewer"
+                    )
                 sub = _prefix_query(prefix, clause.field)
                 if clause.modifier != "-":
                     prefixes.append(prefix)

@@ -9,11 +9,13 @@ message, an unknown id a 404.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -65,6 +67,21 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+#: Control characters (C0 but tab and newline, DEL, C1): a stored text may hold them,
+#: HTML has no use for them, and a page that carries them is not valid HTML.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: object) -> object:
+    """What a template prints, without control characters; escaped markup stays
+    markup (only characters that are never part of a tag are taken out)."""
+    if isinstance(value, Markup):
+        return Markup(_CONTROLS.sub("", value))
+    if isinstance(value, str):
+        return _CONTROLS.sub("", value)
+    return value
+
+
 #: The names a local server answers to. Any other Host header is refused: a web page
 #: the reader visits could otherwise rebind its own name to 127.0.0.1 and read the
 #: archive through the reader's browser (DNS rebinding).
@@ -85,6 +102,7 @@ def create_app(index_path: Path, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlett
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=printable,
     )
     env.globals["version"] = __version__
     templates = Jinja2Templates(env=env)

@@ -100,7 +100,7 @@ def _facets(state: SearchState, results: Results) -> list[tuple[str, list[FacetV
         pairs = list(facets.get(name, ()))
         if name == "month":
             # Most matches first, the newer of two months with as many.
-            busiest = sorted(pairs[::-1], key=lambda kv: -kv[1])[:MONTHS_SHOWN]
+            busiest = sorted(pairs, key=lambda kv: (kv[1], kv[0]), reverse=True)[:MONTHS_SHOWN]
             pairs = sorted(busiest, reverse=True)
         values = []
         for value, count in pairs:

@@ -4,6 +4,7 @@ parameters, turned into `SearchOptions`, and written back into links."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -23,6 +24,12 @@ DEFAULT_LIMIT = 10
 FILTERS = ("source", "author", "tag", "since", "until")
 
 
+#: Numbers as a URL writes them: ASCII digits, a minus sign (so "-1" is reported as
+#: out of range), a decimal point in a number of days.
+_WHOLE = re.compile(r"-?[0-9]{1,12}")
+_DECIMAL = re.compile(r"-?([0-9]{1,12}(\.[0-9]{1,12})?|\.[0-9]{1,12})")
+
+
 class ParamError(QueryError):
     """A query parameter that is not a number, or out of the bounds a request may ask."""
 
@@ -36,10 +43,10 @@ def integer(params: Mapping[str, str], name: str, default: int, low: int, high: 
     raw = params.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParamError(f"{name} must be a whole number, not {raw[:40]!r}") from None
+    # ASCII digits only: int() also takes "+10", "1_0" and other scripts' digits.
+    if not _WHOLE.fullmatch(raw):
+        raise ParamError(f"{name} must be a whole number, not {raw[:40]!r}")
+    value = int(raw)
     if not low <= value <= high:
         raise ParamError(f"{name} must be from {low} to {high}, not {value}")
     return value
@@ -81,8 +88,9 @@ def requested_id(request: Any) -> str:
     prefix (`/article/ID`, kept for links made before ids moved to the query).
 
     Raises:
-        ParamError: no id is given.
+        ParamError: no id is given, or a parameter is given twice.
     """
+    single(request.query_params)
     doc_id = request.path_params.get("doc_id") or request.query_params.get("id", "")
     if not doc_id:
         raise ParamError("no document id: give one as id=...")
@@ -126,12 +134,9 @@ class SearchState:
         recent: float | None = None
         raw_recent = params.get("recent", "").strip()
         if raw_recent:
-            try:
-                recent = float(raw_recent)
-            except ValueError:
-                raise ParamError(
-                    f"recent must be a number of days, not {raw_recent[:40]!r}"
-                ) from None
+            if not _DECIMAL.fullmatch(raw_recent):
+                raise ParamError(f"recent must be a number of days, not {raw_recent[:40]!r}")
+            recent = float(raw_recent)
             if not math.isfinite(recent) or recent <= 0:
                 raise ParamError("recent must be a positive number of days")
         text = {name: params.get(name, "").strip()[:MAX_QUERY] or None for name in FILTERS}
