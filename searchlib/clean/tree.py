@@ -68,18 +68,40 @@ _SCRIPT_DATE = re.compile(
 )
 
 
-def _attr(tag: Tag, name: str) -> str:
-    value = tag.attrs.get(name)
+def _value(value: object) -> str:
+    """An attribute's value as text: a list of class names joined by spaces."""
     if isinstance(value, list):
         return " ".join(value)
     return value if isinstance(value, str) else ""
+
+
+def _attr(tag: Tag, name: str) -> str:
+    return _value(tag.attrs.get(name))
+
+
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern found in a text when any of `words` is in it."""
+    return re.compile("|".join(re.escape(word) for word in words))
+
+
+_AUTHOR_HINT = _any_of(rules.AUTHOR_HINTS)
+_DATE_HINT = _any_of(rules.DATE_HINTS)
 
 
 #: Skipped elements that broken markup can leave wrapping the rest of the page, and what
 #: none of them holds when the markup is sound.
 _MAY_SWALLOW = frozenset({"button", "label", "select", "figcaption", "audio", "video", "picture",
                           "object", "canvas", "map", "svg", "menuitem"})  # fmt: skip
-_PAGE_STRUCTURE = ("main", "article", "h1", "h2")
+_PAGE_STRUCTURE = frozenset({"main", "article", "h1", "h2"})
+
+
+def _holds_structure(tag: Tag) -> bool:
+    """Whether `tag` holds one of the page's structural elements (`_PAGE_STRUCTURE`).
+
+    A plain scan of the descendants: bs4's `find` builds a matcher per call, which costs
+    more than the scan on the small elements (buttons, icons) this is asked of.
+    """
+    return any(node.name in _PAGE_STRUCTURE for node in tag.descendants)
 
 
 def walk(soup: BeautifulSoup) -> PageTree:
@@ -88,33 +110,16 @@ def walk(soup: BeautifulSoup) -> PageTree:
     tree = PageTree(soup=soup, body=body, stats={})
     order: list[Tag] = []
     stack: list[Tag] = [soup]
-    author_hints = rules.AUTHOR_HINTS
-    date_hints = rules.DATE_HINTS
     in_link = tree.in_link
     unwraps = MAX_UNWRAPS
+    skip = SKIP
     while stack:
         tag = stack.pop()
         order.append(tag)
         name = tag.name
         attrs = tag.attrs
         if attrs:
-            itemprop = _attr(tag, "itemprop").lower()
-            if itemprop in _ARTICLE_HINTS or _attr(tag, "property").lower() == "articlebody":
-                tree.hinted.append(tag)
-            if itemprop == "author" or "author" in _attr(tag, "rel").lower():
-                tree.author_tags.append(tag)
-            elif itemprop == "datepublished":
-                tree.date_tags.append(tag)
-            else:
-                # data-testid names elements by role in script-built pages ("article-date").
-                marks = " ".join(
-                    (_attr(tag, "class"), _attr(tag, "id"), _attr(tag, "data-testid"))
-                ).lower()
-                if marks.strip():
-                    if any(h in marks for h in author_hints):
-                        tree.author_tags.append(tag)
-                    if any(h in marks for h in date_hints):
-                        tree.date_hints.append((len(order), tag))
+            _note_attrs(tree, tag, attrs, len(order))
         if name == "h1":
             if tree.h1_place is None:
                 tree.h1_place = len(order)
@@ -131,15 +136,11 @@ def walk(soup: BeautifulSoup) -> PageTree:
             skipped: list[Tag] = []
             swallower = None
             for child in reversed(tag.contents):
-                if not isinstance(child, Tag):
-                    continue
                 child_name = child.name
-                if child_name in SKIP:
-                    if (
-                        unwraps
-                        and child_name in _MAY_SWALLOW
-                        and child.find(_PAGE_STRUCTURE) is not None
-                    ):
+                if child_name is None:
+                    continue  # text, a comment
+                if child_name in skip:
+                    if unwraps and child_name in _MAY_SWALLOW and _holds_structure(child):
                         swallower = child
                         break
                     skipped.append(child)
@@ -156,20 +157,49 @@ def walk(soup: BeautifulSoup) -> PageTree:
             unwraps -= 1
         for child in skipped:
             _note_skipped(tree, child)
+    _count(tree, order)
+    return tree
 
+
+def _note_attrs(tree: PageTree, tag: Tag, attrs: dict[str, object], place: int) -> None:
+    """Note an element whose attributes mark the article body, an author or a date."""
+    get = attrs.get
+    itemprop = _value(get("itemprop")).lower()
+    if itemprop in _ARTICLE_HINTS or _value(get("property")).lower() == "articlebody":
+        tree.hinted.append(tag)
+    if itemprop == "author" or "author" in _value(get("rel")).lower():
+        tree.author_tags.append(tag)
+    elif itemprop == "datepublished":
+        tree.date_tags.append(tag)
+    else:
+        # data-testid names elements by role in script-built pages ("article-date").
+        marks = " ".join(
+            (_value(get("class")), _value(get("id")), _value(get("data-testid")))
+        ).lower()
+        if _AUTHOR_HINT.search(marks):
+            tree.author_tags.append(tag)
+        if _DATE_HINT.search(marks):
+            tree.date_hints.append((place, tag))
+
+
+def _count(tree: PageTree, order: list[Tag]) -> None:
+    """Fill `tree.stats` bottom-up: each element's text, then its parent's share of it."""
     stats = tree.stats
     block_tags = rules.BLOCK_TAGS
     hinted = {id(tag) for tag in tree.hinted}
+    plain = NavigableString
     for tag in reversed(order):
-        stat = stats.get(id(tag))
+        key = id(tag)
+        stat = stats.get(key)
         if stat is None:
-            stat = stats[id(tag)] = Stat()
+            stat = stats[key] = Stat()
         for child in tag.contents:
-            if type(child) is NavigableString:
+            if type(child) is plain:
                 text = child.strip()
                 if text:
-                    stat.text += len(text)
-                    stat.inline += len(text)
+                    size = len(text)
+                    stat.text += size
+                    stat.inline += size
                     stat.commas += text.count(",")
         name = tag.name
         if name == "a":
@@ -177,7 +207,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
             stat.inline_links = stat.inline
         elif name in ("main", "h1") or (name == "article" and stat.text >= TEASER_SIZE):
             stat.marker = True
-        if id(tag) in hinted:
+        if key in hinted:
             stat.marker = True
         parent = tag.parent
         if parent is None or name == "head":
@@ -192,7 +222,6 @@ def walk(soup: BeautifulSoup) -> PageTree:
             up.inline += stat.inline
             up.inline_links += stat.inline_links
             up.commas += stat.commas
-    return tree
 
 
 def _note_skipped(tree: PageTree, tag: Tag) -> None:
