@@ -54,6 +54,8 @@ class PageTree:
     hinted: list[Tag] = field(default_factory=list)  # itemprop=articleBody and the like
     # Elements inside an <a>: a teaser card wrapped whole in its link is not prose.
     in_link: set[int] = field(default_factory=set)
+    # The body and the elements under it that are not skipped outright, in page order.
+    elements: list[Tag] = field(default_factory=list)
 
     def stat(self, tag: Tag) -> Stat:
         """Statistics of `tag` (zeros for an element that was skipped)."""
@@ -105,17 +107,24 @@ def _holds_structure(tag: Tag) -> bool:
 
 
 def walk(soup: BeautifulSoup) -> PageTree:
-    """Walk the page once: element statistics bottom-up, metadata elements on the way."""
+    """Walk the page once: each element's own text and its metadata on the way down,
+    then the statistics of whole subtrees summed bottom-up."""
     body = soup.body if isinstance(soup.body, Tag) else soup
     tree = PageTree(soup=soup, body=body, stats={})
-    order: list[Tag] = []
+    stats = tree.stats
+    order: list[tuple[Tag, Stat]] = []
     stack: list[Tag] = [soup]
     in_link = tree.in_link
     unwraps = MAX_UNWRAPS
     skip = SKIP
+    plain = NavigableString
+    body_at: int | None = None
     while stack:
         tag = stack.pop()
-        order.append(tag)
+        stat = stats[id(tag)] = Stat()
+        if tag is body:
+            body_at = len(order)
+        order.append((tag, stat))
         name = tag.name
         attrs = tag.attrs
         if attrs:
@@ -135,10 +144,16 @@ def walk(soup: BeautifulSoup) -> PageTree:
             pushed = len(stack)
             skipped: list[Tag] = []
             swallower = None
+            size = commas = 0
             for child in reversed(tag.contents):
                 child_name = child.name
                 if child_name is None:
-                    continue  # text, a comment
+                    if type(child) is plain:  # text, not a comment or a declaration
+                        text = child.strip()
+                        if text:
+                            size += len(text)
+                            commas += text.count(",")
+                    continue
                 if child_name in skip:
                     if unwraps and child_name in _MAY_SWALLOW and _holds_structure(child):
                         swallower = child
@@ -155,10 +170,42 @@ def walk(soup: BeautifulSoup) -> PageTree:
             del stack[pushed:]
             swallower.unwrap()
             unwraps -= 1
+        stat.text = stat.inline = size
+        stat.commas = commas
         for child in skipped:
             _note_skipped(tree, child)
-    _count(tree, order)
+    _sum_up(tree, order)
+    tree.elements = _body_elements(order, body, body_at)
     return tree
+
+
+def _body_elements(order: list[tuple[Tag, Stat]], body: Tag, body_at: int | None) -> list[Tag]:
+    """The body and its elements, in page order: a run of the walk's `order`, which ends
+    at the body's last element (usually the page's)."""
+    if body_at is None:
+        # A <body> the walk did not reach (inside a skipped element): walk it apart.
+        out: list[Tag] = []
+        stack: list[Tag] = [body]
+        while stack:
+            tag = stack.pop()
+            out.append(tag)
+            stack.extend(
+                c for c in reversed(tag.contents) if isinstance(c, Tag) and c.name not in SKIP
+            )
+        return out
+    end = len(order)
+    while end > body_at + 1 and not _inside(order[end - 1][0], body):
+        end -= 1
+    return [tag for tag, _ in order[body_at:end]]
+
+
+def _inside(tag: Tag, root: Tag) -> bool:
+    node = tag.parent
+    while node is not None:
+        if node is root:
+            return True
+        node = node.parent
+    return False
 
 
 def _note_attrs(tree: PageTree, tag: Tag, attrs: dict[str, object], place: int) -> None:
@@ -182,39 +229,25 @@ def _note_attrs(tree: PageTree, tag: Tag, attrs: dict[str, object], place: int) 
             tree.date_hints.append((place, tag))
 
 
-def _count(tree: PageTree, order: list[Tag]) -> None:
-    """Fill `tree.stats` bottom-up: each element's text, then its parent's share of it."""
+def _sum_up(tree: PageTree, order: list[tuple[Tag, Stat]]) -> None:
+    """Add each element's statistics to its parent's, children before parents (`order`
+    is the walk's, parents before children)."""
     stats = tree.stats
     block_tags = rules.BLOCK_TAGS
     hinted = {id(tag) for tag in tree.hinted}
-    plain = NavigableString
-    for tag in reversed(order):
-        key = id(tag)
-        stat = stats.get(key)
-        if stat is None:
-            stat = stats[key] = Stat()
-        for child in tag.contents:
-            if type(child) is plain:
-                text = child.strip()
-                if text:
-                    size = len(text)
-                    stat.text += size
-                    stat.inline += size
-                    stat.commas += text.count(",")
+    for tag, stat in reversed(order):
         name = tag.name
         if name == "a":
             stat.links = stat.text
             stat.inline_links = stat.inline
         elif name in ("main", "h1") or (name == "article" and stat.text >= TEASER_SIZE):
             stat.marker = True
-        if key in hinted:
+        if id(tag) in hinted:
             stat.marker = True
         parent = tag.parent
         if parent is None or name == "head":
             continue
-        up = stats.get(id(parent))
-        if up is None:
-            up = stats[id(parent)] = Stat()
+        up = stats[id(parent)]  # the parent of a walked element was walked
         up.text += stat.text
         up.links += stat.links
         up.marker = up.marker or stat.marker
