@@ -15,21 +15,29 @@ unchanged F1. --compare names the pages whose lines differ from an earlier dump.
 and scoring, container, blocks and body assembly, headline, visible date), then the
 costliest functions by their own time. Profiling slows Python code several times more than
 C code (lxml), so phase shares are indicative; the plain run prints pages per second.
+
+--floor times, page by page in one run, the parse alone (decoding and BeautifulSoup with
+lxml, as `clean_html` does it), the whole cleaning, and trafilatura when installed: pages
+per second of the parse alone bound what any cleaner built on BeautifulSoup can reach.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import gzip
 import json
 import pstats
 import sys
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from searchlib import clean_html
+from searchlib.clean import _drop_invisible, close_broken_title
+from searchlib.clean.encoding import decode
 from searchlib.models import Article
 
 #: Phases and the functions (file fragment, function name) whose cumulative time they are.
@@ -122,6 +130,60 @@ def phase_report(stats: pstats.Stats, top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def parse_only(html: bytes, url: str) -> int:
+    """What `clean_html` does before it cleans: decode, the pre-parse fixes, the parse."""
+    from bs4 import BeautifulSoup
+
+    text = close_broken_title(_drop_invisible(decode(html)))
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return len(BeautifulSoup(text, "lxml").contents)
+    finally:
+        gc.enable()
+        gc.collect(0)  # as clean_html does: the tree is freed in the page's time
+
+
+def trafilatura_run() -> Callable[[bytes, str], object] | None:
+    try:
+        import trafilatura
+    except ImportError:
+        return None
+
+    def run(html: bytes, url: str) -> object:
+        return trafilatura.bare_extraction(
+            html, url=url, include_comments=False, with_metadata=True
+        )
+
+    return run
+
+
+def floor(loaded: list[tuple[str, bytes, str]]) -> None:
+    """Print pages per second of the parse alone, the cleaner and trafilatura, timed page
+    by page in turn so that the machine's load weighs on all three alike."""
+    runs: dict[str, Callable[[bytes, str], object]] = {
+        "parse only": parse_only,
+        "searchlib": lambda html, url: clean_html(html, url=url),
+    }
+    baseline = trafilatura_run()
+    if baseline is not None:
+        runs["trafilatura"] = baseline
+    seconds = dict.fromkeys(runs, 0.0)
+    for _, html, url in loaded:
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(html, url)
+            seconds[name] += time.perf_counter() - start
+    rate = {name: len(loaded) / max(s, 1e-9) for name, s in seconds.items()}
+    for name in runs:
+        line = f"{name:<12} {rate[name]:>7.1f} pages/s"
+        if baseline is not None and name != "trafilatura":
+            line += f"  {rate[name] / rate['trafilatura']:.2f}x trafilatura"
+        print(line)
+    print(f"parse share of the cleaner's time: {seconds['parse only'] / seconds['searchlib']:.0%}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -132,10 +194,16 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="profile the phases")
     parser.add_argument("--top", type=int, default=25, help="functions listed by --profile")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument(
+        "--floor", action="store_true", help="parse alone vs cleaner vs trafilatura"
+    )
     args = parser.parse_args()
     if args.compare and not args.dump:
         parser.error("--compare needs --dump")
     loaded = list(pages(args.folder))[: args.limit]
+    if args.floor:
+        floor(loaded)
+        return 0
     profiler = cProfile.Profile() if args.profile else None
     lines: list[str] = []
     seconds = 0.0

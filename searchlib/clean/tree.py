@@ -211,10 +211,15 @@ def _inside(tag: Tag, root: Tag) -> bool:
 def _note_attrs(tree: PageTree, tag: Tag, attrs: dict[str, object], place: int) -> None:
     """Note an element whose attributes mark the article body, an author or a date."""
     get = attrs.get
-    itemprop = _value(get("itemprop")).lower()
-    if itemprop in _ARTICLE_HINTS or _value(get("property")).lower() == "articlebody":
+    # Most elements carry a class or an id alone: the rarer attributes are read only
+    # when present.
+    value = get("itemprop")
+    itemprop = _value(value).lower() if value is not None else ""
+    value = get("property")
+    if itemprop in _ARTICLE_HINTS or (value is not None and _value(value).lower() == "articlebody"):
         tree.hinted.append(tag)
-    if itemprop == "author" or "author" in _value(get("rel")).lower():
+    value = get("rel")
+    if itemprop == "author" or (value is not None and "author" in _value(value).lower()):
         tree.author_tags.append(tag)
     elif itemprop == "datepublished":
         tree.date_tags.append(tag)
