@@ -4,6 +4,7 @@ boilerplate, and whether the element is hidden."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bs4 import Tag
 
@@ -19,14 +20,20 @@ _TAXONOMY_CLASS = re.compile(
 )
 #: The id React gives content it streams in hidden and reveals by script ("S:0").
 _STREAMED_ID = re.compile(r"S:\d+")
+#: Distinct class and id texts whose reading is remembered (`tokens`, `_kind`): a page
+#: repeats its class names, and a site's pages share them; a few thousand cover a large page.
+CACHED = 4096
+#: Found in lower-cased class and id text when it holds a boilerplate substring.
+_BOILERPLATE_SUBSTRING = re.compile("|".join(map(re.escape, rules.BOILERPLATE_SUBSTRINGS)))
 
 
 def attr_text(tag: Tag) -> str:
     """The element's class and id words, joined, without topic classes."""
     # A custom element's name says what it is, as a class would ("site-footer").
     parts: list[str] = [tag.name] if "-" in tag.name else []
+    attrs = tag.attrs
     for name in ("class", "id"):
-        value = tag.get(name)
+        value = attrs.get(name)
         if isinstance(value, list):
             parts.extend(v for v in value if not _TAXONOMY_CLASS.match(v))
         elif isinstance(value, str):
@@ -40,9 +47,10 @@ def is_entry(tag: Tag) -> bool:
     return isinstance(classes, list) and ("hentry" in classes or "type-post" in classes)
 
 
-def tokens(raw: str) -> set[str]:
+@lru_cache(maxsize=CACHED)
+def tokens(raw: str) -> frozenset[str]:
     """The words of attribute text, split on -, _, space and camelCase, lower-cased."""
-    return {t for t in _TOKEN_SPLIT.split(_CAMEL.sub("-", raw).lower()) if t}
+    return frozenset(t for t in _TOKEN_SPLIT.split(_CAMEL.sub("-", raw).lower()) if t)
 
 
 def boilerplate_kind(tag: Tag) -> str | None:
@@ -54,15 +62,21 @@ def boilerplate_kind(tag: Tag) -> str | None:
     raw = attr_text(tag)
     if not raw or is_entry(tag):
         return None
+    return _kind(raw)
+
+
+@lru_cache(maxsize=CACHED)
+def _kind(raw: str) -> str | None:
+    """What class and id text `raw` says of its element (see `boilerplate_kind`)."""
     found_tokens = tokens(raw)
-    if found_tokens & rules.COMMENT_TOKENS or rules.COMMENT_ATTR_RE.search(raw.lower()):
+    low = raw.lower()
+    if found_tokens & rules.COMMENT_TOKENS or rules.COMMENT_ATTR_RE.search(low):
         return "comment"
     found = found_tokens & rules.BOILERPLATE_TOKENS
     links = bool(found) and found <= rules.LINK_FURNITURE_TOKENS
     if found and not found <= rules.WIDGET_TOKENS and not links:
         return "other"
-    low = raw.lower()
-    if any(s in low for s in rules.BOILERPLATE_SUBSTRINGS):
+    if _BOILERPLATE_SUBSTRING.search(low):
         return "other"
     return "links" if links else "widget" if found else None
 

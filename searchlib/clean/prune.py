@@ -40,17 +40,6 @@ def _headed_by_comments(tag: Tag) -> bool:
     return False
 
 
-def _all_tags(tree: PageTree) -> list[Tag]:
-    """Every element under the body that is not skipped outright (script, style...)."""
-    out: list[Tag] = []
-    stack: list[Tag] = [tree.body]
-    while stack:
-        tag = stack.pop()
-        out.append(tag)
-        stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag) and c.name not in SKIP)
-    return out
-
-
 class Pruned:
     """The page after boilerplate removal: dropped subtrees are remembered, not deleted.
 
@@ -61,7 +50,7 @@ class Pruned:
     def __init__(self, tree: PageTree) -> None:
         self.tree = tree
         self.dropped: set[int] = set()
-        self.kept: list[Tag] = _all_tags(tree)
+        self.kept: list[Tag] = tree.elements
         body = tree.body
         total = max(tree.stat(body).text, 1)
         # The best content block before pruning, and its ancestors, are never pruned for

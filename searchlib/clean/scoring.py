@@ -8,13 +8,14 @@ The functions read the page's statistics (`PageTree.stat`) and the elements stil
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from bs4 import Tag
 
 from searchlib.clean import rules
 from searchlib.clean import thresholds as th
-from searchlib.clean.markup import attr_text, tokens
+from searchlib.clean.markup import CACHED, attr_text, tokens
 from searchlib.clean.tree import PageTree, Stat
 
 
@@ -26,8 +27,12 @@ def link_density(tree: PageTree, tag: Tag) -> float:
 
 def _class_weight(tag: Tag) -> float:
     raw = attr_text(tag)
-    if not raw:
-        return 0.0
+    return _weight(raw) if raw else 0.0
+
+
+@lru_cache(maxsize=CACHED)
+def _weight(raw: str) -> float:
+    """What class and id text `raw` adds to or takes from an element's score."""
     found = tokens(raw)
     weight = 0.0
     if found & rules.CONTENT_TOKENS:

@@ -60,9 +60,13 @@ def plain_text(text: str) -> str:
     return text.strip(_DECORATION) if _TAG.search(text) is None else text
 
 
+#: What `key` removes: every character that is not a letter or a digit (`str.isalnum`).
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def key(text: str) -> str:
     """Letters and digits only, case-folded: how two spellings of a headline compare."""
-    return "".join(ch for ch in text.casefold().translate(_PLAIN) if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold().translate(_PLAIN))
 
 
 _ARTICLE = re.compile(r"^the\s+", re.I)

@@ -54,6 +54,8 @@ class PageTree:
     hinted: list[Tag] = field(default_factory=list)  # itemprop=articleBody and the like
     # Elements inside an <a>: a teaser card wrapped whole in its link is not prose.
     in_link: set[int] = field(default_factory=set)
+    # The body and the elements under it that are not skipped outright, in page order.
+    elements: list[Tag] = field(default_factory=list)
 
     def stat(self, tag: Tag) -> Stat:
         """Statistics of `tag` (zeros for an element that was skipped)."""
@@ -68,53 +70,65 @@ _SCRIPT_DATE = re.compile(
 )
 
 
-def _attr(tag: Tag, name: str) -> str:
-    value = tag.attrs.get(name)
+def _value(value: object) -> str:
+    """An attribute's value as text: a list of class names joined by spaces."""
     if isinstance(value, list):
         return " ".join(value)
     return value if isinstance(value, str) else ""
+
+
+def _attr(tag: Tag, name: str) -> str:
+    return _value(tag.attrs.get(name))
+
+
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern found in a text when any of `words` is in it."""
+    return re.compile("|".join(re.escape(word) for word in words))
+
+
+_AUTHOR_HINT = _any_of(rules.AUTHOR_HINTS)
+_DATE_HINT = _any_of(rules.DATE_HINTS)
 
 
 #: Skipped elements that broken markup can leave wrapping the rest of the page, and what
 #: none of them holds when the markup is sound.
 _MAY_SWALLOW = frozenset({"button", "label", "select", "figcaption", "audio", "video", "picture",
                           "object", "canvas", "map", "svg", "menuitem"})  # fmt: skip
-_PAGE_STRUCTURE = ("main", "article", "h1", "h2")
+_PAGE_STRUCTURE = frozenset({"main", "article", "h1", "h2"})
+
+
+def _holds_structure(tag: Tag) -> bool:
+    """Whether `tag` holds one of the page's structural elements (`_PAGE_STRUCTURE`).
+
+    A plain scan of the descendants: bs4's `find` builds a matcher per call, which costs
+    more than the scan on the small elements (buttons, icons) this is asked of.
+    """
+    return any(node.name in _PAGE_STRUCTURE for node in tag.descendants)
 
 
 def walk(soup: BeautifulSoup) -> PageTree:
-    """Walk the page once: element statistics bottom-up, metadata elements on the way."""
+    """Walk the page once: each element's own text and its metadata on the way down,
+    then the statistics of whole subtrees summed bottom-up."""
     body = soup.body if isinstance(soup.body, Tag) else soup
     tree = PageTree(soup=soup, body=body, stats={})
-    order: list[Tag] = []
+    stats = tree.stats
+    order: list[tuple[Tag, Stat]] = []
     stack: list[Tag] = [soup]
-    author_hints = rules.AUTHOR_HINTS
-    date_hints = rules.DATE_HINTS
     in_link = tree.in_link
     unwraps = MAX_UNWRAPS
+    skip = SKIP
+    plain = NavigableString
+    body_at: int | None = None
     while stack:
         tag = stack.pop()
-        order.append(tag)
+        stat = stats[id(tag)] = Stat()
+        if tag is body:
+            body_at = len(order)
+        order.append((tag, stat))
         name = tag.name
         attrs = tag.attrs
         if attrs:
-            itemprop = _attr(tag, "itemprop").lower()
-            if itemprop in _ARTICLE_HINTS or _attr(tag, "property").lower() == "articlebody":
-                tree.hinted.append(tag)
-            if itemprop == "author" or "author" in _attr(tag, "rel").lower():
-                tree.author_tags.append(tag)
-            elif itemprop == "datepublished":
-                tree.date_tags.append(tag)
-            else:
-                # data-testid names elements by role in script-built pages ("article-date").
-                marks = " ".join(
-                    (_attr(tag, "class"), _attr(tag, "id"), _attr(tag, "data-testid"))
-                ).lower()
-                if marks.strip():
-                    if any(h in marks for h in author_hints):
-                        tree.author_tags.append(tag)
-                    if any(h in marks for h in date_hints):
-                        tree.date_hints.append((len(order), tag))
+            _note_attrs(tree, tag, attrs, len(order))
         if name == "h1":
             if tree.h1_place is None:
                 tree.h1_place = len(order)
@@ -130,16 +144,18 @@ def walk(soup: BeautifulSoup) -> PageTree:
             pushed = len(stack)
             skipped: list[Tag] = []
             swallower = None
+            size = commas = 0
             for child in reversed(tag.contents):
-                if not isinstance(child, Tag):
-                    continue
                 child_name = child.name
-                if child_name in SKIP:
-                    if (
-                        unwraps
-                        and child_name in _MAY_SWALLOW
-                        and child.find(_PAGE_STRUCTURE) is not None
-                    ):
+                if child_name is None:
+                    if type(child) is plain:  # text, not a comment or a declaration
+                        text = child.strip()
+                        if text:
+                            size += len(text)
+                            commas += text.count(",")
+                    continue
+                if child_name in skip:
+                    if unwraps and child_name in _MAY_SWALLOW and _holds_structure(child):
                         swallower = child
                         break
                     skipped.append(child)
@@ -154,23 +170,77 @@ def walk(soup: BeautifulSoup) -> PageTree:
             del stack[pushed:]
             swallower.unwrap()
             unwraps -= 1
+        stat.text = stat.inline = size
+        stat.commas = commas
         for child in skipped:
             _note_skipped(tree, child)
+    _sum_up(tree, order)
+    tree.elements = _body_elements(order, body, body_at)
+    return tree
 
+
+def _body_elements(order: list[tuple[Tag, Stat]], body: Tag, body_at: int | None) -> list[Tag]:
+    """The body and its elements, in page order: a run of the walk's `order`, which ends
+    at the body's last element (usually the page's)."""
+    if body_at is None:
+        # A <body> the walk did not reach (inside a skipped element): walk it apart.
+        out: list[Tag] = []
+        stack: list[Tag] = [body]
+        while stack:
+            tag = stack.pop()
+            out.append(tag)
+            stack.extend(
+                c for c in reversed(tag.contents) if isinstance(c, Tag) and c.name not in SKIP
+            )
+        return out
+    end = len(order)
+    while end > body_at + 1 and not _inside(order[end - 1][0], body):
+        end -= 1
+    return [tag for tag, _ in order[body_at:end]]
+
+
+def _inside(tag: Tag, root: Tag) -> bool:
+    node = tag.parent
+    while node is not None:
+        if node is root:
+            return True
+        node = node.parent
+    return False
+
+
+def _note_attrs(tree: PageTree, tag: Tag, attrs: dict[str, object], place: int) -> None:
+    """Note an element whose attributes mark the article body, an author or a date."""
+    get = attrs.get
+    # Most elements carry a class or an id alone: the rarer attributes are read only
+    # when present.
+    value = get("itemprop")
+    itemprop = _value(value).lower() if value is not None else ""
+    value = get("property")
+    if itemprop in _ARTICLE_HINTS or (value is not None and _value(value).lower() == "articlebody"):
+        tree.hinted.append(tag)
+    value = get("rel")
+    if itemprop == "author" or (value is not None and "author" in _value(value).lower()):
+        tree.author_tags.append(tag)
+    elif itemprop == "datepublished":
+        tree.date_tags.append(tag)
+    else:
+        # data-testid names elements by role in script-built pages ("article-date").
+        marks = " ".join(
+            (_value(get("class")), _value(get("id")), _value(get("data-testid")))
+        ).lower()
+        if _AUTHOR_HINT.search(marks):
+            tree.author_tags.append(tag)
+        if _DATE_HINT.search(marks):
+            tree.date_hints.append((place, tag))
+
+
+def _sum_up(tree: PageTree, order: list[tuple[Tag, Stat]]) -> None:
+    """Add each element's statistics to its parent's, children before parents (`order`
+    is the walk's, parents before children)."""
     stats = tree.stats
     block_tags = rules.BLOCK_TAGS
     hinted = {id(tag) for tag in tree.hinted}
-    for tag in reversed(order):
-        stat = stats.get(id(tag))
-        if stat is None:
-            stat = stats[id(tag)] = Stat()
-        for child in tag.contents:
-            if type(child) is NavigableString:
-                text = child.strip()
-                if text:
-                    stat.text += len(text)
-                    stat.inline += len(text)
-                    stat.commas += text.count(",")
+    for tag, stat in reversed(order):
         name = tag.name
         if name == "a":
             stat.links = stat.text
@@ -182,9 +252,7 @@ def walk(soup: BeautifulSoup) -> PageTree:
         parent = tag.parent
         if parent is None or name == "head":
             continue
-        up = stats.get(id(parent))
-        if up is None:
-            up = stats[id(parent)] = Stat()
+        up = stats[id(parent)]  # the parent of a walked element was walked
         up.text += stat.text
         up.links += stat.links
         up.marker = up.marker or stat.marker
@@ -192,7 +260,6 @@ def walk(soup: BeautifulSoup) -> PageTree:
             up.inline += stat.inline
             up.inline_links += stat.inline_links
             up.commas += stat.commas
-    return tree
 
 
 def _note_skipped(tree: PageTree, tag: Tag) -> None:
