@@ -59,6 +59,9 @@ def show(
 
 
 @cli.command()
+@click.argument(
+    "shards", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
 @index_option
 @click.option(
     "--format",
@@ -75,18 +78,26 @@ def show(
 @click.pass_context
 def export(
     ctx: click.Context,
+    shards: Path | None,
     index_dir: Path | None,
     sample: bool,
     fmt: str,
     bulk_index: str,
     mapping: bool,
 ) -> None:
-    """Write the cleaned articles to stdout (for a bigger engine, or a backup)."""
+    """Write the cleaned articles to stdout (for a bigger engine, or a backup), from the
+    index, or from SHARDS, a folder `searchlib clean --out` wrote."""
     from searchlib.index import Index
-    from searchlib.search.export import BULK_MAPPING
+    from searchlib.search.export import BULK_MAPPING, shard_export_lines
 
     if mapping:
         click.echo(json.dumps(BULK_MAPPING, indent=2))
+        return
+    if shards is not None:
+        if index_dir is not None or sample:
+            raise click.UsageError("give SHARDS or an index (--index, --sample), not both")
+        for line in shard_export_lines(shards, bulk_index if fmt == "bulk" else None):
+            click.echo(line)
         return
     with Index.open(index_folder(ctx, index_dir, sample)) as ix:
         for line in ix.export(bulk_index if fmt == "bulk" else None):

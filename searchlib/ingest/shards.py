@@ -61,10 +61,9 @@ _CHUNK = 1 << 20
 class ShardsError(SearchlibError):
     """The shards folder cannot be written or read."""
 
-    def __init__(self, path: str, problem: str) -> None:
+    def __init__(self, path: str, message: str) -> None:
         self.path = path
-        self.problem = problem
-        super().__init__(f"{problem}: {path}")
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -401,7 +400,9 @@ def prepare_folder(out: Path) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise ShardsError(str(out), f"cannot write shards ({exc.strerror or exc})") from None
+        raise ShardsError(
+            str(out), f"cannot write shards in {out}: {exc.strerror or exc}; give another --out"
+        ) from None
     return out
 
 
@@ -462,7 +463,9 @@ def shard_records(folder: Path) -> Iterator[dict[str, Any]]:
     shards = sorted(folder.glob("part-*.jsonl.gz"))
     if not shards:
         raise ShardsError(
-            str(folder), "no shards (part-*.jsonl.gz) in the folder; run `searchlib clean`"
+            str(folder),
+            f"no shards (part-*.jsonl.gz) in {folder}: write them with "
+            "`searchlib clean SOURCES... --out DIR`",
         )
     for shard in shards:
         with gzip.open(shard, "rb") as lines:
