@@ -1,5 +1,5 @@
-"""The commands about stored documents and the index as a whole: `show`, `clean`,
-`export`, `stats` and `check`."""
+"""The commands about stored documents and the index as a whole: `show`, `export`,
+`stats` and `check` (`clean` is in `cleaning`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from searchlib.cli.app import cli
-from searchlib.cli.common import CliError, given_id, index_folder, index_option
+from searchlib.cli.common import given_id, index_folder, index_option
 from searchlib.errors import DocumentNotFoundError, IndexDamagedError
 from searchlib.models import Article
 from searchlib.output import json_line, terminal_text
@@ -59,37 +59,9 @@ def show(
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
-@click.option("--url", default=None, help="The page's URL, if known.")
-def clean(file: Path, as_json: bool, url: str | None) -> None:
-    """Show what the cleaner keeps of FILE (.html, .txt, .jsonl/.json, also .gz)."""
-    from searchlib.clean import clean_bytes
-    from searchlib.clean.encoding import is_binary
-    from searchlib.ingest.documents import article_for
-    from searchlib.ingest.sources import kind_of, read_bytes, read_file
-    from searchlib.models import Skipped
-
-    kind, gz = kind_of(file)
-    if kind == "record":
-        for item in read_file(file, file.name):
-            if isinstance(item, Skipped):
-                click.echo(terminal_text(f"skipped {item.source}: {item.reason}"), err=True)
-            else:
-                _print_article(article_for(item), as_json, {"id": item.doc_id})
-                click.echo()
-        return
-    try:
-        data = read_bytes(file, gz, 200 * 1024 * 1024)
-    except Exception as exc:
-        raise CliError(f"cannot read {file}: {exc}") from None
-    if is_binary(data):
-        raise CliError(f"{file} is a binary file, not a page or text")
-    html = True if kind == "html" else None if kind is None else False
-    _print_article(clean_bytes(data, html=html, url=url), as_json)
-
-
-@cli.command()
+@click.argument(
+    "shards", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
 @index_option
 @click.option(
     "--format",
@@ -106,18 +78,26 @@ def clean(file: Path, as_json: bool, url: str | None) -> None:
 @click.pass_context
 def export(
     ctx: click.Context,
+    shards: Path | None,
     index_dir: Path | None,
     sample: bool,
     fmt: str,
     bulk_index: str,
     mapping: bool,
 ) -> None:
-    """Write the cleaned articles to stdout (for a bigger engine, or a backup)."""
+    """Write the cleaned articles to stdout (for a bigger engine, or a backup), from the
+    index, or from SHARDS, a folder `searchlib clean --out` wrote."""
     from searchlib.index import Index
-    from searchlib.search.export import BULK_MAPPING
+    from searchlib.search.export import BULK_MAPPING, shard_export_lines
 
     if mapping:
         click.echo(json.dumps(BULK_MAPPING, indent=2))
+        return
+    if shards is not None:
+        if index_dir is not None or sample:
+            raise click.UsageError("give SHARDS or an index (--index, --sample), not both")
+        for line in shard_export_lines(shards, bulk_index if fmt == "bulk" else None):
+            click.echo(line)
         return
     with Index.open(index_folder(ctx, index_dir, sample)) as ix:
         for line in ix.export(bulk_index if fmt == "bulk" else None):

@@ -46,9 +46,15 @@ def _str(value: Any) -> str | None:
 
 
 def article_from_record(record: Mapping[str, Any]) -> Article:
-    """Build an Article from a JSON record; given fields are kept as given."""
+    """Build an Article from a JSON record; given fields are kept as given. A record
+    `searchlib clean` wrote (flagged `cleaned`) is taken as it is, never cleaned again."""
     from searchlib.clean import clean_body, clean_html, usable_url
     from searchlib.clean.dates import parse_date
+
+    if record.get("cleaned") is True:
+        from searchlib.ingest.shards import cleaned_article
+
+        return cleaned_article(record)
 
     # A url that cannot be parsed is dropped, not the story.
     url = usable_url(_str(record.get("url")))
@@ -172,6 +178,13 @@ def prepare(item: RawItem) -> dict[str, Any] | Skipped:
 
     Never raises for bad content: anything unexpected becomes a Skipped note.
     """
+    article = clean_item(item)
+    return article if isinstance(article, Skipped) else fields_for(item, article)
+
+
+def clean_item(item: RawItem) -> Article | Skipped:
+    """Clean one raw item into an Article, or say why it cannot be indexed (never
+    raises for bad content)."""
     try:
         article = article_for(item)
     except Exception as exc:
@@ -179,4 +192,4 @@ def prepare(item: RawItem) -> dict[str, Any] | Skipped:
         return Skipped(item.origin, f"could not clean: {type(exc).__name__}: {detail}")
     if not article.body.strip() and not article.title.strip():
         return Skipped(item.origin, "no article text found")
-    return fields_for(item, article)
+    return article

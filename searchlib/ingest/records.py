@@ -19,6 +19,7 @@ from searchlib.output import valid_text
 RECORD_FIELDS = (
     *("id", "url", "title", "date", "authors", "author", "source", "site", "tags"),
     *("language", "html", "body", "text"),
+    "cleaned",  # written by `searchlib clean`: the record is not cleaned again
 )
 
 #: Why a record is skipped when Python's JSON reader runs out of stack (about 1,000

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from searchlib.output import json_line
-from searchlib.search.stored import export_record
+from searchlib.search.stored import EXPORT_KEYS, export_record
 
 #: An index mapping matching the bulk export, for `PUT /<index>` in OpenSearch or
 #: Elasticsearch before loading the bulk file.
@@ -31,8 +33,32 @@ def export_lines(searcher: Any, bulk_index: str | None = None) -> Iterator[str]:
     names the target index. Streams document by document; stored text that is not
     valid Unicode (a lone surrogate) is written as U+FFFD rather than stopping the export."""
     reader = searcher.reader()
-    for docnum in reader.all_doc_ids():
-        article = export_record(reader.stored_fields(docnum))
+    records = (export_record(reader.stored_fields(d)) for d in reader.all_doc_ids())
+    return _lines(records, bulk_index)
+
+
+def shard_export_lines(folder: Path, bulk_index: str | None = None) -> Iterator[str]:
+    """What `export_lines` writes, from a folder of cleaned shards (`searchlib clean
+    --out`) instead of an index: the shards hold the articles as the index stores them.
+
+    Raises:
+        ShardsError: the folder holds no shards.
+    """
+    from searchlib.ingest.shards import shard_records
+
+    records = shard_records(folder)
+    first = next(records, None)  # a folder without shards fails here, before any output
+    if first is None:
+        return iter(())
+    chosen = (
+        {"id": r.get("id"), **{key: r.get(key) for key in EXPORT_KEYS}}
+        for r in itertools.chain([first], records)
+    )
+    return _lines(chosen, bulk_index)
+
+
+def _lines(records: Iterable[dict[str, object]], bulk_index: str | None) -> Iterator[str]:
+    for article in records:
         if bulk_index is None:
             yield json_line(article)
         else:
