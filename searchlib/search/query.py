@@ -144,6 +144,14 @@ class BoundedPrefix(wq.Prefix):  # type: ignore[misc]
         super().__init__(fieldname, text, boost=boost, constantscore=False)
         self.stemmed = stemmed
 
+    def expansion(self, ixreader: Any) -> list[bytes]:
+        """The index terms (as bytes) this prefix stands for in `ixreader`.
+
+        Raises:
+            QueryError: more than `MAX_PREFIX_SCAN` terms start with the prefix.
+        """
+        return list(self._btexts(ixreader))
+
     def _btexts(self, ixreader: Any) -> Iterable[bytes]:
         # Whoosh asks for the expansion several times per search (size estimates,
         # then the matcher): work it out once per reader.

@@ -134,7 +134,7 @@ def _terms_of_prefixes(query: Any, reader: Any) -> Any:
         field = reader.schema[query.fieldname]
         terms = [
             wq.Term(query.fieldname, field.from_bytes(btext), boost=query.boost)
-            for btext in query._btexts(reader)
+            for btext in query.expansion(reader)
             if btext
         ]
         if not terms:
