@@ -4,13 +4,13 @@ Exit codes: 0 success (search: at least one hit), 1 search found nothing,
 2 any error (bad input, missing index, lock timeout...), 130 interrupted.
 
 The group and how commands end are in `app`, what commands share in `common`; the
-commands by subject in `indexing` (index, optimize), `searching` (search, similar)
-and `documents` (show, clean, export, stats, check).
+commands by subject in `indexing` (index, optimize), `searching` (search, similar),
+`documents` (show, clean, export, stats, check) and `serve`, each imported when one of
+its commands is run (`app.COMMAND_MODULES`).
 """
 
 from __future__ import annotations
 
-from searchlib.cli import documents, indexing, searching, serve  # registers the commands
 from searchlib.cli.app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_NO_HITS, EXIT_OK, cli, main
 from searchlib.cli.common import DEFAULT_INDEX, SAMPLE_DIR, SAMPLE_INDEX
 
@@ -23,9 +23,5 @@ __all__ = [
     "SAMPLE_DIR",
     "SAMPLE_INDEX",
     "cli",
-    "documents",
-    "indexing",
     "main",
-    "searching",
-    "serve",
 ]
