@@ -5,16 +5,29 @@
     python scripts/bench.py reuters.jsonl
     python scripts/bench.py reuters.jsonl --repeat 3 --queries 300
     python scripts/bench.py reuters.jsonl --engines searchlib --repeat 1 --api
+    python scripts/import_reuters.py ../shared/data/corpora/reuters21578 reuters50x.jsonl --scale 50
+    python scripts/bench.py reuters.jsonl --scale-run reuters50x.jsonl   # opt-in: about an hour
 
 Prints, with medians over --repeat runs: ingest docs/s for searchlib, for raw
 single-process Whoosh with the same schema on the same records, and for SQLite FTS5;
-query p50/p95 over one fixed set of 2-3-word OR queries for searchlib (library, the
-index opened and one query run first) and FTS5 (bm25 order), in passes that alternate
-between the two, each pass on a freshly opened index; `searchlib search` wall time from the shell; index
-sizes; peak memory of each ingest (the resident memory of its process and its workers,
-summed); and the ratios. Each ingest runs in a subprocess so its memory and imports are
-its own. The machine is shared and noisy: compare the ratios, which are measured in the
-same run.
+query p50/p95 for searchlib (library, the index opened and one query run first) and
+FTS5 (bm25 order) over three fixed query sets drawn from the corpus (OR of the words,
+top 10): 2-3 words of a headline; 6-8 words of one story's body, in their order (a
+known-item search: how often that story is in the top 10 is printed too); and 15-20
+words, a headline's words and then its body's (a question pasted whole). Query passes
+alternate between the engines, each on a freshly opened index. Then `searchlib search`
+wall time from the shell (median of 5, bytecode compiled as in an installed package);
+index sizes; peak memory of each ingest (the resident memory of its process and its
+workers, summed); and the ratios. Each ingest runs in a subprocess so its memory and
+imports are its own. The machine is shared and noisy: compare the ratios, which are
+measured in the same run.
+
+With --scale-run BIG (opt-in: a million records take about an hour on two cores), the
+same run then ingests BIG once with searchlib and FTS5 (raw Whoosh would take hours),
+and prints its ingest time as a multiple of the corpus's median in this run, its peak
+memory, the segments it ends in, and the three query sets (one pass) and the shell
+search on it. --optimize adds `searchlib optimize` on the big index (time and peak
+memory) and the queries again after it.
 
 With --api (opt-in), `searchlib serve` is started on the searchlib index the run built
 and a bounded local load generator (--api-concurrency clients, each on one kept-alive
@@ -42,6 +55,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -119,7 +133,22 @@ def ingest_fts5(corpus: Path, target: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "docs": docs}
 
 
-ENGINES = {"searchlib": ingest_searchlib, "whoosh": ingest_whoosh, "fts5": ingest_fts5}
+def optimize_searchlib(corpus: Path, target: Path) -> dict[str, Any]:
+    """`Index.optimize` on the index at `target` (`corpus` is not read)."""
+    from searchlib import Index
+
+    start = time.perf_counter()
+    with Index.open(target) as ix:
+        merged = ix.optimize()
+    return {"seconds": time.perf_counter() - start, "docs": 0, "merged": merged}
+
+
+ENGINES = {
+    "searchlib": ingest_searchlib,
+    "whoosh": ingest_whoosh,
+    "fts5": ingest_fts5,
+    "optimize": optimize_searchlib,
+}
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -191,20 +220,59 @@ def size_of(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def make_queries(corpus: Path, count: int, seed: int = 7) -> list[list[str]]:
-    """Fixed 2-3-word queries drawn from the corpus's own headlines."""
+#: Records read from the head of the corpus to draw queries from: enough for variety,
+#: few enough that a million-record corpus is not read twice.
+QUERY_SOURCES = 20_000
+
+#: The query sets: a label and how many words a query has. Short queries are what
+#: people type; known-item queries recall words of one story; questions are pasted
+#: whole, and every word of them is looked up.
+QUERY_SETS = {
+    "short": ("2-3 words of a headline", (2, 3)),
+    "known": ("6-8 words of a story (known item)", tuple(range(6, 9))),
+    "question": ("15-20 words (a question)", tuple(range(15, 21))),
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    """The words of one query, and the story it was drawn from (the known item)."""
+
+    words: tuple[str, ...]
+    source: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+def _words(text: str) -> list[str]:
+    """The words of at least four letters: no stopwords or query operators."""
+    return [w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)]
+
+
+def make_queries(corpus: Path, count: int, seed: int = 7) -> dict[str, list[Query]]:
+    """`count` fixed queries of each set, drawn from the stories at the head of the
+    corpus that have a headline of three such words and a body of twenty."""
     rng = random.Random(seed)
-    words: list[list[str]] = []
+    stories: list[tuple[str, list[str], list[str]]] = []
     for record in _records(corpus):
-        title = [w.lower() for w in re.findall(r"[A-Za-z]{4,}", record.get("title") or "")]
-        if len(title) >= 3:
-            words.append(title)
-        if len(words) >= 20000:
+        title, body = _words(record.get("title") or ""), _words(record.get("body") or "")
+        if len(title) >= 3 and len(body) >= 20:
+            stories.append((str(record["id"]), title, body))
+        if len(stories) >= QUERY_SOURCES:
             break
-    queries = []
+    queries: dict[str, list[Query]] = {name: [] for name in QUERY_SETS}
     for _ in range(count):
-        title = rng.choice(words)
-        queries.append(rng.sample(title, rng.choice((2, 3))))
+        doc_id, title, body = rng.choice(stories)
+        queries["short"].append(Query(tuple(rng.sample(title, rng.choice((2, 3)))), doc_id))
+        size = rng.choice(QUERY_SETS["known"][1])
+        picked = sorted(rng.sample(range(len(body)), size))  # in the story's order
+        queries["known"].append(Query(tuple(body[at] for at in picked), doc_id))
+        size = rng.choice(QUERY_SETS["question"][1])
+        extra = sorted(rng.sample(range(len(body)), min(len(body), max(0, size - len(title)))))
+        words = (title + [body[at] for at in extra])[:size]
+        queries["question"].append(Query(tuple(words), doc_id))
     return queries
 
 
@@ -213,47 +281,107 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def time_searchlib(index: Path, queries: list[list[str]]) -> list[float]:
+#: What one pass over a query set gives: each query's seconds, and how many of the
+#: queries had the story they were drawn from in their top 10.
+Timed = tuple[list[float], int]
+
+
+def time_searchlib(index: Path, sets: dict[str, list[Query]]) -> dict[str, Timed]:
     from searchlib import Index
 
-    times = []
+    out: dict[str, Timed] = {}
     with Index.open(index) as ix:
-        ix.search(" ".join(queries[0]))  # open the searcher once, as a library user would
-        for words in queries:
-            start = time.perf_counter()
-            ix.search(" ".join(words), limit=10)
-            times.append(time.perf_counter() - start)
-    return times
+        ix.search(next(iter(sets.values()))[0].text)  # open the searcher, as a user would
+        for name, queries in sets.items():
+            times, found = [], 0
+            for query in queries:
+                start = time.perf_counter()
+                hits = ix.search(query.text, limit=10)
+                times.append(time.perf_counter() - start)
+                found += any(hit.id == query.source for hit in hits)
+            out[name] = (times, found)
+    return out
 
 
-def time_fts5(db_path: Path, queries: list[list[str]]) -> list[float]:
+def time_fts5(db_path: Path, sets: dict[str, list[Query]]) -> dict[str, Timed]:
+    out: dict[str, Timed] = {}
     db = sqlite3.connect(db_path)
-    times = []
-    for words in queries:
-        expression = " OR ".join(f'"{w}"' for w in words)
-        start = time.perf_counter()
-        db.execute(
-            "SELECT id, title, snippet(docs, 2, '[', ']', '…', 20) FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10",
-            (expression,),
-        ).fetchall()
-        times.append(time.perf_counter() - start)
+    for name, queries in sets.items():
+        times, found = [], 0
+        for query in queries:
+            expression = " OR ".join(f'"{w}"' for w in query.words)
+            start = time.perf_counter()
+            rows = db.execute(
+                "SELECT id, title, snippet(docs, 2, '[', ']', '…', 20) FROM docs"
+                " WHERE docs MATCH ? ORDER BY rank LIMIT 10",
+                (expression,),
+            ).fetchall()
+            times.append(time.perf_counter() - start)
+            found += any(row[0] == query.source for row in rows)
+        out[name] = (times, found)
     db.close()
-    return times
+    return out
 
 
-def time_cli(index: Path, query: str, repeat: int) -> float:
+TIMERS = {"searchlib": time_searchlib, "fts5": time_fts5}
+
+
+def bench_queries(
+    targets: dict[str, Path], engines: list[str], sets: dict[str, list[Query]], passes: int
+) -> dict[str, dict[str, float]]:
+    """Time every query set on each engine, in `passes` passes that alternate between
+    the engines (so drift in machine load hits all alike); print p50/p95 (the median
+    over passes) and the known item's top-10 share; return the p50s by set and engine."""
+    timed = [e for e in engines if e in TIMERS]
+    runs: dict[str, list[dict[str, Timed]]] = {e: [] for e in timed}
+    for _ in range(passes):
+        for engine in timed:
+            runs[engine].append(TIMERS[engine](targets[engine], sets))
+    count = len(next(iter(sets.values())))
+    print(
+        f"\nqueries ({count} fixed OR queries a set, top 10; median of {passes} passes)"
+        "\n  set                                  engine      p50 ms   p95 ms   top-10 hit"
+    )
+    p50s: dict[str, dict[str, float]] = {}
+    for name, (label, _) in QUERY_SETS.items():
+        p50s[name] = {}
+        for engine in timed:
+            p50 = statistics.median(percentile(r[name][0], 0.5) for r in runs[engine])
+            p95 = statistics.median(percentile(r[name][0], 0.95) for r in runs[engine])
+            found = runs[engine][-1][name][1] / count
+            rounds = ", ".join(f"{percentile(r[name][0], 0.5) * 1000:.1f}" for r in runs[engine])
+            print(
+                f"  {label:<36} {engine:<10} {p50 * 1000:>7.1f} {p95 * 1000:>8.1f}"
+                f" {found:>11.0%}   (p50 of each pass: {rounds})"
+            )
+            p50s[name][engine] = p50
+        if len(timed) == 2:
+            print(
+                f"  {'':<36} searchlib / fts5 p50: {p50s[name]['searchlib'] / p50s[name]['fts5']:.2f}"
+            )
+    return p50s
+
+
+def time_cli(index: Path, query: str, repeat: int, pycache: Path) -> float:
+    """Median wall time of `searchlib search` from the shell, as an installed package
+    runs it: with its bytecode compiled (into `pycache`, by one untimed run first; a
+    PYTHONDONTWRITEBYTECODE in the environment would otherwise compile every module
+    on every run)."""
     exe = shutil.which("searchlib") or ""
     command = [exe] if exe else [sys.executable, "-m", "searchlib"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
     walls = []
-    for _ in range(repeat):
+    for _ in range(repeat + 1):
         start = time.perf_counter()
         subprocess.run(
             [*command, "--index", str(index), "search", query, "--no-color"],
             capture_output=True,
             check=False,
+            env=env,
         )
         walls.append(time.perf_counter() - start)
-    return statistics.median(walls)
+    return statistics.median(walls[1:])
 
 
 def _serve(index: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -319,14 +447,11 @@ def load(port: int, paths: list[str], concurrency: int) -> tuple[list[float], fl
     return latencies, time.perf_counter() - start, failures
 
 
-def bench_api(
-    index: Path, queries: list[list[str]], requests: int, concurrencies: list[int]
-) -> None:
+def bench_api(index: Path, texts: list[str], requests: int, concurrencies: list[int]) -> None:
     """Each route at each concurrency: one client shows a request's own time, many show
     it with the queueing a single server process adds (latency ≈ clients / throughput)."""
     server, port = _serve(index)
     try:
-        texts = [" ".join(words) for words in queries]
         print(
             f"\nserve ({requests} requests of the fixed queries per line, one server process)"
             "\n  route            clients   p50 ms   p95 ms   req/s   non-200"
@@ -346,6 +471,66 @@ def bench_api(
         server.wait()
 
 
+def _print_ingest(
+    ingest: dict[str, list[dict[str, Any]]], targets: dict[str, Path], rates: dict[str, float]
+) -> None:
+    print("\ningest            docs/s   peak RSS MB   index MB")
+    for engine, runs in ingest.items():
+        peak = max(r["max_rss_mb"] for r in runs)
+        print(
+            f"  {engine:<12} {rates[engine]:>9.0f} {peak:>12.0f}"
+            f" {size_of(targets[engine]) / 2**20:>10.1f}"
+        )
+
+
+def _segments(index: Path) -> int:
+    from searchlib import Index
+
+    with Index.open(index) as ix:
+        return ix.stats().segments
+
+
+def scale_run(
+    big: Path,
+    work: Path,
+    engines: list[str],
+    base_seconds: dict[str, float],
+    queries: int,
+    optimize: bool,
+) -> None:
+    """Ingest `big` once with each engine, compare with the corpus's median ingest
+    time of the same run, and query it (see the module's docstring)."""
+    targets = {"searchlib": work / "big-searchlib", "fts5": work / "big-fts5.db"}
+    engines = [e for e in engines if e in targets]
+    print(f"\nscale run: {big}")
+    ingest = {}
+    for engine in engines:
+        ingest[engine] = run_ingest(engine, big, targets[engine])
+        print(f"  {engine}: {ingest[engine]['seconds']:.0f}s", file=sys.stderr)
+    print("  engine          docs   ingest s   x corpus's   peak RSS MB   index MB")
+    for engine, result in ingest.items():
+        times = result["seconds"] / base_seconds[engine] if engine in base_seconds else 0.0
+        print(
+            f"  {engine:<10} {result['docs']:>9} {result['seconds']:>10.0f} {times:>11.1f}x"
+            f" {result['max_rss_mb']:>13.0f} {size_of(targets[engine]) / 2**20:>10.0f}"
+        )
+    if "searchlib" in engines:
+        print(f"  searchlib segments: {_segments(targets['searchlib'])}")
+    sets = make_queries(big, queries)
+    bench_queries(targets, engines, sets, 1)
+    if "searchlib" in engines:
+        query = sets["short"][0].text
+        wall = time_cli(targets["searchlib"], query, 5, work / "pycache")
+        print(f"\n`searchlib search` on the big index: {wall:.3f}s wall (median of 5)")
+        if optimize:
+            result = run_ingest("optimize", big, targets["searchlib"])
+            print(
+                f"\n`optimize`: {result['merged']} segments merged in {result['seconds']:.0f}s,"
+                f" peak RSS {result['max_rss_mb']:.0f} MB (summed over processes)"
+            )
+            bench_queries(targets, ["searchlib"], sets, 1)
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(*sys.argv[2:5])
@@ -358,9 +543,23 @@ def main() -> int:
         "--repeat", type=int, default=3, help="ingest runs and query passes per engine (default 3)"
     )
     parser.add_argument(
-        "--queries", type=int, default=300, help="queries in the fixed set (default 300)"
+        "--queries", type=int, default=300, help="queries in each fixed set (default 300)"
     )
     parser.add_argument("--engines", default="searchlib,whoosh,fts5")
+    parser.add_argument(
+        "--scale-run",
+        type=Path,
+        metavar="BIG",
+        help="then ingest and query BIG (a --scale corpus) once with searchlib and fts5",
+    )
+    parser.add_argument(
+        "--optimize",
+        action="store_true",
+        help="with --scale-run: also time `optimize` on the big index and query it again",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the indexes built (their folder is printed)"
+    )
     parser.add_argument(
         "--api",
         action="store_true",
@@ -404,47 +603,38 @@ def main() -> int:
             for e, runs in ingest.items()
         }
         print(
-            f"corpus {args.corpus} · {ingest[engines[0]][0]['docs']} docs · {os.cpu_count()} cores · median of {args.repeat}"
+            f"corpus {args.corpus} · {ingest[engines[0]][0]['docs']} docs"
+            f" · {os.cpu_count()} cores · median of {args.repeat}"
         )
-        print("\ningest            docs/s   peak RSS MB   index MB")
+        _print_ingest(ingest, targets, rates)
         for engine in engines:
-            peak = max(r["max_rss_mb"] for r in ingest[engine])
-            print(
-                f"  {engine:<12} {rates[engine]:>9.0f} {peak:>12.0f} {size_of(targets[engine]) / 2**20:>10.1f}"
-            )
+            rounds = ", ".join(f"{r['seconds']:.1f}" for r in ingest[engine])
+            print(f"  {engine} ingest seconds: {rounds}")
         if "whoosh" in rates and "searchlib" in rates:
             print(f"  searchlib / raw whoosh ingest: {rates['searchlib'] / rates['whoosh']:.2f}x")
         if "fts5" in rates and "searchlib" in rates:
             print(f"  searchlib / fts5 ingest:       {rates['searchlib'] / rates['fts5']:.2f}x")
-        queries = make_queries(args.corpus, args.queries)
-        print(
-            f"\nqueries ({len(queries)} fixed 2-3-word OR queries, top 10;"
-            f" median of {args.repeat} passes)   p50 ms   p95 ms"
-        )
-        timers = {"searchlib": time_searchlib, "fts5": time_fts5}
-        passes: dict[str, list[tuple[float, float]]] = {e: [] for e in engines if e in timers}
-        for _ in range(args.repeat):
-            for engine in passes:  # interleaved, each pass on a freshly opened index
-                times = timers[engine](targets[engine], queries)
-                passes[engine].append((percentile(times, 0.5), percentile(times, 0.95)))
-        p50 = {e: statistics.median(p for p, _ in runs) for e, runs in passes.items()}
-        p95 = {e: statistics.median(p for _, p in runs) for e, runs in passes.items()}
-        for engine in passes:
-            rounds = ", ".join(f"{p * 1000:.1f}" for p, _ in passes[engine])
-            print(
-                f"  {engine:<12} {p50[engine] * 1000:>8.1f} {p95[engine] * 1000:>8.1f}"
-                f"   (p50 of each pass: {rounds})"
-            )
-        if len(passes) == 2:
-            print(f"  searchlib / fts5 p50: {p50['searchlib'] / p50['fts5']:.2f}")
         if "searchlib" in engines:
-            wall = time_cli(targets["searchlib"], " ".join(queries[0]), 5)
+            print(f"  searchlib segments: {_segments(targets['searchlib'])}")
+        sets = make_queries(args.corpus, args.queries)
+        bench_queries(targets, engines, sets, args.repeat)
+        if "searchlib" in engines:
+            wall = time_cli(targets["searchlib"], sets["short"][0].text, 5, work / "pycache")
             print(f"\n`searchlib search` from the shell: {wall:.3f}s wall (median of 5)")
         if args.api:
             concurrencies = [int(n) for n in args.api_concurrency.split(",")]
-            bench_api(targets["searchlib"], queries, args.api_requests, concurrencies)
+            texts = [query.text for query in sets["short"]]
+            bench_api(targets["searchlib"], texts, args.api_requests, concurrencies)
+        if args.scale_run:
+            seconds = {
+                e: statistics.median(r["seconds"] for r in runs) for e, runs in ingest.items()
+            }
+            scale_run(args.scale_run, work, engines, seconds, args.queries, args.optimize)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"\nindexes kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

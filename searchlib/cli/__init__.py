@@ -5,12 +5,12 @@ Exit codes: 0 success (search: at least one hit), 1 search found nothing,
 
 The group and how commands end are in `app`, what commands share in `common`; the
 commands by subject in `indexing` (index, optimize), `searching` (search, similar),
-`documents` (show, export, stats, check) and `cleaning` (clean).
+`documents` (show, export, stats, check), `cleaning` (clean) and `serve`, each imported
+when one of its commands is run (`app.COMMAND_MODULES`).
 """
 
 from __future__ import annotations
 
-from searchlib.cli import cleaning, documents, indexing, searching, serve  # registers the commands
 from searchlib.cli.app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_NO_HITS, EXIT_OK, cli, main
 from searchlib.cli.common import DEFAULT_INDEX, SAMPLE_DIR, SAMPLE_INDEX
 
@@ -22,11 +22,6 @@ __all__ = [
     "EXIT_OK",
     "SAMPLE_DIR",
     "SAMPLE_INDEX",
-    "cleaning",
     "cli",
-    "documents",
-    "indexing",
     "main",
-    "searching",
-    "serve",
 ]

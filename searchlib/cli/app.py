@@ -3,6 +3,7 @@ exit code; errors as one line on stderr; a reader that leaves early is success).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -17,9 +18,34 @@ from searchlib.errors import SearchlibError
 
 EXIT_OK, EXIT_NO_HITS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
+#: The module that defines each command, imported when that command is run or listed:
+#: `searchlib search` then never imports the server (sockets, a browser, subprocesses)
+#: or the indexing commands' modules.
+COMMAND_MODULES = {
+    "check": "searchlib.cli.documents",
+    "clean": "searchlib.cli.cleaning",
+    "export": "searchlib.cli.documents",
+    "index": "searchlib.cli.indexing",
+    "optimize": "searchlib.cli.indexing",
+    "search": "searchlib.cli.searching",
+    "serve": "searchlib.cli.serve",
+    "show": "searchlib.cli.documents",
+    "similar": "searchlib.cli.searching",
+    "stats": "searchlib.cli.documents",
+}
+
 
 class _Group(click.Group):
-    """Translates errors into one line on stderr and a documented exit code."""
+    """Loads each command's module when the command is asked for, and translates errors
+    into one line on stderr and a documented exit code."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(COMMAND_MODULES[cmd_name])  # registers it on `cli`
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
