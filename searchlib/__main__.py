@@ -1,5 +1,5 @@
 """`python -m searchlib` runs the command-line interface."""
 
-from searchlib.cli import main
+from searchlib._console import main
 
 main()

@@ -194,3 +194,21 @@ def test_json_and_jsonl_together_are_refused(command: list[str]) -> None:
         result = CliRunner().invoke(cli, [*command, *flags], prog_name="searchlib")
         assert result.exit_code == EXIT_ERROR
         assert "--json and --jsonl are two formats: give one" in result.stderr
+
+
+def test_ctrl_c_while_the_command_line_loads_is_no_traceback() -> None:
+    """An interrupt during the imports (the first moments of a command) ends it with
+    exit 130 and one line, as at any later moment."""
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'searchlib.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from searchlib._console import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 130
+    assert done.stderr == "\ninterrupted\n"
