@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from searchlib.cli.app import cli
-from searchlib.cli.common import CliError
+from searchlib.cli.common import CliError, max_size_option, workers_option
 from searchlib.output import terminal_text
 
 #: What `clean FILE` reads of a file at most, as `index` does by default.
@@ -36,12 +36,7 @@ _SHOW_MAX_BYTES = 200 * 1024 * 1024
     help="With --out: clean on the Dask cluster at ADDRESS (tcp://HOST:PORT), or on a "
     "local one of N workers (local:N). Needs `pip install 'searchlib[dask]'`.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="With --out and no --dask: worker processes (default: one per core).",
-)
+@workers_option("With --out and no --dask: worker processes (default: one per core).")
 @click.option(
     "--shard-size",
     type=click.IntRange(1),
@@ -49,14 +44,7 @@ _SHOW_MAX_BYTES = 200 * 1024 * 1024
     show_default=True,
     help="With --out: articles per shard (one task each).",
 )
-@click.option(
-    "--max-size",
-    "max_mb",
-    type=click.FloatRange(0.001),
-    default=20.0,
-    show_default=True,
-    help="With --out: skip inputs larger than this many MB.",
-)
+@max_size_option("With --out: skip inputs larger than this many MB.")
 @click.option("--show-skipped", is_flag=True, help="With --out: list every skipped input.")
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @click.option("--url", default=None, help="The page's URL, if known.")

@@ -92,6 +92,31 @@ def index_option(func: Any) -> Any:
     )(func)
 
 
+#: Worker processes a run may ask for: more than the cores only adds switching.
+MAX_WORKERS = 64
+
+
+def workers_option(help_text: str) -> Callable[[Any], Any]:
+    """--workers N, for the commands that clean in worker processes."""
+    return click.option(
+        "--workers", type=click.IntRange(1, MAX_WORKERS), default=None, help=help_text
+    )
+
+
+def max_size_option(
+    help_text: str = "Skip inputs larger than this many MB.",
+) -> Callable[[Any], Any]:
+    """--max-size MB (as `max_mb`), for the commands that read inputs."""
+    return click.option(
+        "--max-size",
+        "max_mb",
+        type=click.FloatRange(0.001),
+        default=20.0,
+        show_default=True,
+        help=help_text,
+    )
+
+
 def index_folder(ctx: click.Context, value: Path | None, sample: bool = False) -> Path:
     """The index folder a command uses, noting the command that would create it.
 

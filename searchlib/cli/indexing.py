@@ -17,7 +17,9 @@ from searchlib.cli.common import (
     SAMPLE_INDEX,
     index_folder,
     index_option,
+    max_size_option,
     sample_by_default,
+    workers_option,
 )
 from searchlib.output import terminal_text
 
@@ -81,12 +83,7 @@ def _interrupt_once(signum: int, frame: Any) -> None:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start a fresh index, replacing the old one.")
 @click.option("--prune", is_flag=True, help="Remove documents whose source file is gone.")
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Processes that clean and write documents (default: one per core).",
-)
+@workers_option("Processes that clean and write documents (default: one per core).")
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(0),
@@ -94,14 +91,7 @@ def _interrupt_once(signum: int, frame: Any) -> None:
     show_default=True,
     help="Seconds to wait for another indexing run, which holds the index until it ends.",
 )
-@click.option(
-    "--max-size",
-    "max_mb",
-    type=click.FloatRange(0.001),
-    default=20.0,
-    show_default=True,
-    help="Skip inputs larger than this many MB.",
-)
+@max_size_option()
 @click.option(
     "--batch-size",
     type=click.IntRange(1),
