@@ -143,7 +143,7 @@ def test_a_rerun_keeps_finished_shards_and_redoes_the_rest(news: Path, tmp_path:
 def test_clean_out_from_the_command_line(news: Path, tmp_path: Path) -> None:
     code, out, err = run("clean", str(news), "--out", "shards", "--workers", "1")
     assert code == EXIT_OK, err
-    assert out.startswith("7 articles in 1 shards, 0 skipped in ")
+    assert out.startswith("7 articles in 1 shard, 0 skipped in ")
     with gzip.open(tmp_path / "shards" / "part-00000.jsonl.gz", "rt") as shard:
         assert len(shard.readlines()) == 7
     code, out, err = run("clean", str(news), "--out", "shards")
@@ -160,6 +160,10 @@ def test_clean_out_from_the_command_line(news: Path, tmp_path: Path) -> None:
         ),
         (["--out", "shards", "--dask", "nowhere"], "Error: bad Dask address 'nowhere': "),
         (["--out", "shards", "--dask", "local:0"], "Error: bad Dask address 'local:0': "),
+        (
+            ["--out", "shards", "--dask", "http://127.0.0.1:8787"],
+            "Error: bad Dask address 'http://127.0.0.1:8787': give tcp://HOST:PORT",
+        ),
         (["--dask", "local:2"], "Error: --dask, --workers and --show-skipped go with --out DIR"),
         (["--out", "shards", "--json"], "Error: --json and --url show one FILE"),
     ],
@@ -238,3 +242,47 @@ def test_export_of_a_folder_without_shards(tmp_path: Path) -> None:
     assert err.startswith("Error: no shards (part-*.jsonl.gz) in empty: write them with ")
     with pytest.raises(ShardsError):
         next(shard_records(tmp_path / "empty"))
+
+
+def test_out_must_not_hold_other_files(news: Path, tmp_path: Path) -> None:
+    """Indexing the shards folder would take any other file in with the shards."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep")
+    code, _, err = run("clean", str(news), "--out", str(out))
+    assert code == EXIT_ERROR and "holds other files (notes.txt)" in err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    (out / "notes.txt").unlink()
+    assert run("clean", str(news), "--out", str(out))[0] == EXIT_OK
+    assert run("clean", str(news), "--out", str(out))[0] == EXIT_OK  # its own files: a re-run
+
+
+def test_export_of_shards_keeps_the_first_of_an_id_as_indexing_does(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    records: list[dict[str, object]] = [
+        {"id": f"r{n}", "title": f"Story {n}", "body": f"Text of story {n}."} for n in range(4)
+    ]
+    write_jsonl(inputs / "a.jsonl", records)
+    write_jsonl(inputs / "z.jsonl", [dict(r, title=f"Copy {r['title']}") for r in records])
+    out = tmp_path / "shards"
+    clean_corpus([inputs], out, shard_size=2, workers=1)
+    exported = [json.loads(line) for line in run("export", str(out))[1].splitlines()]
+    assert [(r["id"], r["title"]) for r in exported] == [(f"r{n}", f"Story {n}") for n in range(4)]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add([out], workers=1)
+        assert all(ix.get(f"r{n}").title == f"Story {n}" for n in range(4))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("damage", ["cut", "garbage"])
+def test_export_of_a_damaged_shard_is_one_line(news: Path, tmp_path: Path, damage: str) -> None:
+    out = tmp_path / "shards"
+    clean_corpus([corpus(news)], out, shard_size=4, workers=1)
+    shard = sorted(out.glob("part-*.jsonl.gz"))[1]
+    if damage == "cut":
+        shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    else:
+        shard.write_bytes(gzip.compress(b"garbage\n"))
+    code, _, err = run("export", str(out))
+    assert code == EXIT_ERROR
+    assert err.startswith(f"Error: shard {shard.name} is damaged at line") and err.count("\n") == 1

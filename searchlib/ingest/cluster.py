@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
@@ -229,10 +230,7 @@ class _DaskRunner(_Runner):
         else:
             _check_reachable(address)
             target = address
-        try:
-            self.client = stack.enter_context(distributed.Client(target, timeout=CONNECT_TIMEOUT))
-        except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        self.client = stack.enter_context(_connect(distributed, target, address))
         workers = sum(self.client.nthreads().values()) or 1
         self.limit = workers * AHEAD_PER_WORKER
         self.running: dict[Any, Partition] = {}
@@ -269,8 +267,13 @@ def _check_reachable(address: str) -> None:
     """Fail at once, with the address, when nothing listens at a tcp:// scheduler
     address (Dask's client would retry until its timeout)."""
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme in OTHER_TRANSPORTS:
+        return  # Dask's client says what it finds
     if parts.scheme not in ("tcp", "tls"):
-        return  # another transport: Dask's client says what it finds
+        raise ClusterError(
+            f"bad Dask address {address!r}: give tcp://HOST:PORT (the scheduler's port, "
+            "8786 by default, not its dashboard's) or local:N"
+        )
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
@@ -284,3 +287,43 @@ def _check_reachable(address: str) -> None:
             f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}; "
             "start one with `dask scheduler`, or give --dask local:N"
         ) from None
+
+
+#: Transports Dask's client speaks besides TCP and TLS, passed to it as they are.
+OTHER_TRANSPORTS = ("ucx", "ws", "wss", "inproc")
+
+
+def _connect(distributed: Any, target: Any, address: str) -> Any:
+    """A Dask client of the scheduler at `target`.
+
+    Something other than a scheduler at the address (its dashboard, any web server)
+    can leave Dask's handshake waiting without end, or fail inside Dask's decoding:
+    the client is made in a thread given CONNECT_TIMEOUT and a margin, and any failure
+    becomes one ClusterError.
+
+    Raises:
+        ClusterError: no Dask scheduler answered at the address.
+    """
+    made: list[Any] = []
+    failed: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            made.append(distributed.Client(target, timeout=CONNECT_TIMEOUT))
+        except BaseException as exc:  # reported in the caller's thread below
+            failed.append(exc)
+
+    worker = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    worker.start()
+    worker.join(CONNECT_TIMEOUT * 2)
+    if made:
+        return made[0]
+    reason = (
+        f"{type(failed[0]).__name__}: {failed[0]}".strip().rstrip(":")
+        if failed
+        else f"no answer in {CONNECT_TIMEOUT * 2:g}s"
+    )
+    raise ClusterError(
+        f"no Dask scheduler answered at {address} ({reason[:200]}); is it the scheduler's "
+        "port (8786 by default), not its dashboard's?"
+    )

@@ -136,7 +136,7 @@ class CleanReport:
 
     def summary(self) -> str:
         """One line: articles, shards, skipped inputs by reason, failures."""
-        line = f"{self.articles} articles in {self.shards} shards"
+        line = f"{self.articles} articles in {self.shards} shard{'' if self.shards == 1 else 's'}"
         if self.kept:
             line += f" ({self.kept} kept from an earlier run)"
         line += f", {self.skipped_count} skipped"
@@ -391,9 +391,18 @@ def prepare_folder(out: Path) -> Path:
     """Create the shards folder if need be and check it can be written; its absolute path.
 
     Raises:
-        ShardsError: it cannot be created or written.
+        ShardsError: it cannot be created or written, or it holds files other than
+            shards (which indexing the folder would take in).
     """
     out = out.absolute()
+    others = sorted(p.name for p in out.iterdir() if not _ours(p.name)) if out.is_dir() else []
+    if others:
+        # `index DIR` would take them in with the shards.
+        raise ShardsError(
+            str(out),
+            f"{out} holds other files ({others[0]}{', ...' if len(others) > 1 else ''}): "
+            "give --out an empty or new folder, or one an earlier `clean --out` wrote",
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".probe-{os.getpid()}"
@@ -404,6 +413,12 @@ def prepare_folder(out: Path) -> Path:
             str(out), f"cannot write shards in {out}: {exc.strerror or exc}; give another --out"
         ) from None
     return out
+
+
+def _ours(name: str) -> bool:
+    """Whether a file name is one `clean --out` writes: a shard, its note, the manifest,
+    or a file on its way to one of them."""
+    return name.startswith(("part-", ".part-", MANIFEST, ".probe-"))
 
 
 def kept_result(out: Path, partition: Partition) -> ShardResult | None:
@@ -455,10 +470,11 @@ def write_manifest(
 
 
 def shard_records(folder: Path) -> Iterator[dict[str, Any]]:
-    """Every record of a folder of shards, shard by shard, line by line.
+    """Every record of a folder of shards, shard by shard, line by line; of records
+    with one id, the first (as indexing the folder keeps it).
 
     Raises:
-        ShardsError: the folder holds no shards.
+        ShardsError: the folder holds no shards, or a shard is damaged.
     """
     shards = sorted(folder.glob("part-*.jsonl.gz"))
     if not shards:
@@ -467,11 +483,30 @@ def shard_records(folder: Path) -> Iterator[dict[str, Any]]:
             f"no shards (part-*.jsonl.gz) in {folder}: write them with "
             "`searchlib clean SOURCES... --out DIR`",
         )
+    seen: set[str] = set()
     for shard in shards:
-        with gzip.open(shard, "rb") as lines:
-            for line in lines:
-                if line.strip():
-                    yield json.loads(line)
+        number = 0
+        try:
+            with gzip.open(shard, "rb") as lines:
+                for number, line in enumerate(lines, 1):  # noqa: B007 (read by the message below)
+                    if not line.strip():
+                        continue
+                    record = json.loads(line)
+                    doc_id = str(record.get("id"))
+                    if doc_id in seen:
+                        continue  # as `index` does: the first record with an id wins
+                    seen.add(doc_id)
+                    yield record
+        except (OSError, EOFError, ValueError, AttributeError) as exc:
+            # A shard cut short, garbled or not JSON objects: the run that wrote it died
+            # or the file was damaged since. Cleaning again remakes it.
+            # A line that is not JSON is the bad one; a read that fails, the one after.
+            where = number if isinstance(exc, ValueError) else number + 1
+            raise ShardsError(
+                str(shard),
+                f"shard {shard.name} is damaged at line {where} ({type(exc).__name__}): "
+                "delete it and run `searchlib clean ... --out` again to remake it",
+            ) from None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
