@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -286,3 +287,49 @@ def test_export_of_a_damaged_shard_is_one_line(news: Path, tmp_path: Path, damag
     code, _, err = run("export", str(out))
     assert code == EXIT_ERROR
     assert err.startswith(f"Error: shard {shard.name} is damaged at line") and err.count("\n") == 1
+
+
+def test_ctrl_c_stops_a_local_run_at_once_and_a_rerun_completes_it(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches every process of the run: the workers leave it to
+    the run, which stops them at once (it used to finish every shard handed out), says
+    so in one line, and keeps the finished shards for the next run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    # Pages of a few hundred elements each: some seconds' work, which the interrupt
+    # lands in the middle of.
+    rows = "".join(
+        f'<div class="row"><p>Paragraph {k}: the harbour board met on the ferry terminal '
+        f'plan, and the <a href="/x{k}">council</a> said it would decide soon.</p></div>'
+        for k in range(150)
+    )
+    nav = "<nav><ul>" + "".join(f'<li><a href="/s{k}">Section {k}</a></li>' for k in range(60))
+    for n in range(300):
+        (pages / f"p{n:03d}.html").write_text(
+            f"<html><head><title>Story {n}</title></head><body>{nav}</ul></nav><article>"
+            f"<h1>Story {n}</h1>{rows}</article></body></html>"
+        )
+    command = [sys.executable, "-m", "searchlib", "clean", str(pages), "--shard-size", "10"]
+    with subprocess.Popen(
+        [*command, "--out", str(tmp_path / "cut"), "--workers", "2"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    ) as run_:
+        time.sleep(1.0)
+        sent = time.monotonic()
+        os.killpg(run_.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+        _, err = run_.communicate(timeout=30)
+        stopped = time.monotonic() - sent
+    assert run_.returncode == 130, err
+    assert err == "\ninterrupted: finished shards are kept; rerun to go on from them\n"
+    assert stopped < 5
+    for folder, workers in (("cut", "2"), ("whole", "2")):
+        done = subprocess.run([*command, "--out", str(tmp_path / folder), "--workers", workers])
+        assert done.returncode == 0
+    assert shard_bytes(tmp_path / "cut") == shard_bytes(tmp_path / "whole")

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from searchlib.cli.app import cli
+from searchlib.cli.app import EXIT_INTERRUPTED, cli
 from searchlib.cli.common import CliError, max_size_option, workers_option
 from searchlib.output import terminal_text
 
@@ -104,6 +104,9 @@ def _clean_corpus(
             max_bytes=max_bytes,
             progress=status,
         )
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: finished shards are kept; rerun to go on from them", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         status.close()
     if show_skipped:

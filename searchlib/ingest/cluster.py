@@ -12,6 +12,7 @@ is left for the next run to redo.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -174,9 +175,24 @@ class _LocalRunner(_Runner):
 
             # Forked, as the index's own workers are: nothing to import again.
             ctx: Any = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-            self.pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=ctx))
+            self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_quiet_worker)
+            stack.push(self._close)
         self.limit = workers * AHEAD_PER_WORKER
         self.running: dict[Future[ShardResult], Partition] = {}
+
+    def _close(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Wait for the workers after a run; after an interrupt or an error, stop them
+        at once: the shards they were writing are redone by the next run."""
+        assert self.pool is not None
+        if kind is None:
+            self.pool.shutdown(wait=True)
+            return
+        # The executor has no way to stop a running task: end its processes (listed
+        # before the shutdown, which forgets them).
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
 
     def submit(self, partition: Partition, out: str, max_bytes: int) -> Iterator[Outcome]:
         if self.pool is None:
@@ -199,6 +215,13 @@ class _LocalRunner(_Runner):
             partition = self.running.pop(future)
             exc = future.exception()
             yield partition, exc if exc is not None else future.result()
+
+
+def _quiet_worker() -> None:
+    """A worker process leaves Ctrl-C to the run's own process, which stops it: a
+    terminal's Ctrl-C reaches every process of the group, and each would print a
+    traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class _DaskRunner(_Runner):
