@@ -927,3 +927,18 @@ def test_a_costly_search_does_not_hold_up_the_others(tmp_path: Path) -> None:
         release.set()
         holder.join()
         archive.close()
+
+
+def test_filters_without_words_say_so_and_link_to_what_they_select(client: TestClient) -> None:
+    html = client.get("/", params={"tag": "gas", "source": "Alpha News"}).text
+    assert 'id="filters-need-words"' in html
+    (browse,) = hrefs(html, 'id="browse"')
+    listed = client.get(browse).text
+    assert parse_qs(browse.partition("?")[2])["sort"] == ["date"]
+    stories = [
+        s for s in _records() if "gas" in s.get("tags", []) and s.get("source") == "Alpha News"
+    ]
+    assert sorted(hit_ids(listed)) == sorted(s["id"] for s in stories)
+    dates_only = client.get("/", params={"since": "2024-02"}).text
+    assert 'id="filters-need-words"' in dates_only and 'id="browse"' not in dates_only
+    assert 'id="filters-need-words"' not in client.get("/").text

@@ -132,6 +132,20 @@ def _active_filters(state: SearchState) -> list[ActiveFilter]:
     return out
 
 
+def _browse_href(state: SearchState) -> str | None:
+    """For filters given without words: the search that lists what they select, newest
+    first (a filter narrows a search; field tests are searches of their own). None
+    when no name filter is given: dates alone select no words."""
+    tests = [
+        f'{name}:"{value.replace(chr(34), " ")}"'
+        for name in ("source", "author", "tag")
+        if (value := getattr(state, name))
+    ]
+    if not tests:
+        return None
+    return state.url(q=" ".join(tests), source=None, author=None, tag=None, sort="date")
+
+
 def _count_text(results: Results) -> str:
     """How many matched: the number of documents, which the facets count too and which
     does not change from page to page; folded copies are told apart on the range line."""
@@ -192,7 +206,13 @@ class Pages:
         except ParamError as exc:
             return self.render(request, "search.html", 400, state=SearchState(), error=str(exc))
         if not state.q:
-            return self.render(request, "search.html", state=state, documents=self.archive.size())
+            return self.render(
+                request,
+                "search.html",
+                state=state,
+                documents=self.archive.size(),
+                browse_href=_browse_href(state),
+            )
         try:
             results = self.archive.search(state.options(facets=True))
         except QueryError as exc:
