@@ -130,8 +130,10 @@ def test_a_rerun_keeps_finished_shards_and_redoes_the_rest(news: Path, tmp_path:
     before = shard_bytes(out)
     (out / "part-00002.jsonl.gz").unlink()  # as if stopped while writing it
     (out / ".part-00003.json").unlink()  # written, never marked done
+    cut = out / "part-00001.jsonl.gz"
+    cut.write_bytes(cut.read_bytes()[:100])  # finished, then damaged
     report = clean_corpus([news], out, workers=1, shard_size=10)
-    assert (report.kept, report.written) == (2, 2)
+    assert (report.kept, report.written) == (1, 3)
     assert shard_bytes(out) == before
     assert report.skips.skip_counts == {"binary file": 1, "malformed JSON line": 1}
     # A changed input is cleaned again; a plan of fewer shards leaves none behind.

@@ -292,6 +292,7 @@ def clean_partition(
     note = {
         "format": SHARD_FORMAT,
         "fingerprint": partition.fingerprint,
+        "bytes": target.stat().st_size,  # a shard cut short since is made again
         "articles": articles,
         "skipped": [[n.source, n.reason] for n in notes],
     }
@@ -425,11 +426,13 @@ def kept_result(out: Path, partition: Partition) -> ShardResult | None:
     """The result of a shard an earlier run finished from the same inputs, or None."""
     try:
         note = json.loads((out / _note_name(partition.number)).read_bytes())
-        whole = (out / partition.name).is_file()
+        size = (out / partition.name).stat().st_size
     except (OSError, ValueError):
         return None
-    if not whole or not isinstance(note, dict) or note.get("fingerprint") != partition.fingerprint:
+    if not isinstance(note, dict) or note.get("fingerprint") != partition.fingerprint:
         return None
+    if note.get("bytes") != size:
+        return None  # the shard changed since it was written (cut short, replaced)
     skipped = tuple(Skipped(str(s), str(r)) for s, r in note.get("skipped", ()))
     return ShardResult(partition.number, partition.name, int(note["articles"]), skipped, kept=True)
 
