@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import distributed as dask_distributed
 import pytest
 from click.testing import CliRunner
 
@@ -20,7 +21,7 @@ from searchlib.ingest.cluster import CleanProgress, clean_corpus
 
 from .conftest import FIXTURES, SEED
 
-distributed: Any = pytest.importorskip("distributed")
+distributed: Any = dask_distributed  # a dev dependency: these tests always run
 
 #: Seconds a killed worker may take to leave the scheduler's list.
 GONE_WITHIN = 10.0
@@ -113,3 +114,19 @@ def test_dask_shards_index_as_the_pages_do(cluster: Any, pages: Path, tmp_path: 
             assert expected, query
         assert list(cleaned.export()) == list(raw.export())
     shutil.rmtree(tmp_path / "shards")
+
+
+def test_a_scheduler_without_workers_is_one_line_not_a_wait(
+    pages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchlib.ingest import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "WORKER_WAIT", 1.0)
+    with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=":0") as empty:
+        address = empty.scheduler_address
+        result = CliRunner().invoke(
+            cli, ["clean", str(pages), "--out", str(tmp_path / "out"), "--dask", address]
+        )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: no Dask worker joined the scheduler at {address}")
+    assert result.stderr.count("\n") == 1

@@ -48,6 +48,9 @@ RETRIES = 2
 
 #: Seconds to wait for a Dask scheduler to answer before giving up.
 CONNECT_TIMEOUT = 10.0
+#: Seconds to wait for a first worker to join a scheduler that has none: workers
+#: started with it are there well within this; none at all would leave a run waiting.
+WORKER_WAIT = 60.0
 
 
 class ClusterError(SearchlibError):
@@ -254,6 +257,13 @@ class _DaskRunner(_Runner):
             _check_reachable(address)
             target = address
         self.client = stack.enter_context(_connect(distributed, target, address))
+        try:
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT)
+        except TimeoutError:
+            raise ClusterError(
+                f"no Dask worker joined the scheduler at {address} in {WORKER_WAIT:g}s: "
+                f"start some with `dask worker {address}`"
+            ) from None
         workers = sum(self.client.nthreads().values()) or 1
         self.limit = workers * AHEAD_PER_WORKER
         self.running: dict[Any, Partition] = {}
