@@ -130,3 +130,27 @@ def test_a_scheduler_without_workers_is_one_line_not_a_wait(
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: no Dask worker joined the scheduler at {address}")
     assert result.stderr.count("\n") == 1
+
+
+def test_an_address_where_no_scheduler_answers_is_one_line_not_a_wait(
+    pages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Something listens but never speaks Dask (a dashboard, any other server): the
+    client's handshake would wait without end."""
+    import socket
+
+    from searchlib.ingest import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", 1.0)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        result = CliRunner().invoke(
+            cli, ["clean", str(pages), "--out", str(tmp_path / "out"), "--dask", address]
+        )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: no Dask scheduler answered at {address}")
+    assert result.stderr.count("\n") == 1
+    assert time.monotonic() - started < 30
