@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import webbrowser
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,43 +101,37 @@ def serve(
     Read-only; Ctrl-C (or SIGTERM) stops it. With no index named and no ./index, it serves the
     sample's (./searchlib-sample) when that exists.
     """
-    # A service manager stops a server with SIGTERM: it stops as Ctrl-C does (uvicorn
-    # finishes the requests under way, then hands the signal back to this handler).
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        # Stopped before or while serving: either way nothing is left to do.
-        with contextlib.suppress(KeyboardInterrupt):
-            _serve(ctx, index_dir, sample, host, port, open_browser)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    click.echo("stopped", err=True)
-
-
-def _serve(
-    ctx: click.Context,
-    index_dir: Path | None,
-    sample: bool,
-    host: str,
-    port: int,
-    open_browser: bool,
-) -> None:
     from searchlib.web import create_app
     from searchlib.web.app import LOCAL_HOSTS
 
-    if not sample and sample_by_default(ctx, index_dir) and Path(SAMPLE_INDEX).is_dir():
-        sample = True
-        click.echo(
-            f"no index at ./{DEFAULT_INDEX}: serving the sample's, ./{SAMPLE_INDEX}", err=True
-        )
-    target = index_folder(ctx, index_dir, sample)
-    # Served on all interfaces, it answers any name it is reached by; served on one
-    # address, that address and the local names (the Host check stops DNS rebinding).
-    hosts = ["*"] if host in ("0.0.0.0", "::", "") else [*LOCAL_HOSTS, host]
-    app = create_app(target, hosts)  # a missing or unreadable index ends here, in one line
+    # Stopped before or while serving: either way nothing is left to do.
+    with _sigterm_as_ctrl_c(), contextlib.suppress(KeyboardInterrupt):
+        if not sample and sample_by_default(ctx, index_dir) and Path(SAMPLE_INDEX).is_dir():
+            sample = True
+            click.echo(
+                f"no index at ./{DEFAULT_INDEX}: serving the sample's, ./{SAMPLE_INDEX}", err=True
+            )
+        target = index_folder(ctx, index_dir, sample)
+        # Served on all interfaces, it answers any name it is reached by; served on one
+        # address, that address and the local names (the Host check stops DNS rebinding).
+        hosts = ["*"] if host in ("0.0.0.0", "::", "") else [*LOCAL_HOSTS, host]
+        app = create_app(target, hosts)  # a missing or unreadable index ends here, in one line
+        try:
+            _run(app, host, port, open_browser, str(target))
+        finally:
+            app.state.archive.close()  # closed by the app's shutdown, unless it never started
+    click.echo("stopped", err=True)
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """A service manager stops a server with SIGTERM: it stops as Ctrl-C does (uvicorn
+    finishes the requests under way, then hands the signal back to this handler)."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        _run(app, host, port, open_browser, str(target))
+        yield
     finally:
-        app.state.archive.close()  # closed by the app's shutdown, unless it never started
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _ForcedStop(logging.Filter):
