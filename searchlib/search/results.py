@@ -3,6 +3,7 @@ counts of the matching documents."""
 
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_right
 from collections import Counter
@@ -92,10 +93,13 @@ def facet_counts(searcher: Any, docnums: Iterable[int]) -> Facets:
     by_month: Counter[str] = Counter()
     by_tag: Counter[str] = Counter()
     by_day: Counter[int] = Counter()
+    end, offset, values = -1, 0, None
     for docnum in sorted(docnums):
-        number = bisect_right(starts, docnum) - 1
-        leaf, offset = leaves[number]
-        values = _FacetValues.of(leaf)
+        if docnum >= end or values is None:  # the next segment's run of documents
+            number = bisect_right(starts, docnum) - 1
+            leaf, offset = leaves[number]
+            end = starts[number + 1] if number + 1 < len(starts) else sys.maxsize
+            values = _FacetValues.of(leaf)
         local = docnum - offset
         source = values.sources[values.source[local]]
         if source:

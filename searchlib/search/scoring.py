@@ -110,7 +110,8 @@ def term_at_a_time(searcher: Any, query: Any, flt: Any | None) -> dict[int, floa
     if not isinstance(model, BM25) or model.per_field_b:
         return None
     schema = searcher.schema
-    query = _terms_of_prefixes(query, searcher.reader())
+    if any(isinstance(leaf, BoundedPrefix) for leaf in query.leaves()):
+        query = _terms_of_prefixes(query, searcher.reader())
     leaves = term_leaves(query, lambda field: field in schema and schema[field].scorable)
     if leaves is None:
         return None
