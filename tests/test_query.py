@@ -432,7 +432,8 @@ def test_did_you_mean_costs_a_lookup_per_word_when_nothing_is_wrong(speller: Any
             return Spy()
 
     assert suggest(Searcher(), "interest rates week", 16) is None
-    assert sorted(calls) == ["doc_count", "doc_frequency", "doc_frequency", "doc_frequency"]
+    # Each word's document frequency is read segment by segment; no vocabulary is walked.
+    assert sorted(calls) == ["doc_count", "leaf_readers", "leaf_readers", "leaf_readers"]
 
 
 @pytest.mark.parametrize(
@@ -477,3 +478,25 @@ def test_a_query_holds_a_bounded_number_of_prefixes() -> None:
         parse(" ".join(words))
     with pytest.raises(QueryError, match="prefixes"):
         parse(" ".join(words[:MAX_PREFIXES]) + " -zz*")  # excluded ones cost as much
+
+
+def test_did_you_mean_reads_every_segment_alike(tmp_path: Path) -> None:
+    """The vocabulary a correction is drawn from is merged over segments: a word split
+    across three commits, and replaced in one, is offered as from a single segment."""
+    records = [{"id": f"c{n}", "title": "Talks", "body": f"more is coming {n}"} for n in range(30)]
+    records += [{"id": f"v{n}", "title": "Fed", "body": "Volcker spoke."} for n in range(12)]
+    records += [
+        {"id": "k", "title": "Markets", "body": "Coffee prices rose."},
+        {"id": "v-typo", "title": "Fed", "body": "Volker said rates would hold."},
+    ]
+    with Index.create(tmp_path / "one") as one:
+        one.add(records, workers=1)
+        assert one.stats().segments == 1
+        expected = [one.search(q).suggestion for q in ("cofee", "Volker", "volcer rates")]
+    assert expected == ["coffee", "volcker", "volcker rates"]
+    with Index.create(tmp_path / "split") as split:
+        for part in (records[:15], records[15:35], records[35:]):
+            split.add(part, workers=1)
+        split.add([{"id": "k", "title": "Markets", "body": "Coffee prices fell."}], workers=1)
+        assert split.stats().segments > 1
+        assert [split.search(q).suggestion for q in ("cofee", "Volker", "volcer rates")] == expected

@@ -34,6 +34,14 @@ def per_reader(reader: Any, key: Any, build: Callable[[], T]) -> T:
     return value
 
 
+def cached(reader: Any, key: Any) -> Any | None:
+    """What `per_reader` has kept for `reader` and `key`, or None (nothing is built)."""
+    try:
+        return _PER_READER.get(reader, {}).get(key)
+    except TypeError:
+        return None
+
+
 def column_lookup(reader: Any, field: str, translate: bool = True) -> Callable[[int], Any]:
     """A function from a top-level document number to its `field` column value (None
     where the document's segment has no such column)."""

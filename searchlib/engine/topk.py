@@ -30,7 +30,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from searchlib.engine.columns import per_reader
+from searchlib.engine.columns import cached, per_reader
 from searchlib.engine.postings import length_bytes, read_blocks, term_extent
 
 #: One scored leaf of a query: (field, term, boost).
@@ -168,6 +168,17 @@ def _postings(reader: Any, field: str, text: str) -> tuple[array[int], array[flo
         _, (old, _) = cache.entries.popitem(last=False)
         cache.size -= len(old) + 1
     return found
+
+
+def document_frequency(reader: Any, field: str, text: str) -> int:
+    """How many documents hold `text` in `field` (deleted ones included, as Whoosh
+    counts), read from the decoded postings where a search has just decoded them."""
+    total = 0
+    for segment, _ in reader.leaf_readers():
+        cache = cached(segment, "postings")
+        found = cache.entries.get((field, text)) if cache is not None else None
+        total += len(found[0]) if found is not None else segment.doc_frequency(field, text)
+    return total
 
 
 def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from heapq import nlargest
 from itertools import islice
 from typing import Any
 
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extract
 from whoosh.support.levenshtein import damerau_levenshtein
 
+from searchlib.engine.columns import per_reader
+from searchlib.engine.topk import document_frequency
 from searchlib.search.query import analyze
 from searchlib.search.snippets import matches as find_terms
 
@@ -68,12 +73,10 @@ def _unknown_correction(searcher: Any, word: str, stem: str) -> str | None:
     a word is ("cofee" is one edit from the stem of "coming", "come", and from that
     of "coffee", "coffe", but only "coffee" is one edit from "cofee").
     """
-    corrector = searcher.reader().corrector("content")
+    vocabulary = _vocabulary(searcher.reader(), stem[0])
     # The nearest words first, the most frequent among them: ranking everything
     # within two edits by frequency alone turned "prces" into "pct", not "price".
-    found = corrector.suggest(stem, limit=CANDIDATES, maxdist=1, prefix=1) or corrector.suggest(
-        stem, limit=CANDIDATES, maxdist=2, prefix=1
-    )
+    found = _nearest(vocabulary, stem, 1) or _nearest(vocabulary, stem, 2)
     typed = word.lower()
     # A term no document shows as written (a stem of a word in no title or body) is
     # no word to offer.
@@ -82,6 +85,64 @@ def _unknown_correction(searcher: Any, word: str, stem: str) -> str | None:
         (damerau_levenshtein(typed, surface), rank, surface) for rank, surface in enumerate(written)
     )
     return ranked[0][2] if ranked else None
+
+
+class _Vocabulary:
+    """The `content` terms that start with one letter, sorted, with their frequencies
+    in the index (deleted documents' postings included, as Whoosh counts them)."""
+
+    __slots__ = ("frequencies", "terms")
+
+    def __init__(self, terms: list[str], frequencies: list[float]) -> None:
+        self.terms = terms
+        self.frequencies = frequencies
+
+
+def _vocabulary(reader: Any, letter: str) -> _Vocabulary:
+    """The terms of `reader` starting with `letter`, read once per open reader.
+
+    Whoosh's corrector walked them on every word (80 ms for one word on Reuters, the
+    distance computed in Python); each segment's terms are read once, with their
+    frequencies, and kept while the segment is open (segments never change).
+    """
+
+    def merged() -> _Vocabulary:
+        totals: dict[str, float] = {}
+        for segment, _ in reader.leaf_readers():
+            for term, frequency in _segment_terms(segment, letter):
+                totals[term] = totals.get(term, 0.0) + frequency
+        terms = sorted(totals)
+        return _Vocabulary(terms, [totals[term] for term in terms])
+
+    return per_reader(reader, ("spelling", letter), merged)
+
+
+def _segment_terms(segment: Any, letter: str) -> list[tuple[str, float]]:
+    """A segment's `content` terms starting with `letter`, with their frequencies."""
+
+    def read() -> list[tuple[str, float]]:
+        return [
+            (text.decode("utf-8"), info.weight())
+            for text, info in segment.iter_prefix("content", letter.encode("utf-8"))
+        ]
+
+    return per_reader(segment, ("segment spelling", letter), read)
+
+
+def _nearest(vocabulary: _Vocabulary, stem: str, maxdist: int) -> list[str]:
+    """Up to `CANDIDATES` terms within `maxdist` edits of `stem` (optimal string
+    alignment, as Whoosh's corrector measures), most frequent first.
+
+    Whoosh's corrector ranks them by frequency alone within the distance asked for,
+    ties by the later term kept and the earlier listed; so does this.
+    """
+    within = extract(stem, vocabulary.terms, scorer=OSA.distance, score_cutoff=maxdist, limit=None)
+    frequencies = vocabulary.frequencies
+    scored = (
+        (-(maxdist + 0.5 / (frequencies[i] or 1)), term) for term, _, i in within if term != stem
+    )
+    kept = nlargest(CANDIDATES, scored)
+    return [term for _, term in sorted(kept, key=lambda item: (-item[0], item[1]))]
 
 
 #: Letters a rare word's correction must share with it at the start. Walking the
@@ -96,7 +157,12 @@ def _rare_correction(reader: Any, stem: str, frequency: int) -> str | None:
     if len(stem) <= RARE_PREFIX:
         return None  # too short to tell a typo from another word ("ga", "xu")
     best, best_frequency = None, frequency * MORE_FREQUENT
-    for near in reader.terms_within("content", stem, 1, prefix=RARE_PREFIX):
+    nearby = [
+        btext.decode("utf-8") for btext in reader.expand_prefix("content", stem[:RARE_PREFIX])
+    ]
+    within = extract(stem, nearby, scorer=OSA.distance, score_cutoff=1, limit=None)
+    # In the vocabulary's order: of equally frequent words the last is kept.
+    for near, _, _ in sorted(within, key=lambda found: found[2]):
         if near == stem:
             continue
         near_frequency = reader.doc_frequency("content", near)
@@ -130,7 +196,7 @@ def suggest(searcher: Any, raw: str, matches: int = 0) -> str | None:
         stems = analyze(word)
         if len(stems) != 1:
             continue
-        frequency = reader.doc_frequency("content", stems[0])
+        frequency = document_frequency(reader, "content", stems[0])
         if frequency == 0:
             found = _unknown_correction(searcher, word, stems[0])
             if found:
