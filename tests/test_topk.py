@@ -220,3 +220,49 @@ def test_a_prefix_ranks_alike_however_the_index_is_cut_into_segments(
             found = ix.search("co*", limit=100, collapse=False)
             ranked.append([(hit.id, round(hit.score, 9)) for hit in found])
     assert ranked[0] == ranked[1]
+
+
+def test_blocks_read_without_positions_hold_the_same_ids_and_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scoring reads postings blocks with their positions left unread: every block
+    (of 1 to 128 postings, texts with and without repeated words) must give the ids
+    and weights a whole read gives."""
+    from searchlib.engine import postings
+    from searchlib.engine.postings import read_blocks, term_extent
+
+    skipped: list[bool] = []  # per block: were its positions skipped, or read whole?
+    cut = postings._without_values
+
+    def spy(data: bytes, count: int) -> Any:
+        found = cut(data, count)
+        skipped.append(found is not None)
+        return found
+
+    monkeypatch.setattr(postings, "_without_values", spy)
+    rng = random.Random(5)
+    records = [_record(rng, n) for n in range(300)]
+    records += [{"id": f"r{n}", "title": "rare", "body": f"once{n % 4} x"} for n in range(7)]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(records, workers=1)
+    reader = store.open_index(tmp_path / "ix").reader()
+    checked = 0
+    for segment, _ in reader.leaf_readers():
+        terms = segment._terms
+        for field in ("content", "title"):
+            for btext in segment.expand_prefix(field, ""):
+                key = terms._keycoder(field, btext)
+                where, size = terms._tindex.range_for_key(key)
+                extent = term_extent(terms._dbfile.get(where, size))
+                if extent is None:
+                    continue  # inlined in the terms file
+                whole = read_blocks(terms._postfile, *extent)
+                light = read_blocks(terms._postfile, *extent, values=False)
+                assert [(b.deltas, b.weights, b.count) for b in light] == [
+                    (b.deltas, b.weights, b.count) for b in whole
+                ]
+                assert all(b.values is None for b in light)
+                checked += len(whole)
+    reader.close()
+    assert checked > 50
+    assert any(skipped) and not all(skipped)  # both ways taken (tiny blocks are read whole)

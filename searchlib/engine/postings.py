@@ -71,8 +71,9 @@ class Block:
         return block
 
 
-def read_blocks(postfile: Any, offset: int, length: int) -> list[Block]:
-    """The blocks of the posting list at `offset` in a postings file, read at once."""
+def read_blocks(postfile: Any, offset: int, length: int, values: bool = True) -> list[Block]:
+    """The blocks of the posting list at `offset` in a postings file, read at once;
+    without their values (positions, None in each block) unless `values`."""
     raw = BytesIO(postfile.get(offset, length))
     if raw.read(4) != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"no postings at offset {offset}")
@@ -84,9 +85,44 @@ def read_blocks(postfile: Any, offset: int, length: int) -> list[Block]:
         data = raw.read(end - raw.tell())
         if info[3]:
             data = zlib.decompress(data)
-        blocks.append(Block(info, loads(data)))
+        if values:
+            blocks.append(Block(info, loads(data)))
+        else:
+            deltas, weights, _ = _without_values(data, info[0]) or loads(data)
+            blocks.append(Block(info, (deltas, weights, None)))
         if size < 0:
             return blocks
+
+
+#: Where a block's values begin when they are positions: the MARK of their tuple, then
+#: the first one's bytes, which protocol 2 pickles as `_codecs.encode(text, 'latin1')`.
+_POSITIONS = b"(c_codecs\nencode\n"
+
+
+def _without_values(data: bytes, count: int) -> tuple[Any, Any, None] | None:
+    """A block's (deltas, weights, None), its values left unread; None when the block
+    is not laid out as expected (the caller then reads it whole).
+
+    Scoring needs no positions, and rebuilding them (a bytes object per posting, each
+    through a call) was a third of decoding a block of a text field.
+    """
+    cut = data.find(_POSITIONS)
+    if cut < 0:
+        return None
+    try:
+        # The pickle cut where the values begin, None put in their place: TUPLE3, STOP.
+        deltas, weights, rest = loads(data[:cut] + b"N\x87.")
+    except Exception:
+        return None
+    if (
+        rest is not None
+        or type(deltas) is not tuple
+        or len(deltas) != count
+        or type(deltas[0]) is not int
+        or not (weights is None or type(weights) is float or len(weights) == count)
+    ):
+        return None
+    return deltas, weights, None
 
 
 def expand_weights(weights: Any, count: int) -> list[float]:

@@ -195,7 +195,7 @@ def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float
         if extent is not None:
             ids: array[int] = array("I")
             freqs: array[float] = array("f")
-            for block in read_blocks(terms._postfile, *extent):
+            for block in read_blocks(terms._postfile, *extent, values=False):
                 ids.extend(accumulate(block.deltas))
                 weights = block.weights
                 if weights is None or isinstance(weights, float):
