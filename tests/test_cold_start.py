@@ -27,6 +27,7 @@ NOT_FOR_SEARCH = (
     "webbrowser",
     "bs4",
     "lxml",
+    "rapidfuzz",  # for a word to correct only
 )
 
 

@@ -7,8 +7,6 @@ from heapq import nlargest
 from itertools import islice
 from typing import Any
 
-from rapidfuzz.distance import OSA
-from rapidfuzz.process import extract
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from searchlib.engine.columns import per_reader
@@ -136,6 +134,9 @@ def _nearest(vocabulary: _Vocabulary, stem: str, maxdist: int) -> list[str]:
     Whoosh's corrector ranks them by frequency alone within the distance asked for,
     ties by the later term kept and the earlier listed; so does this.
     """
+    from rapidfuzz.distance import OSA  # only for a word to correct: 10 ms to import
+    from rapidfuzz.process import extract
+
     within = extract(stem, vocabulary.terms, scorer=OSA.distance, score_cutoff=maxdist, limit=None)
     frequencies = vocabulary.frequencies
     scored = (
@@ -156,6 +157,9 @@ def _rare_correction(reader: Any, stem: str, frequency: int) -> str | None:
     """A term one edit from a rare term and `MORE_FREQUENT` times as common, or None."""
     if len(stem) <= RARE_PREFIX:
         return None  # too short to tell a typo from another word ("ga", "xu")
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import extract
+
     best, best_frequency = None, frequency * MORE_FREQUENT
     nearby = [
         btext.decode("utf-8") for btext in reader.expand_prefix("content", stem[:RARE_PREFIX])
