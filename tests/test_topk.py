@@ -266,3 +266,19 @@ def test_blocks_read_without_positions_hold_the_same_ids_and_weights(
     reader.close()
     assert checked > 50
     assert any(skipped) and not all(skipped)  # both ways taken (tiny blocks are read whole)
+
+
+@given(
+    st.dictionaries(st.integers(0, 500), st.sampled_from([0.5, 1.0, 1.5, 2.0]), max_size=120),
+    st.lists(st.integers(1, 150), min_size=1, max_size=6),
+)
+def test_a_ranking_asked_again_deeper_gives_what_ranking_anew_gives(
+    scores: dict[int, float], asks: list[int]
+) -> None:
+    """Asked for deeper lists as folding copies asks, the ranking (which ranks ahead of
+    what is asked the second time) answers each ask as `best` would, ties included."""
+    from searchlib.engine.topk import Ranking
+
+    ranking = Ranking(scores)
+    for n in asks:
+        assert ranking(n) == best(scores, n)

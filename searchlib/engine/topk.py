@@ -126,6 +126,30 @@ def best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
     return top[:limit]
 
 
+class Ranking:
+    """`best(scores, n)` for each n asked, ranked deeper than asked once asked again.
+
+    Folding copies asks for a deeper list whenever copies crowd the page's window, each
+    time twice as deep; ranking anew each time cost a pass over every match (7 ms for
+    150,000). The first ask ranks as deep as asked, which is all most searches need;
+    a second ranks `LOOKAHEAD` times deeper than it asks, for those that follow.
+    """
+
+    __slots__ = ("scores", "top")
+
+    #: How much deeper than asked a second ranking goes.
+    LOOKAHEAD = 4
+
+    def __init__(self, scores: dict[int, float]) -> None:
+        self.scores = scores
+        self.top: list[tuple[int, float]] = []
+
+    def __call__(self, n: int) -> list[tuple[int, float]]:
+        if n > len(self.top) and len(self.top) < len(self.scores):
+            self.top = best(self.scores, n * self.LOOKAHEAD if self.top else n)
+        return self.top[:n]
+
+
 class _Decoded:
     """A segment's decoded postings, least recently used first, within a budget."""
 

@@ -11,7 +11,7 @@ from typing import Any
 from whoosh import query as wq
 
 from searchlib.engine.columns import column_lookup
-from searchlib.engine.topk import best
+from searchlib.engine.topk import Ranking, best
 from searchlib.models import Hit
 from searchlib.search.collapse import DUPLICATE_BITS, Collapser, Group
 from searchlib.search.filters import build_filter
@@ -124,7 +124,8 @@ def _ordering(
         return by_date(searcher, scores, newest_first=options.sort == "date")
     if options.half_life_days is not None:
         logged = with_recency(searcher, scores, options.half_life_days, options.recent_from)
-        return lambda n: [(d, math.exp(value)) for d, value in best(logged, n)]
+        ranking = Ranking(logged)
+        return lambda n: [(d, math.exp(value)) for d, value in ranking(n)]
     if options.proximity:
         documents = searcher.doc_count_all()
 
@@ -137,7 +138,7 @@ def _ordering(
             return rerank(searcher, top, parsed.term_list, word_idf)[:n]
 
         return reranked
-    return lambda n: best(scores, n)
+    return Ranking(scores)
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def similar(
         }
     page = _page(
         searcher,
-        lambda n: best(scores, n),
+        Ranking(scores),
         len(scores),
         offset,
         limit,
