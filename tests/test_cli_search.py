@@ -4,6 +4,7 @@ what the output says."""
 from __future__ import annotations
 
 import json
+import shlex
 import re
 from pathlib import Path
 
@@ -278,6 +279,32 @@ def test_did_you_mean_when_the_other_words_match(tmp_path: Path) -> None:
     assert code == EXIT_OK and "did you mean: searchlib search volcker" in err
     code, _, err = run("search", "Volcker", "interest", "rates")
     assert code == EXIT_OK and "did you mean" not in err
+
+
+def test_did_you_mean_keeps_the_options_typed(tmp_path: Path) -> None:
+    """The suggested command runs the corrected query as the typed one ran: same
+    filters, order and output (a first trial's suggestion dropped `--tag` and `--sort`),
+    from the first page."""
+    records = [
+        {"id": f"c{n}", "title": "Coffee", "body": "Coffee prices rose.", "tags": ["coffee"]}
+        for n in range(12)
+    ]
+    run("index", str(write_jsonl(tmp_path / "c.jsonl", records)))
+    code, _, err = run(
+        "search", "--tag", "coffee", "--no-collapse", "-n", "3", "--offset", "3", "cofee", "prices"
+    )
+    assert code == EXIT_OK
+    suggested = "searchlib search --tag coffee --no-collapse -n 3 'coffee prices'"
+    assert f"did you mean: {suggested}\n" in err
+    code, out, _ = run(*shlex.split(suggested)[1:])
+    assert code == EXIT_OK and [line[:3] for line in out.splitlines() if ". " in line[:4]] == [
+        "1. ",
+        "2. ",
+        "3. ",
+    ]
+    code, _, err = run("search", "--", "-tea", "cofee")
+    assert "did you mean: searchlib search -- '-tea coffee'\n" in err
+    assert run("search", "--", "-tea coffee")[0] == EXIT_OK
 
 
 def test_hints_keep_an_index_given_before_the_command(indexed: Path, index_dir: Path) -> None:

@@ -157,6 +157,31 @@ def runnable(ctx: click.Context) -> str:
     return ctx.command_path
 
 
+#: Where a query command keeps its options as typed (`click.Context.meta`).
+TYPED_OPTIONS = "searchlib.typed_options"
+
+
+def rerun_with(ctx: click.Context, query: str) -> str:
+    """The command being run, with its options as typed (but `--offset`: the new query
+    starts at its first page) and `query` in place of its words."""
+    options: list[str] = []
+    typed = ctx.meta.get(TYPED_OPTIONS, [])
+    skip = False
+    for i, arg in enumerate(typed):
+        if skip:
+            skip = False
+            continue
+        if arg == "--offset":
+            skip = i + 1 < len(typed)
+            continue
+        if not arg.startswith("--offset="):
+            options.append(arg)
+    words = shlex.quote(query)
+    # A query starting with a dash ("-oil coffee") would be read as an option.
+    separator = ["--"] if query.startswith("-") else []
+    return " ".join([runnable(ctx), *map(shlex.quote, options), *separator, words])
+
+
 class QueryCommand(click.Command):
     """A command whose arguments are query words: click reads a word such as `-oil` as
     an option, so a usage error involving one says how to pass it (after `--`)."""
@@ -164,7 +189,7 @@ class QueryCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         given = list(args)  # click's parser consumes the list it is given
         try:
-            return super().parse_args(ctx, args)
+            parsed = super().parse_args(ctx, args)
         except click.UsageError:
             options, words = self._split(given)
             # A mistyped --option is an option, not a word: leave click's message.
@@ -177,6 +202,9 @@ class QueryCommand(click.Command):
                 f"put the query after `--`: `{runnable(ctx)} {example}`",
                 ctx,
             ) from None
+        # The options as typed, for a command line that runs the query corrected.
+        ctx.meta[TYPED_OPTIONS] = self._split(given)[0]
+        return parsed
 
     def _split(self, args: list[str]) -> tuple[list[str], list[str]]:
         """The arguments that are this command's options (with their values), and the rest."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from searchlib.cli.app import EXIT_NO_HITS, EXIT_OK, cli
-from searchlib.cli.common import QueryCommand, given_id, index_folder, index_option, runnable
+from searchlib.cli.common import QueryCommand, given_id, index_folder, index_option, rerun_with
 from searchlib.output import json_line, terminal_text
 
 if TYPE_CHECKING:
@@ -290,9 +290,8 @@ def _print_results(
     elif not results:
         click.echo(_no_results(query, filters or [], results.unfiltered_total), err=True)
     if results.suggestion:
-        command = runnable(click.get_current_context())
-        suggestion = terminal_text(shlex.quote(results.suggestion))
-        click.echo(f"did you mean: {command} {suggestion}", err=True)
+        again = rerun_with(click.get_current_context(), results.suggestion)
+        click.echo(f"did you mean: {terminal_text(again)}", err=True)
     for rank, hit in enumerate(results, results.offset + 1):
         # Stored text is shown, never obeyed: its control characters come out escaped.
         title = terminal_text(hit.title) or "(untitled)"
