@@ -4,8 +4,8 @@ what the output says."""
 from __future__ import annotations
 
 import json
-import shlex
 import re
+import shlex
 from pathlib import Path
 
 import pytest
