@@ -315,3 +315,30 @@ def test_a_killed_writers_posting_pool_is_removed_by_the_next(tmp_path: Path) ->
         ix.add({"id": "late", "title": "Late", "body": "a late kingfisher"})
         assert not stale.exists()
         assert len(ix) == 6
+
+
+def test_a_writer_cancelled_while_its_runs_merge_prints_nothing(tmp_path: Path) -> None:
+    """Ctrl-C while a writer's sorting pool merged its run files: cancelling removed
+    the files, and each suspended run reader, once collected, failed to remove its
+    own again, printed by Python as an "Exception ignored" traceback."""
+    from searchlib.engine import store
+
+    with Index.create(tmp_path / "ix"):
+        pass
+    ix = store.open_index(tmp_path / "ix")
+    writer = store.acquire_writer(ix, tmp_path / "ix")
+    pool = writer.pool
+    for n in range(3):  # three run files on disk
+        pool.add((b"content", f"w{n}".encode(), n, 1.0, b""))
+        pool.save()
+    merging = pool.items()
+    next(iter(merging))  # the merge under way, each run's reader suspended
+    store.cancel(writer)
+    unraisable: list[object] = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        del merging
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert unraisable == []

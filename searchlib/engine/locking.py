@@ -205,7 +205,28 @@ def acquire_writer(
         raise
     if own:
         writer.writelock = lock  # released by the writer's commit or cancel
+    _tolerate_removed_runs(writer)
     return writer
+
+
+def _tolerate_removed_runs(writer: Any) -> None:
+    """Let the writer's sorting pool find its run files gone.
+
+    A Ctrl-C while the pool merges its runs leaves their readers suspended; cancelling
+    the writer removes its temporary folder, and when those readers are collected each
+    tries to remove its run again: Python printed the FileNotFoundError of each as an
+    "Exception ignored" traceback after the one-line message.
+    """
+    pool = getattr(writer, "pool", None)
+    remove = getattr(pool, "_remove_run", None)
+    if remove is None:
+        return
+
+    def remove_run(path: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            remove(path)
+
+    pool._remove_run = remove_run
 
 
 def cancel(writer: Any) -> None:
