@@ -217,7 +217,7 @@ def _tolerate_removed_runs(writer: Any) -> None:
     tries to remove its run again: Python printed the FileNotFoundError of each as an
     "Exception ignored" traceback after the one-line message.
     """
-    pool = getattr(writer, "pool", None)
+    pool: Any = getattr(writer, "pool", None)
     remove = getattr(pool, "_remove_run", None)
     if remove is None:
         return
