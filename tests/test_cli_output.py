@@ -212,3 +212,37 @@ def test_ctrl_c_while_the_command_line_loads_is_no_traceback() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 130
     assert done.stderr == "\ninterrupted\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["search", "siberia"], "\ninterrupted\n"),
+        (
+            ["index", "--sample"],
+            "\ninterrupted: the last committed index is intact; rerun to continue\n",
+        ),
+    ],
+)
+def test_ctrl_c_says_what_is_left_only_of_a_command_that_writes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    message: str,
+) -> None:
+    """A search stopped by Ctrl-C said the index was intact and to re-run it, as an
+    interrupted indexing run does; a read has nothing to go on with."""
+    from searchlib import Index
+
+    Index.create(tmp_path / "ix").close()
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Index, "search", interrupt)
+    monkeypatch.setattr(Index, "add", interrupt)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--index", str(tmp_path / "ix"), *command], prog_name="searchlib")
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err.endswith(message)

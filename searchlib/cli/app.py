@@ -35,11 +35,20 @@ COMMAND_MODULES = {
 }
 
 
+#: Commands that write an index: a Ctrl-C during one leaves its last commit, and a
+#: re-run goes on from there.
+WRITING_COMMANDS = frozenset({"index", "optimize"})
+
+
 class _Group(click.Group):
     """Loads each command's module when the command is asked for, and translates errors
     into one line on stderr and a documented exit code."""
 
+    #: The command being run, once click has resolved it.
+    running: str | None = None
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self.running = cmd_name
         if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
             importlib.import_module(COMMAND_MODULES[cmd_name])  # registers it on `cli`
         return super().get_command(ctx, cmd_name)
@@ -82,9 +91,11 @@ class _Group(click.Group):
             click.echo(f"Error: {exc.format_message()}", err=True)
             sys.exit(EXIT_ERROR)
         except (click.Abort, KeyboardInterrupt):
-            click.echo(
-                "\ninterrupted: the last committed index is intact; rerun to continue", err=True
-            )
+            if self.running in WRITING_COMMANDS:
+                message = "interrupted: the last committed index is intact; rerun to continue"
+            else:
+                message = "interrupted"  # a read changes nothing
+            click.echo(f"\n{message}", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except (BrokenPipeError, _PipeClosed):
             # The reader of our output (`| head`) has had enough: that is success, as in
