@@ -484,3 +484,17 @@ def test_a_date_out_of_any_calendar_is_found_by_check(index: Path) -> None:
     code, out, err = run("check")
     assert code == EXIT_ERROR, out + err
     assert "column date" in err
+
+
+def test_a_garbled_term_met_while_correcting_a_typo_is_damage(index: Path) -> None:
+    """A term whose bytes are no longer UTF-8 was decoded by the speller, outside the
+    engine's readers: the search ended in a UnicodeDecodeError traceback (exit 1)."""
+    terms = segment_file(index, ".trm")
+    data = bytearray(terms.read_bytes())
+    at = data.find(b"harbour")
+    assert at > 0
+    data[at + 3] = 0xFF
+    terms.write_bytes(bytes(data))
+    code, out, err = run("search", "harbur")  # corrected from the words in "h"
+    assert code == EXIT_ERROR and out == ""
+    assert err.startswith("Error: index damaged at ") and "Traceback" not in err

@@ -484,7 +484,9 @@ def test_did_you_mean_reads_every_segment_alike(tmp_path: Path) -> None:
     """The vocabulary a correction is drawn from is merged over segments: a word split
     across three commits, and replaced in one, is offered as from a single segment."""
     records = [{"id": f"c{n}", "title": "Talks", "body": f"more is coming {n}"} for n in range(30)]
-    records += [{"id": f"v{n}", "title": "Fed", "body": "Volcker spoke."} for n in range(12)]
+    records += [
+        {"id": f"v{n}", "title": "Fed", "body": "Volcker spoke on rates."} for n in range(12)
+    ]
     records += [
         {"id": "k", "title": "Markets", "body": "Coffee prices rose."},
         {"id": "v-typo", "title": "Fed", "body": "Volker said rates would hold."},
@@ -500,3 +502,41 @@ def test_did_you_mean_reads_every_segment_alike(tmp_path: Path) -> None:
         split.add([{"id": "k", "title": "Markets", "body": "Coffee prices fell."}], workers=1)
         assert split.stats().segments > 1
         assert [split.search(q).suggestion for q in ("cofee", "Volker", "volcer rates")] == expected
+
+
+def test_did_you_mean_prefers_the_word_found_with_the_others(tmp_path: Path) -> None:
+    """Of words as near to the typo, the one whose stories hold the query's other words
+    wins over the more frequent: "opek oil" is "opec oil", "opek" alone "open"."""
+    records = [
+        {"id": f"o{n}", "title": "Stores", "body": f"A store will open {n}."} for n in range(30)
+    ]
+    records += [
+        {"id": f"p{n}", "title": "Output", "body": "OPEC cut oil output to lift prices."}
+        for n in range(5)
+    ]
+    records += [{"id": "m", "title": "Markets", "body": "Oil prices open higher."}]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(records, workers=1)
+        assert ix.search("opek").suggestion == "open"
+        assert ix.search("opek oil").suggestion == "opec oil"
+        # "prices" is in a story with "open" too, but only "opec" is with both words.
+        assert ix.search("opek oil prices").suggestion == "opec oil prices"
+
+
+def test_did_you_mean_looks_two_edits_away_when_one_edit_is_only_in_replaced_stories(
+    tmp_path: Path,
+) -> None:
+    """A word one edit from the typo left only in a replaced story is no word to offer;
+    the live word two edits away is (nothing was offered until an optimize)."""
+    from searchlib.search.query import analyze
+
+    assert analyze("budgix") == ["budgix"] and analyze("budgie") == ["budgi"]
+    records = [
+        {"id": f"b{n}", "title": "Budget", "body": f"The budget vote {n}."} for n in range(5)
+    ]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add([*records, {"id": "pet", "title": "Pets", "body": "A budgie sang."}], workers=1)
+        ix.add([{"id": "pet", "title": "Pets", "body": "A parrot sang."}], workers=1)
+        assert ix.search("budgix").suggestion == "budget"
+        ix.optimize()
+        assert ix.search("budgix").suggestion == "budget"

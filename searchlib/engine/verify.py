@@ -64,7 +64,7 @@ _DECODERS = (
     str(Path(windex.__file__).parent) + os.sep,
     *(
         str(Path(__file__).parent / name)
-        for name in ("columns.py", "postings.py", "topk.py", "trusted.py")
+        for name in ("columns.py", "lexicon.py", "postings.py", "topk.py", "trusted.py")
     ),
 )
 

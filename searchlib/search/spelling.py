@@ -10,7 +10,8 @@ from typing import Any
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from searchlib.engine.columns import per_reader
-from searchlib.engine.topk import document_frequency
+from searchlib.engine.lexicon import segment_terms, terms_starting
+from searchlib.engine.topk import document_frequency, documents_holding
 from searchlib.search.query import analyze
 from searchlib.search.snippets import matches as find_terms
 
@@ -62,27 +63,55 @@ SURFACE_SAMPLE = 3
 CANDIDATES = 6
 
 
-def _unknown_correction(searcher: Any, word: str, stem: str) -> str | None:
+def _unknown_correction(
+    searcher: Any, word: str, stem: str, context: list[str] | None = None
+) -> str | None:
     """The word as the documents write it that is closest to `word`, which the index
     lacks, or None.
 
     The index's terms nearest the stem come first (one edit, else two), most frequent
     first; they are then compared with what was typed, as written: stems hide how far
     a word is ("cofee" is one edit from the stem of "coming", "come", and from that
-    of "coffee", "coffe", but only "coffee" is one edit from "cofee").
+    of "coffee", "coffe", but only "coffee" is one edit from "cofee"). Of those as near
+    to it, the one found in most documents with a `context` term (the query's other
+    words) wins: "opek oil" is "opec oil", though "open" is the more frequent word.
     """
     vocabulary = _vocabulary(searcher.reader(), stem[0])
     # The nearest words first, the most frequent among them: ranking everything
     # within two edits by frequency alone turned "prces" into "pct", not "price".
-    found = _nearest(vocabulary, stem, 1) or _nearest(vocabulary, stem, 2)
+    # A term no document shows as written (a stem of a word in no title or body, or
+    # only in replaced ones) is no word to offer: two edits are tried when one edit
+    # gives none that is.
+    pairs: list[tuple[str, str]] = []
+    for edits in (1, 2):
+        found = _nearest(vocabulary, stem, edits)
+        pairs = [(term, surface) for term in found if (surface := _written(searcher, term))]
+        if pairs:
+            break
     typed = word.lower()
-    # A term no document shows as written (a stem of a word in no title or body) is
-    # no word to offer.
-    written = [w for w in (_written(searcher, term) for term in found) if w]
+    together = _together(searcher.reader(), [term for term, _ in pairs], context or [])
     ranked = sorted(
-        (damerau_levenshtein(typed, surface), rank, surface) for rank, surface in enumerate(written)
+        (damerau_levenshtein(typed, surface), -together.get(term, 0), rank, surface)
+        for rank, (term, surface) in enumerate(pairs)
     )
-    return ranked[0][2] if ranked else None
+    return ranked[0][3] if ranked else None
+
+
+def _together(reader: Any, terms: list[str], context: list[str]) -> dict[str, int]:
+    """For each of `terms`, how many documents hold it and every one of the `context`
+    terms; or, when none holds them all, and one of them. (None without context.)
+
+    Every context word first: a word common in any story ("open", "prices") shares
+    documents with each other word, while the intended one shares them with all.
+    """
+    if not context or len(terms) < 2:
+        return {}
+    holding = [documents_holding(reader, "content", term) for term in context]
+    for beside in (set.intersection(*holding), set.union(*holding)):
+        counts = {term: len(documents_holding(reader, "content", term) & beside) for term in terms}
+        if any(counts.values()):
+            return counts
+    return {}
 
 
 class _Vocabulary:
@@ -107,24 +136,12 @@ def _vocabulary(reader: Any, letter: str) -> _Vocabulary:
     def merged() -> _Vocabulary:
         totals: dict[str, float] = {}
         for segment, _ in reader.leaf_readers():
-            for term, frequency in _segment_terms(segment, letter):
+            for term, frequency in segment_terms(segment, "content", letter):
                 totals[term] = totals.get(term, 0.0) + frequency
         terms = sorted(totals)
         return _Vocabulary(terms, [totals[term] for term in terms])
 
     return per_reader(reader, ("spelling", letter), merged)
-
-
-def _segment_terms(segment: Any, letter: str) -> list[tuple[str, float]]:
-    """A segment's `content` terms starting with `letter`, with their frequencies."""
-
-    def read() -> list[tuple[str, float]]:
-        return [
-            (text.decode("utf-8"), info.weight())
-            for text, info in segment.iter_prefix("content", letter.encode("utf-8"))
-        ]
-
-    return per_reader(segment, ("segment spelling", letter), read)
 
 
 def _nearest(vocabulary: _Vocabulary, stem: str, maxdist: int) -> list[str]:
@@ -161,9 +178,7 @@ def _rare_correction(reader: Any, stem: str, frequency: int) -> str | None:
     from rapidfuzz.process import extract
 
     best, best_frequency = None, frequency * MORE_FREQUENT
-    nearby = [
-        btext.decode("utf-8") for btext in reader.expand_prefix("content", stem[:RARE_PREFIX])
-    ]
+    nearby = terms_starting(reader, "content", stem[:RARE_PREFIX])
     within = extract(stem, nearby, scorer=OSA.distance, score_cutoff=1, limit=None)
     # In the vocabulary's order: of equally frequent words the last is kept.
     for near, _, _ in sorted(within, key=lambda found: found[2]):
@@ -194,19 +209,21 @@ def suggest(searcher: Any, raw: str, matches: int = 0) -> str | None:
     corrections: dict[int, str] = {}
     rarest: tuple[int, int, int, str] | None = None  # (frequency, -length, index, stem)
     words = raw.split()
+    plain: list[tuple[int, str, str, int]] = []  # (index, word, stem, frequency)
     for i, word in enumerate(words):
         if word in _OPERATORS or not _PLAIN_WORD.match(word):
             continue
         stems = analyze(word)
-        if len(stems) != 1:
-            continue
-        frequency = document_frequency(reader, "content", stems[0])
+        if len(stems) == 1:
+            plain.append((i, word, stems[0], document_frequency(reader, "content", stems[0])))
+    known = [stem for _, _, stem, frequency in plain if frequency]
+    for i, word, stem, frequency in plain:
         if frequency == 0:
-            found = _unknown_correction(searcher, word, stems[0])
+            found = _unknown_correction(searcher, word, stem, known)
             if found:
                 corrections[i] = found
         elif frequency <= rare and frequency * MORE_FREQUENT <= documents:
-            candidate = (frequency, -len(stems[0]), i, stems[0])
+            candidate = (frequency, -len(stem), i, stem)
             rarest = candidate if rarest is None else min(rarest, candidate)
     # Only the rarest known word is checked: names and tickers, rare but right, are
     # common in queries, and each check walks part of the vocabulary.
