@@ -296,7 +296,10 @@ def test_sigkill_during_the_merge_at_the_end_of_a_run_keeps_its_batches(tmp_path
     with Index.open(index) as ix:
         # Every batch was committed before the merge began; the merge never landed.
         assert len(ix) == 300 and ix.check() == []
-        assert ix.stats().segments == 300 // 40 * 2 + 2
+        # One segment per worker and batch of 40; a worker that took none of a batch's
+        # records (the other was quicker) writes none.
+        batches = -(-300 // 40)
+        assert batches <= ix.stats().segments <= 2 * batches
         assert len(ix.search("kingfisher", limit=400, collapse=False)) == 300
         assert ix.add(_corpus(tmp_path, 300)).unchanged == 300
         assert ix.optimize() > 1 and len(ix) == 300 and ix.stats().segments == 1
