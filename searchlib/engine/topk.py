@@ -205,6 +205,16 @@ def document_frequency(reader: Any, field: str, text: str) -> int:
     return total
 
 
+def documents_holding(reader: Any, field: str, text: str) -> set[int]:
+    """The documents (top-level numbers, deleted ones included) whose `field` holds
+    `text`, from the decoded postings kept per segment."""
+    held: set[int] = set()
+    for segment, offset in reader.leaf_readers():
+        ids = _postings(segment, field, text)[0]
+        held.update(map(offset.__add__, ids) if offset else ids)
+    return held
+
+
 def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
     terms = getattr(reader, "_terms", None)
     if isinstance(terms, W3TermsReader):
