@@ -806,3 +806,28 @@ def test_fifty_megabyte_page_is_skipped_by_the_default_cap(index_dir: Path, tmp_
         report = ix.add([page, write_jsonl(tmp_path / "ok.jsonl", [{"id": "ok", "body": "tern"}])])
     assert report.added == 1
     assert [s.reason.split(":")[0] for s in report.skipped] == ["too large"]
+
+
+def test_a_terms_file_written_through_compact_buckets_is_the_same(tmp_path: Path) -> None:
+    """The terms file's hash table is kept in arrays while written (12 bytes a key, not
+    a tuple of two ints): the file must come out byte for byte as Whoosh writes it."""
+    from types import SimpleNamespace
+
+    from whoosh.filedb.filetables import OrderedHashWriter
+    from whoosh.filedb.structfile import StructFile
+
+    from searchlib.engine.blockwriter import compact_term_index
+
+    keys = sorted({f"{word}{n}".encode() for n in range(3000) for word in ("a", "ka", "zeta")})
+    written = []
+    for compact in (False, True):
+        path = tmp_path / f"terms-{compact}"
+        table = OrderedHashWriter(StructFile(path.open("wb")))  # closed by table.close()
+        if compact:
+            compact_term_index(SimpleNamespace(fieldwriter=SimpleNamespace(_tindex=table)))
+            assert type(table.buckets[0]).__name__ == "_HashBucket"
+        for n, key in enumerate(keys):
+            table.add(key, n.to_bytes(4, "big"))
+        table.close()
+        written.append(path.read_bytes())
+    assert written[0] == written[1] and len(written[0]) > 100_000

@@ -206,6 +206,9 @@ def acquire_writer(
     if own:
         writer.writelock = lock  # released by the writer's commit or cancel
     _tolerate_removed_runs(writer)
+    from searchlib.engine.blockwriter import compact_term_index  # writing only
+
+    compact_term_index(writer)
     return writer
 
 
