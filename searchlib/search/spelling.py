@@ -107,8 +107,9 @@ def _together(reader: Any, terms: list[str], context: list[str]) -> dict[str, in
     if not context or len(terms) < 2:
         return {}
     holding = [documents_holding(reader, "content", term) for term in context]
+    held = {term: documents_holding(reader, "content", term) for term in terms}
     for beside in (set.intersection(*holding), set.union(*holding)):
-        counts = {term: len(documents_holding(reader, "content", term) & beside) for term in terms}
+        counts = {term: len(documents & beside) for term, documents in held.items()}
         if any(counts.values()):
             return counts
     return {}
@@ -151,16 +152,25 @@ def _nearest(vocabulary: _Vocabulary, stem: str, maxdist: int) -> list[str]:
     Whoosh's corrector ranks them by frequency alone within the distance asked for,
     ties by the later term kept and the earlier listed; so does this.
     """
-    from rapidfuzz.distance import OSA  # only for a word to correct: 10 ms to import
-    from rapidfuzz.process import extract
-
-    within = extract(stem, vocabulary.terms, scorer=OSA.distance, score_cutoff=maxdist, limit=None)
     frequencies = vocabulary.frequencies
     scored = (
-        (-(maxdist + 0.5 / (frequencies[i] or 1)), term) for term, _, i in within if term != stem
+        (-(maxdist + 0.5 / (frequencies[i] or 1)), vocabulary.terms[i])
+        for i in _within(stem, vocabulary.terms, maxdist)
+        if vocabulary.terms[i] != stem
     )
     kept = nlargest(CANDIDATES, scored)
     return [term for _, term in sorted(kept, key=lambda item: (-item[0], item[1]))]
+
+
+def _within(stem: str, words: list[str], edits: int) -> list[int]:
+    """The positions in `words`, in order, of those within `edits` edits of `stem`
+    (optimal string alignment, the measure of Whoosh's corrector)."""
+    from rapidfuzz.distance import OSA  # only for a word to correct: 10 ms to import
+    from rapidfuzz.process import extract
+
+    return sorted(
+        i for _, _, i in extract(stem, words, scorer=OSA.distance, score_cutoff=edits, limit=None)
+    )
 
 
 #: Letters a rare word's correction must share with it at the start. Walking the
@@ -174,14 +184,10 @@ def _rare_correction(reader: Any, stem: str, frequency: int) -> str | None:
     """A term one edit from a rare term and `MORE_FREQUENT` times as common, or None."""
     if len(stem) <= RARE_PREFIX:
         return None  # too short to tell a typo from another word ("ga", "xu")
-    from rapidfuzz.distance import OSA
-    from rapidfuzz.process import extract
-
     best, best_frequency = None, frequency * MORE_FREQUENT
     nearby = terms_starting(reader, "content", stem[:RARE_PREFIX])
-    within = extract(stem, nearby, scorer=OSA.distance, score_cutoff=1, limit=None)
     # In the vocabulary's order: of equally frequent words the last is kept.
-    for near, _, _ in sorted(within, key=lambda found: found[2]):
+    for near in (nearby[i] for i in _within(stem, nearby, 1)):
         if near == stem:
             continue
         near_frequency = reader.doc_frequency("content", near)
