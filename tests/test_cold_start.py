@@ -28,6 +28,7 @@ NOT_FOR_SEARCH = (
     "bs4",
     "lxml",
     "rapidfuzz",  # for a word to correct only
+    "numpy",  # for queries matching many postings only
 )
 
 

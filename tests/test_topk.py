@@ -282,3 +282,58 @@ def test_a_ranking_asked_again_deeper_gives_what_ranking_anew_gives(
     ranking = Ranking(scores)
     for n in asks:
         assert ranking(n) == best(scores, n)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    words=st.lists(st.sampled_from([*WORDS, "unknownword"]), min_size=1, max_size=8),
+    limit=st.integers(min_value=1, max_value=200),
+    source=st.sampled_from([None, *SOURCES]),
+    excluded=st.sampled_from(["", " -oil", " -bank -river"]),
+)
+def test_scores_summed_in_arrays_are_the_loops_to_the_last_bit(
+    searcher: Any, words: list[str], limit: int, source: str | None, excluded: str
+) -> None:
+    """Summed in numpy arrays or in the Python loop, every match's score is the same
+    double, so hits, scores, order and ties at the cut-off are the same."""
+    from searchlib.engine import topk
+    from searchlib.search.scoring import match_scores
+
+    query = parse(" ".join(words) + excluded).query
+    flt = build_filter(None, None, source, None, None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(topk, "ARRAY_POSTINGS", 10**12)
+        patch.setattr(topk, "ARRAY_POSTINGS_IMPORTED", 10**12)
+        looped = match_scores(searcher, query, flt)
+        patch.setattr(topk, "ARRAY_POSTINGS", 0)
+        patch.setattr(topk, "ARRAY_POSTINGS_IMPORTED", 0)
+        summed = match_scores(searcher, query, flt)
+    assert isinstance(looped, dict)
+    assert not isinstance(summed, dict)
+    assert len(summed) == len(looped)
+    assert dict(summed) == looped  # exact float equality
+    assert list(summed) == sorted(looped)
+    assert best(summed, limit) == best(looped, limit)
+
+
+@given(
+    st.dictionaries(st.integers(0, 500), st.sampled_from([0.5, 1.0, 1.5, 2.0]), max_size=120),
+    st.integers(1, 150),
+    st.lists(st.integers(0, 500), max_size=30),
+)
+def test_scores_held_in_arrays_rank_and_drop_as_a_dict_does(
+    scores: dict[int, float], limit: int, dropped: list[int]
+) -> None:
+    """Ties (scores drawn from four values) are cut by lower document number."""
+    import numpy as np
+
+    from searchlib.engine.arrays import Scores
+    from searchlib.engine.topk import without
+
+    ordered = sorted(scores)
+    held = Scores(np.array(ordered, dtype=np.int64), np.array([scores[d] for d in ordered]))
+    assert held.top(limit) == best(scores, limit)
+    assert dict(held) == scores
+    kept = without(held, dropped)
+    assert dict(kept) == without(dict(scores), dropped)
+    assert best(kept, limit) == best(without(dict(scores), dropped), limit)

@@ -16,12 +16,13 @@ with Whoosh's own search on every run, so a change there cannot go unnoticed.
 from __future__ import annotations
 
 import heapq
+import sys
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate, repeat
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -32,6 +33,9 @@ from whoosh.util.numeric import byte_to_length
 
 from searchlib.engine.columns import cached, per_reader
 from searchlib.engine.postings import length_bytes, read_blocks, term_extent
+
+if TYPE_CHECKING:
+    from searchlib.engine.arrays import Scores
 
 #: One scored leaf of a query: (field, term, boost).
 Leaf = tuple[str, str, float]
@@ -64,6 +68,28 @@ def bm25_parameters(weighting: Any) -> tuple[float, float] | None:
     return float(weighting.K1), float(weighting.B)
 
 
+#: Postings scored in the Python loop after which numpy is imported to sum scores in
+#: arrays (`searchlib.engine.arrays`): about what the loop takes in the time the import
+#: does (50 ms), so a search from the shell of a small archive does without it, and a
+#: process that searches on pays for the import at most twice over.
+ARRAY_POSTINGS = 150_000
+#: Once numpy is imported, the postings a query must reach for the arrays' fixed costs
+#: (a score per document of the index) to pay.
+ARRAY_POSTINGS_IMPORTED = 2_000
+
+#: Postings scored in the loop so far by this process (`ARRAY_POSTINGS`).
+_looped = 0
+
+
+def _in_arrays(postings: int) -> bool:
+    """Whether a query's `postings` are scored in numpy arrays."""
+    global _looped
+    if "numpy" not in sys.modules and _looped + postings < ARRAY_POSTINGS:
+        _looped += postings
+        return False
+    return postings >= ARRAY_POSTINGS_IMPORTED
+
+
 def score_documents(
     searcher: Any,
     leaves: list[Leaf],
@@ -71,22 +97,30 @@ def score_documents(
     k1: float,
     b: float,
     allowed: set[int] | None = None,
-) -> dict[int, float]:
+) -> Mapping[int, float]:
     """The score of every live document that matches a leaf (and is in `allowed`,
     when given), by docnum."""
-    scores: dict[int, float] = {}
-    get = scores.get
     segments = searcher.reader().leaf_readers()
+    planned = []
+    total = 0
     for field, text, boost in leaves:
-        avg = searcher.avg_field_length(field) or 1
-        # K1 * (1 - B + B * length / average) for every possible length byte.
-        norms = [k1 * ((1 - b) + b * length / avg) for length in _LENGTH_OF]
         postings = [_postings(reader, field, text) for reader, _ in segments]
         # The document frequency counts deleted documents' postings, as Whoosh's does.
         frequency = sum(len(ids) for ids, _ in postings)
         if not frequency:
             continue
-        scale = boost * idf(frequency) * (k1 + 1)
+        avg = searcher.avg_field_length(field) or 1
+        # K1 * (1 - B + B * length / average) for every possible length byte.
+        norms = [k1 * ((1 - b) + b * length / avg) for length in _LENGTH_OF]
+        planned.append((field, boost * idf(frequency) * (k1 + 1), norms, postings))
+        total += frequency
+    if _in_arrays(total):
+        from searchlib.engine import arrays
+
+        return arrays.score(segments, searcher.doc_count_all(), planned, _lengths, allowed)
+    scores: dict[int, float] = {}
+    get = scores.get
+    for field, scale, norms, postings in planned:
         for (reader, offset), (ids, freqs) in zip(segments, postings, strict=True):
             if not ids:
                 continue
@@ -103,16 +137,27 @@ def score_documents(
     return scores
 
 
+def without(scores: Mapping[int, float], docnums: Iterable[int]) -> Mapping[int, float]:
+    """`scores` but those of `docnums`."""
+    if not isinstance(scores, dict):
+        return cast("Scores", scores).without(docnums)
+    for docnum in docnums:
+        scores.pop(docnum, None)
+    return scores
+
+
 def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
     return -item[1], item[0]
 
 
-def best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+def best(scores: Mapping[int, float], limit: int) -> list[tuple[int, float]]:
     """The `limit` best (docnum, score) pairs, best first, ties by lower docnum.
 
     The order is total, so the best n are always the first n of the best m > n: pages
     cut from lists of different depths never repeat or skip a document.
     """
+    if not isinstance(scores, dict):
+        return cast("Scores", scores).top(limit)
     if limit >= len(scores):
         return sorted(scores.items(), key=_rank_key)
     # One more than asked for shows whether a tie at the cut-off runs past it.
@@ -140,7 +185,7 @@ class Ranking:
     #: How much deeper than asked a second ranking goes.
     LOOKAHEAD = 4
 
-    def __init__(self, scores: dict[int, float]) -> None:
+    def __init__(self, scores: Mapping[int, float]) -> None:
         self.scores = scores
         self.top: list[tuple[int, float]] = []
 

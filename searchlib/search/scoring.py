@@ -4,14 +4,14 @@ orders, and a score's parts per field and word."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring
 
 from searchlib.engine.columns import NO_DATE, column_lookup, date_lookup, date_range
-from searchlib.engine.topk import score_documents, term_leaves
+from searchlib.engine.topk import score_documents, term_leaves, without
 from searchlib.search.filters import DateLike, date_period
 from searchlib.search.query import BoundedPrefix
 
@@ -76,7 +76,7 @@ def explain(searcher: Any, query: Any, docnum: int) -> tuple[tuple[str, str, flo
     return tuple(parts)
 
 
-def match_scores(searcher: Any, query: Any, flt: Any | None) -> dict[int, float]:
+def match_scores(searcher: Any, query: Any, flt: Any | None) -> Mapping[int, float]:
     """Every document the query matches under the filter, with its relevance score."""
     positive, excluded = split_exclusions(query)
     scores = term_at_a_time(searcher, positive, flt)
@@ -86,8 +86,7 @@ def match_scores(searcher: Any, query: Any, flt: Any | None) -> dict[int, float]
         found = searcher.search(positive, limit=None, filter=flt)
         scores = {docnum: float(score or 0.0) for score, docnum in found.top_n}
     if excluded is not None and scores:
-        for docnum in searcher.docs_for_query(excluded):
-            scores.pop(docnum, None)
+        scores = without(scores, searcher.docs_for_query(excluded))
     return scores
 
 
@@ -103,7 +102,7 @@ def split_exclusions(query: Any) -> tuple[Any, Any | None]:
     return query, None
 
 
-def term_at_a_time(searcher: Any, query: Any, flt: Any | None) -> dict[int, float] | None:
+def term_at_a_time(searcher: Any, query: Any, flt: Any | None) -> Mapping[int, float] | None:
     """Every match's score of an OR of words, scored by `topk`; None for other queries,
     which Whoosh runs."""
     model = searcher.weighting
@@ -157,7 +156,7 @@ TINY = 1e-300
 
 
 def with_recency(
-    searcher: Any, scores: dict[int, float], half_life_days: float, origin: DateLike | None
+    searcher: Any, scores: Mapping[int, float], half_life_days: float, origin: DateLike | None
 ) -> dict[int, float]:
     """Scores multiplied by a decay that halves every `half_life_days` of distance from
     `origin` (by default the newest story in the index), as natural logarithms; the
@@ -190,7 +189,9 @@ def with_recency(
     return {d: math.log(max(score, TINY)) - decays[d] + nearest for d, score in scores.items()}
 
 
-def by_date(searcher: Any, scores: dict[int, float], newest_first: bool) -> Callable[[int], Ranked]:
+def by_date(
+    searcher: Any, scores: Mapping[int, float], newest_first: bool
+) -> Callable[[int], Ranked]:
     """The first n matches by date, undated ones last in either direction, ties by
     docnum."""
     raw = column_lookup(searcher.reader(), "date", translate=False)

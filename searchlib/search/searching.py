@@ -117,7 +117,7 @@ def _hit(fields: Mapping[str, Any], score: float, terms: frozenset[str] | None) 
 
 
 def _ordering(
-    searcher: Any, options: SearchOptions, parsed: ParsedQuery, scores: dict[int, float]
+    searcher: Any, options: SearchOptions, parsed: ParsedQuery, scores: Mapping[int, float]
 ) -> Callable[[int], Ranked]:
     """The first n matches in the order `options` ask for, as (docnum, score)."""
     if options.sort != "relevance":
@@ -242,7 +242,7 @@ def similar(
     text = " ".join(analyze(f"{fields.get('title', '')}\n\n{fields.get('body', '')}"))
     terms = searcher.key_terms_from_text("content", text, numterms=12, normalize=False)
     query = wq.Or([wq.Term("content", word, boost=weight) for word, weight in terms])
-    scores = match_scores(searcher, query, None) if terms else {}
+    scores = dict(match_scores(searcher, query, None)) if terms else {}
     scores.pop(docnum, None)
     if collapse:
         # Copies of the story itself are the story, not stories like it.
