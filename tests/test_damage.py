@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from searchlib import Index
 from searchlib.cli import EXIT_ERROR, EXIT_OK, cli
-from searchlib.engine import store, trusted
+from searchlib.engine import postings, store, trusted
 from searchlib.engine.schema import build_schema
 from searchlib.errors import IndexDamagedError
 
@@ -299,6 +299,38 @@ def test_check_decodes_every_posting_list(index: Path) -> None:
     code, _, err = run("search", "pipeline")
     assert code == EXIT_ERROR and err.startswith("Error: index damaged at")
     assert err.count("\n") == 1
+
+
+@pytest.fixture
+def merged(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An index of one merged segment whose frequency file holds every posting list."""
+    monkeypatch.setattr(postings, "FREQUENCY_MIN", 1)
+    with Index.create(index_dir) as ix:
+        ix.add(records(30), workers=1)
+        ix.add(records(30, start=30), workers=1)
+        ix.optimize()
+    return index_dir
+
+
+def test_check_compares_the_frequency_file_with_the_postings(merged: Path) -> None:
+    frequencies = segment_file(merged, ".frq")
+    data = bytearray(frequencies.read_bytes())
+    data[4] ^= 0x01  # the first document number of the first list
+    frequencies.write_bytes(bytes(data))
+    with Index.open(merged) as ix:
+        assert ix.check(quick=True) == []
+        problems = ix.check()
+    assert len(problems) == 1 and "the frequency file's copy differs" in problems[0]
+
+
+def test_a_truncated_frequency_file_is_damage(merged: Path) -> None:
+    frequencies = segment_file(merged, ".frq")
+    frequencies.write_bytes(frequencies.read_bytes()[:-3])
+    for args in (["search", "pipeline"], ["check", "--quick"], ["check"]):
+        code, out, err = run(*args)
+        assert code == EXIT_ERROR, (args, out, err)
+        assert err.startswith("Error: index damaged at") and err.count("\n") == 1, (args, err)
+        assert "not a frequency file" in err and "Traceback" not in out + err
 
 
 def test_a_garbled_column_is_damage(index: Path, built: tuple[Path, Path]) -> None:

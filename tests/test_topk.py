@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchlib import Index
-from searchlib.engine import mergepolicy, store
+from searchlib.engine import mergepolicy, postings, store, topk
 from searchlib.engine.topk import best, bm25_parameters, score_documents, term_leaves
 from searchlib.search.query import parse
 from searchlib.search.searching import bm25_idf, build_filter, weighting
@@ -72,8 +72,11 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         records = [_record(rng, n) for n in range(150)]
         # Its batches are the segments: the merge policy would join them into few.
         patch.setattr(mergepolicy, "plan", lambda sizes: [])
-        ix.add(records, batch_size=40, workers=1)
-        ix.add([_record(rng, n, version=1) for n in range(0, 150, 9)], batch_size=40, workers=1)
+        # Every list in the frequency files, so that scoring reads them all from there.
+        patch.setattr(postings, "FREQUENCY_MIN", 1)
+        # Two workers: the segments they write have frequency files.
+        ix.add(records, batch_size=40, workers=2)
+        ix.add([_record(rng, n, version=1) for n in range(0, 150, 9)], batch_size=40, workers=2)
         with _searcher(ix.path) as found:
             assert len(found.reader().leaf_readers()) > 2
             assert any(reader.has_deletions() for reader, _ in found.reader().leaf_readers())
@@ -337,3 +340,38 @@ def test_scores_held_in_arrays_rank_and_drop_as_a_dict_does(
     kept = without(held, dropped)
     assert dict(kept) == without(dict(scores), dropped)
     assert best(kept, limit) == best(without(dict(scores), dropped), limit)
+
+
+def _frequency_lists(reader: Any) -> list[tuple[bytes, tuple[Any, Any]]]:
+    """Each list of a segment's frequency file, by key (none for a segment the
+    in-process writer wrote: a small batch's)."""
+    held = topk.frequencies(reader)
+    return [] if held is None else [(key, held.get(key)) for key in held.lists]
+
+
+def test_lists_read_from_the_frequency_file_are_the_blocks_lists(searcher: Any) -> None:
+    """Every list a frequency file holds is the one its blocks hold, ids and weights,
+    in each segment of an index with deletions."""
+    compared = 0
+    for reader, _ in searcher.reader().leaf_readers():
+        for key, listed in _frequency_lists(reader):
+            assert listed == topk.decode_blocks(reader._terms, key)
+            compared += 1
+    assert compared > 100
+
+
+def test_a_merged_segment_has_the_lists_of_the_merged_ones(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postings, "FREQUENCY_MIN", 1)
+        with Index.create(tmp_path / "ix") as ix:
+            ix.add([_record(rng, n) for n in range(120)], batch_size=30, workers=1)
+            ix.add([_record(rng, n, version=1) for n in range(0, 120, 7)], workers=1)
+            ix.optimize()
+    with _searcher(tmp_path / "ix") as merged:
+        ((reader, _),) = merged.reader().leaf_readers()
+        lists = _frequency_lists(reader)
+        assert len(lists) > 50
+        for key, listed in lists:
+            assert listed == topk.decode_blocks(reader._terms, key)
+            assert max(listed[0]) < reader.doc_count_all()

@@ -32,7 +32,13 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from searchlib.engine.columns import cached, per_reader
-from searchlib.engine.postings import length_bytes, read_blocks, term_extent
+from searchlib.engine.postings import (
+    Frequencies,
+    length_bytes,
+    open_frequencies,
+    read_blocks,
+    term_extent,
+)
 
 if TYPE_CHECKING:
     from searchlib.engine.arrays import Scores
@@ -260,28 +266,23 @@ def documents_holding(reader: Any, field: str, text: str) -> set[int]:
     return held
 
 
+def frequencies(reader: Any) -> Frequencies | None:
+    """A segment's frequency file (`postings.FrequencyWriter`), read once per open
+    segment reader; None when it has none."""
+    return per_reader(reader, "frequencies", lambda: open_frequencies(reader))
+
+
 def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
     terms = getattr(reader, "_terms", None)
     if isinstance(terms, W3TermsReader):
-        # The whole posting list in one read, each block decoded in C: Whoosh's matcher
-        # takes a few file reads and Python calls per block.
         key = terms._keycoder(field, reader._text_to_bytes(field, text))
-        try:
-            where, size = terms._tindex.range_for_key(key)
-        except KeyError:
-            return _NONE
-        extent = term_extent(terms._dbfile.get(where, size))
-        if extent is not None:
-            ids: array[int] = array("I")
-            freqs: array[float] = array("f")
-            for block in read_blocks(terms._postfile, *extent, values=False):
-                ids.extend(accumulate(block.deltas))
-                weights = block.weights
-                if weights is None or isinstance(weights, float):
-                    freqs.extend(repeat(1.0 if weights is None else weights, block.count))
-                else:
-                    freqs.extend(weights)
-            return ids, freqs
+        held = frequencies(reader)
+        listed = held.get(key) if held is not None else None
+        if listed is not None:
+            return listed
+        found = decode_blocks(terms, key)
+        if found is not None:
+            return found
     try:
         matcher = reader.postings(field, text)
     except TermNotFound:
@@ -290,12 +291,38 @@ def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float
         # Unwrap the deletion filter, which has already moved past deleted postings.
         matcher = matcher.child
         matcher.reset()
-    ids = array("I")
-    freqs = array("f")
+    ids: array[int] = array("I")
+    freqs: array[float] = array("f")
     while matcher.is_active():
         ids.append(matcher.id())
         freqs.append(matcher.weight())
         matcher.next()
+    return ids, freqs
+
+
+def decode_blocks(terms: Any, key: bytes) -> tuple[array[int], array[float]] | None:
+    """The posting list under `key` in a segment's Whoosh 3 terms and postings files,
+    as (docnums, weights); None when its postings are inlined in the terms file.
+
+    The whole list is read at once and each block decoded in C: Whoosh's matcher takes
+    a few file reads and Python calls per block.
+    """
+    try:
+        where, size = terms._tindex.range_for_key(key)
+    except KeyError:
+        return _NONE
+    extent = term_extent(terms._dbfile.get(where, size))
+    if extent is None:
+        return None
+    ids: array[int] = array("I")
+    freqs: array[float] = array("f")
+    for block in read_blocks(terms._postfile, *extent, values=False):
+        ids.extend(accumulate(block.deltas))
+        weights = block.weights
+        if weights is None or isinstance(weights, float):
+            freqs.extend(repeat(1.0 if weights is None else weights, block.count))
+        else:
+            freqs.extend(weights)
     return ids, freqs
 
 

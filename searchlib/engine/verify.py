@@ -18,6 +18,7 @@ import os
 import pickle
 import struct
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from itertools import accumulate, pairwise
 from pathlib import Path
@@ -31,7 +32,15 @@ from whoosh.util.times import long_to_datetime
 
 import searchlib
 from searchlib.engine.columns import NO_DATE
-from searchlib.engine.postings import TERM, read_blocks, term_extent
+from searchlib.engine.postings import (
+    TERM,
+    Frequencies,
+    expand_weights,
+    open_frequencies,
+    read_blocks,
+    term_extent,
+)
+from searchlib.engine.topk import frequencies
 from searchlib.engine.trusted import loads
 
 #: What reading damaged files raises, wherever it is raised.
@@ -64,7 +73,14 @@ _DECODERS = (
     str(Path(windex.__file__).parent) + os.sep,
     *(
         str(Path(__file__).parent / name)
-        for name in ("columns.py", "lexicon.py", "postings.py", "topk.py", "trusted.py")
+        for name in (
+            "arrays.py",
+            "columns.py",
+            "lexicon.py",
+            "postings.py",
+            "topk.py",
+            "trusted.py",
+        )
     ),
 )
 
@@ -134,6 +150,7 @@ def probe(reader: Any) -> list[str]:
                         if lengths is not None:
                             lengths[count - 1]
             end = _postings_end(terms)
+            frequencies(leaf)  # its directory, which the searches that follow read
         except Exception as exc:
             problems.append(f"segment {name}: {_problem(exc)}")
             continue
@@ -190,6 +207,11 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
         if lost:
             yield f"column {column}", f"{len(lost)} without an id (first: document {lost[0]})"
     size = _postings_size(leaf)
+    try:
+        listed = open_frequencies(leaf)
+    except Exception as exc:
+        yield "frequency file", _problem(exc)
+        listed = None
     entries = iter(terms._tindex.items())
     while True:
         try:
@@ -202,17 +224,26 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
         key, info = entry
         what = f"postings of {_term_name(terms, key)}"
         try:
-            problem = _postings_problem(terms._postfile, info, count, size)
+            problem = _postings_problem(terms._postfile, info, count, size, listed, key)
         except Exception as exc:
             problem = _problem(exc)
         if problem:
             yield what, problem
 
 
-def _postings_problem(postfile: Any, info: bytes, count: int, size: int) -> str | None:
-    """What is wrong with one term's posting list (None when nothing is)."""
+def _postings_problem(
+    postfile: Any,
+    info: bytes,
+    count: int,
+    size: int,
+    listed: Frequencies | None = None,
+    key: bytes = b"",
+) -> str | None:
+    """What is wrong with one term's posting list, or with its copy in the frequency
+    file `listed` holds under `key` (None when nothing is)."""
     _, _, frequency, _, _, _, first, last = TERM.unpack_from(info)
     extent = term_extent(info)
+    weights: array[float] = array("f")
     if extent is None:
         ids: list[int] = list(loads(info[TERM.size :])[0])
     else:
@@ -225,6 +256,10 @@ def _postings_problem(postfile: Any, info: bytes, count: int, size: int) -> str 
             if len(block_ids) != block.count:
                 return f"a block of {block.count} postings holds {len(block_ids)}"
             ids += block_ids
+            weights.extend(expand_weights(block.weights, block.count))
+    copy = listed.get(key) if listed is not None else None
+    if copy is not None and (list(copy[0]) != ids or copy[1] != weights):
+        return "the frequency file's copy differs from the postings file's"
     if len(ids) != frequency:
         return f"{len(ids)} postings, the terms file counts {frequency}"
     if any(b <= a for a, b in pairwise(ids)):
