@@ -7,6 +7,7 @@
     python scripts/bench.py reuters.jsonl --engines searchlib --repeat 1 --api
     python scripts/import_reuters.py ../shared/data/corpora/reuters21578 reuters50x.jsonl --scale 50
     python scripts/bench.py reuters.jsonl --scale-run reuters50x.jsonl   # opt-in: about an hour
+    python scripts/bench.py reuters.jsonl --scale-run reuters10x.jsonl --scale-run reuters50x.jsonl
 
 Prints, with medians over --repeat runs: ingest docs/s for searchlib, for raw
 single-process Whoosh with the same schema on the same records, and for SQLite FTS5;
@@ -25,8 +26,9 @@ measured in the same run.
 With --scale-run BIG (opt-in: a million records take about an hour on two cores), the
 same run then ingests BIG once with searchlib and FTS5 (raw Whoosh would take hours),
 and prints its ingest time as a multiple of the corpus's median in this run, its peak
-memory, the segments it ends in, and the three query sets (one pass) and the shell
-search on it. --optimize adds `searchlib optimize` on the big index (time and peak
+memory, the segments it ends in, and the three query sets (one pass, their p95 also as
+a multiple of the corpus's) and the shell search on it. --scale-run may be given more
+than once (a 10x and a 50x corpus, say): each is run in turn. --optimize adds `searchlib optimize` on the big index (time and peak
 memory) and the queries again after it.
 
 With --api (opt-in), `searchlib serve` is started on the searchlib index the run built
@@ -328,10 +330,10 @@ TIMERS = {"searchlib": time_searchlib, "fts5": time_fts5}
 
 def bench_queries(
     targets: dict[str, Path], engines: list[str], sets: dict[str, list[Query]], passes: int
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, tuple[float, float]]]:
     """Time every query set on each engine, in `passes` passes that alternate between
     the engines (so drift in machine load hits all alike); print p50/p95 (the median
-    over passes) and the known item's top-10 share; return the p50s by set and engine."""
+    over passes) and the known item's top-10 share; return (p50, p95) by set and engine."""
     timed = [e for e in engines if e in TIMERS]
     runs: dict[str, list[dict[str, Timed]]] = {e: [] for e in timed}
     for _ in range(passes):
@@ -342,9 +344,9 @@ def bench_queries(
         f"\nqueries ({count} fixed OR queries a set, top 10; median of {passes} passes)"
         "\n  set                                  engine      p50 ms   p95 ms   top-10 hit"
     )
-    p50s: dict[str, dict[str, float]] = {}
+    stats: dict[str, dict[str, tuple[float, float]]] = {}
     for name, (label, _) in QUERY_SETS.items():
-        p50s[name] = {}
+        stats[name] = {}
         for engine in timed:
             p50 = statistics.median(percentile(r[name][0], 0.5) for r in runs[engine])
             p95 = statistics.median(percentile(r[name][0], 0.95) for r in runs[engine])
@@ -354,12 +356,11 @@ def bench_queries(
                 f"  {label:<36} {engine:<10} {p50 * 1000:>7.1f} {p95 * 1000:>8.1f}"
                 f" {found:>11.0%}   (p50 of each pass: {rounds})"
             )
-            p50s[name][engine] = p50
+            stats[name][engine] = p50, p95
         if len(timed) == 2:
-            print(
-                f"  {'':<36} searchlib / fts5 p50: {p50s[name]['searchlib'] / p50s[name]['fts5']:.2f}"
-            )
-    return p50s
+            ratio = stats[name]["searchlib"][0] / stats[name]["fts5"][0]
+            print(f"  {'':<36} searchlib / fts5 p50: {ratio:.2f}")
+    return stats
 
 
 def time_cli(index: Path, query: str, repeat: int, pycache: Path) -> float:
@@ -495,12 +496,13 @@ def scale_run(
     work: Path,
     engines: list[str],
     base_seconds: dict[str, float],
+    base_queries: dict[str, dict[str, tuple[float, float]]],
     queries: int,
     optimize: bool,
 ) -> None:
     """Ingest `big` once with each engine, compare with the corpus's median ingest
-    time of the same run, and query it (see the module's docstring)."""
-    targets = {"searchlib": work / "big-searchlib", "fts5": work / "big-fts5.db"}
+    time and query p95s of the same run, and query it (see the module's docstring)."""
+    targets = {"searchlib": work / f"{big.stem}-searchlib", "fts5": work / f"{big.stem}-fts5.db"}
     engines = [e for e in engines if e in targets]
     print(f"\nscale run: {big}")
     ingest = {}
@@ -517,7 +519,14 @@ def scale_run(
     if "searchlib" in engines:
         print(f"  searchlib segments: {_segments(targets['searchlib'])}")
     sets = make_queries(big, queries)
-    bench_queries(targets, engines, sets, 1)
+    stats = bench_queries(targets, engines, sets, 1)
+    for engine in engines:
+        ratios = ", ".join(
+            f"{name} {stats[name][engine][1] / base_queries[name][engine][1]:.1f}x"
+            for name in QUERY_SETS
+            if engine in base_queries.get(name, {})
+        )
+        print(f"  {engine} p95 / the corpus's p95: {ratios}")
     if "searchlib" in engines:
         query = sets["short"][0].text
         wall = time_cli(targets["searchlib"], query, 5, work / "pycache")
@@ -550,7 +559,10 @@ def main() -> int:
         "--scale-run",
         type=Path,
         metavar="BIG",
-        help="then ingest and query BIG (a --scale corpus) once with searchlib and fts5",
+        action="append",
+        default=[],
+        help="then ingest and query BIG (a --scale corpus) once with searchlib and fts5"
+        " (repeatable: each in turn)",
     )
     parser.add_argument(
         "--optimize",
@@ -617,7 +629,7 @@ def main() -> int:
         if "searchlib" in engines:
             print(f"  searchlib segments: {_segments(targets['searchlib'])}")
         sets = make_queries(args.corpus, args.queries)
-        bench_queries(targets, engines, sets, args.repeat)
+        base_queries = bench_queries(targets, engines, sets, args.repeat)
         if "searchlib" in engines:
             wall = time_cli(targets["searchlib"], sets["short"][0].text, 5, work / "pycache")
             print(f"\n`searchlib search` from the shell: {wall:.3f}s wall (median of 5)")
@@ -625,11 +637,9 @@ def main() -> int:
             concurrencies = [int(n) for n in args.api_concurrency.split(",")]
             texts = [query.text for query in sets["short"]]
             bench_api(targets["searchlib"], texts, args.api_requests, concurrencies)
-        if args.scale_run:
-            seconds = {
-                e: statistics.median(r["seconds"] for r in runs) for e, runs in ingest.items()
-            }
-            scale_run(args.scale_run, work, engines, seconds, args.queries, args.optimize)
+        seconds = {e: statistics.median(r["seconds"] for r in runs) for e, runs in ingest.items()}
+        for big in args.scale_run:
+            scale_run(big, work, engines, seconds, base_queries, args.queries, args.optimize)
     finally:
         if args.keep:
             print(f"\nindexes kept in {work}")

@@ -375,3 +375,40 @@ def test_a_merged_segment_has_the_lists_of_the_merged_ones(tmp_path: Path) -> No
         for key, listed in lists:
             assert listed == topk.decode_blocks(reader._terms, key)
             assert max(listed[0]) < reader.doc_count_all()
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([1.0, 2.0, 3.0, 255.0, 256.0, 0.5, 1.25]), min_size=1, max_size=5),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_frequency_file_gives_back_the_lists_written(weight_lists: list[list[float]]) -> None:
+    """Whole weights up to 255 are kept a byte each, others as floats: either way the
+    weights read back are those written."""
+    import io
+
+    from searchlib.engine.postings import Block, Frequencies, FrequencyWriter
+
+    class Kept(io.BytesIO):
+        def close(self) -> None:  # the bytes are read back after the writer closes
+            pass
+
+    file = Kept()
+    writer = FrequencyWriter(file)
+    written = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postings, "FREQUENCY_MIN", 1)
+        for n, weights in enumerate(weight_lists):
+            ids = [3 * k + n for k in range(len(weights))]
+            writer.add(b"\x00\x01" + bytes([97 + n]), [Block.build(ids, weights, None, (0, 0))])
+            written[b"\x00\x01" + bytes([97 + n])] = (ids, weights)
+    writer.close()
+    data = file.getvalue()
+    read = Frequencies(lambda at, size: data[at : at + size], len(data))
+    assert set(read.lists) == set(written)
+    for key, (ids, weights) in written.items():
+        found = read.get(key)
+        assert found is not None
+        assert list(found[0]) == ids and list(found[1]) == weights
