@@ -831,3 +831,28 @@ def test_a_terms_file_written_through_compact_buckets_is_the_same(tmp_path: Path
         table.close()
         written.append(path.read_bytes())
     assert written[0] == written[1] and len(written[0]) > 100_000
+
+
+def test_an_open_index_lists_a_settled_folder_once_and_sees_each_commit(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between commits a search checks the folder's modification time, not its listing;
+    a commit changes that time, and the next search reads the commit."""
+    import time
+
+    with Index.create(index_dir) as ix:
+        ix.add([{"id": "a", "title": "Kingfisher", "body": "A kingfisher."}], workers=1)
+    with Index.open(index_dir) as ix:
+        settled = time.time() - 10
+        os.utime(index_dir, (settled, settled))
+        assert len(ix.search("kingfisher")) == 1
+        listings = []
+        latest = ix._ix.latest_generation
+        monkeypatch.setattr(ix._ix, "latest_generation", lambda: listings.append(1) or latest())
+        for _ in range(3):
+            assert len(ix.search("kingfisher")) == 1
+        assert listings == []
+        with Index.open(index_dir) as writer:
+            writer.add([{"id": "b", "title": "Kingfisher", "body": "Two."}], workers=1)
+        assert len(ix.search("kingfisher")) == 2
+        assert listings

@@ -26,6 +26,11 @@ import numpy.typing as npt
 Planned = tuple[str, float, Sequence[float], Sequence[tuple[Any, Any]]]
 
 
+#: The numpy type of each array type postings come in: document numbers ("I"), weights
+#: as floats ("f") or as whole numbers of a byte ("B", from a frequency file).
+_TYPES = {"I": np.uint32, "f": np.float32, "B": np.uint8}
+
+
 class Scores(Mapping[int, float]):
     """The score of every match, by top-level document number, held as two arrays
     (document numbers ascending, and their scores). Read as a mapping, it builds a dict
@@ -59,6 +64,8 @@ class Scores(Mapping[int, float]):
         """The `limit` best (docnum, score) pairs, best first, ties by lower docnum:
         the order `topk.best` gives."""
         scores, count = self.scores, len(self.scores)
+        if limit <= 0:
+            return []
         if limit < count:
             # The limit-th best score; every match scoring at least that is a candidate,
             # all of a tie at the cut-off among them.
@@ -96,16 +103,16 @@ def score(
         for (reader, offset), (ids, freqs) in zip(segments, postings, strict=True):
             if not len(ids):
                 continue
-            docnums = np.frombuffer(ids, dtype=f"u{ids.itemsize}")
+            docnums = np.frombuffer(ids, dtype=_TYPES[ids.typecode])
             # As doubles before any arithmetic: a float32 array times a Python float
             # stays float32.
-            tf = np.frombuffer(freqs, dtype=f"f{freqs.itemsize}").astype(np.float64)
+            tf = np.frombuffer(freqs, dtype=_TYPES[freqs.typecode]).astype(np.float64)
             length = np.frombuffer(lengths(reader, field), dtype=np.uint8)[docnums]
             # The loop's `scale * tf / (tf + norm)`, in its order of operations.
             shares = scale * tf / (tf + table[length])
-            view = total[offset : offset + reader.doc_count_all()]
-            view[docnums] += shares
-            matched[offset + docnums] = True
+            end = offset + reader.doc_count_all()
+            total[offset:end][docnums] += shares
+            matched[offset:end][docnums] = True
     for reader, offset in segments:
         if reader.has_deletions():
             deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)

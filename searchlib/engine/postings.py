@@ -346,9 +346,10 @@ class Frequencies:
                 raise ValueError("a garbled frequency file directory")
             self.lists[raw[at - length : at]] = offset, count, size
 
-    def get(self, key: bytes) -> tuple[array[int], array[float]] | None:
+    def get(self, key: bytes) -> tuple[array[int], array[Any]] | None:
         """The (ids, weights) of the list under `key`, or None when the file does not
-        hold it (a short list)."""
+        hold it (a short list). Whole weights come as bytes (an array of type "B"),
+        which score as the same floats."""
         found = self.lists.get(key)
         if found is None:
             return None
@@ -358,11 +359,8 @@ class Frequencies:
             raise ValueError("a truncated frequency file")
         ids: array[int] = array("I")
         ids.frombytes(raw[: 4 * count])
-        if size == 1:
-            weights = array("f", iter(raw[4 * count :]))  # bytes would be read as floats
-        else:
-            weights = array("f")
-            weights.frombytes(raw[4 * count :])
+        weights: array[Any] = array("B" if size == 1 else "f")
+        weights.frombytes(raw[4 * count :])
         if sys.byteorder == "big":
             ids.byteswap()
             if size == 4:

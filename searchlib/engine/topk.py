@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate, repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -42,6 +42,10 @@ from searchlib.engine.postings import (
 
 if TYPE_CHECKING:
     from searchlib.engine.arrays import Scores
+
+#: A term's postings in a segment: document numbers, and their weights (floats, or
+#: whole numbers as bytes from a frequency file).
+Postings: TypeAlias = "tuple[array[int], array[Any]]"
 
 #: One scored leaf of a query: (field, term, boost).
 Leaf = tuple[str, str, float]
@@ -207,7 +211,7 @@ class _Decoded:
     __slots__ = ("entries", "limit", "size")
 
     def __init__(self, limit: int) -> None:
-        self.entries: OrderedDict[tuple[str, str], tuple[array[int], array[float]]] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self.limit = limit
         self.size = 0
 
@@ -220,10 +224,10 @@ class _Decoded:
 CACHED_POSTINGS = 400_000
 CACHED_PER_DOCUMENT = 16
 
-_NONE: tuple[array[int], array[float]] = (array("I"), array("f"))
+_NONE: Postings = (array("I"), array("f"))
 
 
-def _postings(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
+def _postings(reader: Any, field: str, text: str) -> Postings:
     """A term's postings in one segment as (docnums, term frequencies), deleted
     documents included (the caller drops them)."""
     cache = per_reader(
@@ -272,7 +276,7 @@ def frequencies(reader: Any) -> Frequencies | None:
     return per_reader(reader, "frequencies", lambda: open_frequencies(reader))
 
 
-def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float]]:
+def _decode(reader: Any, field: str, text: str) -> Postings:
     terms = getattr(reader, "_terms", None)
     if isinstance(terms, W3TermsReader):
         key = terms._keycoder(field, reader._text_to_bytes(field, text))
@@ -300,7 +304,7 @@ def _decode(reader: Any, field: str, text: str) -> tuple[array[int], array[float
     return ids, freqs
 
 
-def decode_blocks(terms: Any, key: bytes) -> tuple[array[int], array[float]] | None:
+def decode_blocks(terms: Any, key: bytes) -> Postings | None:
     """The posting list under `key` in a segment's Whoosh 3 terms and postings files,
     as (docnums, weights); None when its postings are inlined in the terms file.
 

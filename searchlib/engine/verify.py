@@ -258,7 +258,7 @@ def _postings_problem(
             ids += block_ids
             weights.extend(expand_weights(block.weights, block.count))
     copy = listed.get(key) if listed is not None else None
-    if copy is not None and (list(copy[0]) != ids or copy[1] != weights):
+    if copy is not None and (list(copy[0]) != ids or list(copy[1]) != list(weights)):
         return "the frequency file's copy differs from the postings file's"
     if len(ids) != frequency:
         return f"{len(ids)} postings, the terms file counts {frequency}"
