@@ -530,3 +530,26 @@ def test_a_garbled_term_met_while_correcting_a_typo_is_damage(index: Path) -> No
     code, out, err = run("search", "harbur")  # corrected from the words in "h"
     assert code == EXIT_ERROR and out == ""
     assert err.startswith("Error: index damaged at ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("in_arrays", [False, True])
+def test_a_frequency_file_naming_documents_past_its_segment_is_damage(
+    merged: Path, monkeypatch: pytest.MonkeyPatch, in_arrays: bool
+) -> None:
+    """Read whole or summed in arrays across segments, a posting numbered past its
+    segment is damage, not another document's score."""
+    from searchlib.engine import topk
+
+    threshold = 0 if in_arrays else 10**12
+    monkeypatch.setattr(topk, "ARRAY_POSTINGS", threshold)
+    monkeypatch.setattr(topk, "ARRAY_POSTINGS_IMPORTED", threshold)
+    frequencies = segment_file(merged, ".frq")
+    data = bytearray(frequencies.read_bytes())
+    held = postings.Frequencies(lambda at, size: bytes(data[at : at + size]), len(data))
+    for offset, count, _ in held.lists.values():
+        last = offset + 4 * (count - 1)
+        data[last : last + 4] = (10**6).to_bytes(4, "little")
+    frequencies.write_bytes(bytes(data))
+    code, out, err = run("search", "pipeline")
+    assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
+    assert err.count("\n") == 1 and "Traceback" not in out + err

@@ -112,6 +112,7 @@ def score_documents(
     when given), by docnum."""
     segments = searcher.reader().leaf_readers()
     planned = []
+    field_norms: dict[str, list[float]] = {}  # one list per field, which arrays reuse
     total = 0
     for field, text, boost in leaves:
         postings = [_postings(reader, field, text) for reader, _ in segments]
@@ -119,15 +120,26 @@ def score_documents(
         frequency = sum(len(ids) for ids, _ in postings)
         if not frequency:
             continue
-        avg = searcher.avg_field_length(field) or 1
-        # K1 * (1 - B + B * length / average) for every possible length byte.
-        norms = [k1 * ((1 - b) + b * length / avg) for length in _LENGTH_OF]
+        norms = field_norms.get(field)
+        if norms is None:
+            avg = searcher.avg_field_length(field) or 1
+            # K1 * (1 - B + B * length / average) for every possible length byte.
+            norms = field_norms[field] = [k1 * ((1 - b) + b * n / avg) for n in _LENGTH_OF]
         planned.append((field, boost * idf(frequency) * (k1 + 1), norms, postings))
         total += frequency
     if _in_arrays(total):
         from searchlib.engine import arrays
 
-        return arrays.score(segments, searcher.doc_count_all(), planned, _lengths, allowed)
+        whole = searcher.reader()
+
+        def field_lengths(field: str) -> bytes:
+            return per_reader(
+                whole,
+                ("all lengths", field),
+                lambda: b"".join(_lengths(segment, field) for segment, _ in segments),
+            )
+
+        return arrays.score(segments, searcher.doc_count_all(), planned, field_lengths, allowed)
     scores: dict[int, float] = {}
     get = scores.get
     for field, scale, norms, postings in planned:
