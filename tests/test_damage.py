@@ -553,3 +553,49 @@ def test_a_frequency_file_naming_documents_past_its_segment_is_damage(
     code, out, err = run("search", "pipeline")
     assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
     assert err.count("\n") == 1 and "Traceback" not in out + err
+
+
+def _directory_entry(data: bytes, word: bytes) -> tuple[int, bytes]:
+    """Where the frequency file directory's entry for the content term `word` starts,
+    and its key."""
+    start = int.from_bytes(data[-12:-4], "little")
+    at = start
+    while at < len(data) - 12:
+        length = int.from_bytes(data[at : at + 2], "little")
+        key = data[at + 15 : at + 15 + length]
+        if key.endswith(word):
+            return at, key
+        at += 15 + length
+    raise AssertionError(word)
+
+
+def test_a_frequency_file_list_under_a_garbled_key_answers_for_nothing(merged: Path) -> None:
+    """A list whose key no longer names a term of the terms file is not read for the
+    word the garbled key spells, and `check` reports it."""
+    from searchlib.engine import topk
+
+    frequencies = segment_file(merged, ".frq")
+    data = bytearray(frequencies.read_bytes())
+    at, key = _directory_entry(bytes(data), b"pipelin")
+    data[at + 15 + len(key) - 1] = ord("x")  # "pipelin" -> "pipelix", which no story holds
+    frequencies.write_bytes(bytes(data))
+    with Index.open(merged) as ix:
+        reader = ix._get_searcher().reader()
+        assert len(topk._decode(reader, "content", "pipelix")[0]) == 0
+        problems = ix.check()
+    assert problems == [
+        f"segment {segment_file(merged, '').name}: frequency file: "
+        "1 lists of terms the terms file lacks"
+    ]
+
+
+def test_a_frequency_file_list_of_another_length_than_the_term_is_damage(merged: Path) -> None:
+    frequencies = segment_file(merged, ".frq")
+    data = bytearray(frequencies.read_bytes())
+    at, _ = _directory_entry(bytes(data), b"pipelin")
+    count = int.from_bytes(data[at + 10 : at + 14], "little")
+    data[at + 10 : at + 14] = (count - 1).to_bytes(4, "little")
+    frequencies.write_bytes(bytes(data))
+    code, out, err = run("search", "pipeline")
+    assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
+    assert "a frequency file list of" in err and err.count("\n") == 1

@@ -856,3 +856,27 @@ def test_an_open_index_lists_a_settled_folder_once_and_sees_each_commit(
             writer.add([{"id": "b", "title": "Kingfisher", "body": "Two."}], workers=1)
         assert len(ix.search("kingfisher")) == 2
         assert listings
+
+
+def test_readers_a_commit_replaced_are_let_go_after_facet_searches(
+    index_dir: Path,
+) -> None:
+    """A searcher replaced by a commit is collected with its readers (and their open
+    files): nothing a search caches per reader may hold the reader itself. Facet
+    counts once kept the searcher in that cache, and every commit left a reader open."""
+    import gc
+    import weakref
+
+    record = {"id": "a", "title": "Kingfisher", "body": "A kingfisher.", "tags": ["Birds"]}
+    with Index.create(index_dir) as ix:
+        ix.add([record], workers=1)
+    with Index.open(index_dir) as ix:
+        replaced = []
+        for n in range(3):
+            assert ix.search("kingfisher", facets=True).facets
+            replaced += [weakref.ref(r) for r, _ in ix._get_searcher().reader().leaf_readers()]
+            with Index.open(index_dir) as writer:
+                writer.add([{**record, "id": f"b{n}"}], workers=1)
+        assert ix.search("kingfisher", facets=True).matches == 4
+        gc.collect()
+        assert [ref for ref in replaced if ref() is not None] == []

@@ -33,6 +33,7 @@ from whoosh.util.numeric import byte_to_length
 
 from searchlib.engine.columns import cached, per_reader
 from searchlib.engine.postings import (
+    TERM,
     Frequencies,
     length_bytes,
     open_frequencies,
@@ -292,11 +293,21 @@ def _decode(reader: Any, field: str, text: str) -> Postings:
     terms = getattr(reader, "_terms", None)
     if isinstance(terms, W3TermsReader):
         key = terms._keycoder(field, reader._text_to_bytes(field, text))
+        try:
+            where, size = terms._tindex.range_for_key(key)
+        except KeyError:
+            return _NONE
+        info = terms._dbfile.get(where, size)
         held = frequencies(reader)
         listed = held.get(key) if held is not None else None
         if listed is not None:
+            # Only a term of the terms file, with as many postings: a garbled key or
+            # count in the frequency file would otherwise answer for another word.
+            counted = TERM.unpack_from(info)[2]
+            if len(listed[0]) != counted:
+                raise ValueError(f"a frequency file list of {len(listed[0])} for {counted}")
             return listed
-        found = decode_blocks(terms, key)
+        found = _blocks(terms, info)
         if found is not None:
             return found
     try:
@@ -318,16 +329,22 @@ def _decode(reader: Any, field: str, text: str) -> Postings:
 
 def decode_blocks(terms: Any, key: bytes) -> Postings | None:
     """The posting list under `key` in a segment's Whoosh 3 terms and postings files,
-    as (docnums, weights); None when its postings are inlined in the terms file.
-
-    The whole list is read at once and each block decoded in C: Whoosh's matcher takes
-    a few file reads and Python calls per block.
-    """
+    as (docnums, weights); None when its postings are inlined in the terms file."""
     try:
         where, size = terms._tindex.range_for_key(key)
     except KeyError:
         return _NONE
-    extent = term_extent(terms._dbfile.get(where, size))
+    return _blocks(terms, terms._dbfile.get(where, size))
+
+
+def _blocks(terms: Any, info: bytes) -> Postings | None:
+    """The posting list a term's entry `info` points to, or None when its postings are
+    inlined in the entry.
+
+    The whole list is read at once and each block decoded in C: Whoosh's matcher takes
+    a few file reads and Python calls per block.
+    """
+    extent = term_extent(info)
     if extent is None:
         return None
     ids: array[int] = array("I")

@@ -213,6 +213,7 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
         yield "frequency file", _problem(exc)
         listed = None
     entries = iter(terms._tindex.items())
+    unlisted = set(listed.lists) if listed is not None else set()
     while True:
         try:
             entry = next(entries, None)
@@ -220,8 +221,9 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
             yield "terms file", _problem(exc)
             return
         if entry is None:
-            return
+            break
         key, info = entry
+        unlisted.discard(key)
         what = f"postings of {_term_name(terms, key)}"
         try:
             problem = _postings_problem(terms._postfile, info, count, size, listed, key)
@@ -229,6 +231,8 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
             problem = _problem(exc)
         if problem:
             yield what, problem
+    if unlisted:
+        yield "frequency file", f"{len(unlisted)} lists of terms the terms file lacks"
 
 
 def _postings_problem(

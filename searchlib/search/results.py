@@ -109,7 +109,12 @@ def facet_counts(searcher: Any, docnums: Iterable[int]) -> Facets:
             by_month[month] += 1
             by_day[values.day[local]] += 1
         by_tag.update(values.tag_sets[values.tag_set[local]])
-    spell = per_reader(reader, "tag spellings", lambda: _TagSpelling(searcher))
+    # Only the spellings are kept with the reader: a value holding the searcher would
+    # hold the reader it is kept under, which then never closes its files.
+    known: dict[str, str] = per_reader(reader, "tag spellings", dict)
+
+    def spell(key: str) -> str:
+        return _tag_spelling(searcher, known, key)
 
     def top(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
         return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_VALUES])
@@ -197,25 +202,19 @@ def _from_postings(leaf: Any, field: str, size: int) -> tuple[array[int], list[s
     return numbers, names
 
 
-class _TagSpelling:
+def _tag_spelling(searcher: Any, known: dict[str, str], key: str) -> str:
     """A tag key's spelling: the one most of its first SPELLING_SAMPLE documents store,
-    looked up once per key while the index is open."""
-
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
-        self.known: dict[str, str] = {}
-
-    def __call__(self, key: str) -> str:
-        if key not in self.known:
-            spellings: Counter[str] = Counter()
-            holders = self.searcher.docs_for_query(Term("tag_keys", key))
-            for docnum in islice(holders, SPELLING_SAMPLE):
-                stored = self.searcher.stored_fields(docnum).get("tags", "")
-                spellings.update({t for t in split_lines(stored) if tag_key(t) == key})
-            # Most used first, then the first in code-point order: the same every time.
-            ranked = sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0]))
-            self.known[key] = ranked[0][0] if ranked else key
-        return self.known[key]
+    looked up once per key while the index is open (`known` keeps them)."""
+    if key not in known:
+        spellings: Counter[str] = Counter()
+        holders = searcher.docs_for_query(Term("tag_keys", key))
+        for docnum in islice(holders, SPELLING_SAMPLE):
+            stored = searcher.stored_fields(docnum).get("tags", "")
+            spellings.update({t for t in split_lines(stored) if tag_key(t) == key})
+        # Most used first, then the first in code-point order: the same every time.
+        ranked = sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0]))
+        known[key] = ranked[0][0] if ranked else key
+    return known[key]
 
 
 #: How many documents holding a tag vote on how it is spelled: enough to outvote a
