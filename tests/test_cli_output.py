@@ -246,3 +246,20 @@ def test_ctrl_c_says_what_is_left_only_of_a_command_that_writes(
         cli.main(["--index", str(tmp_path / "ix"), *command], prog_name="searchlib")
     assert stopped.value.code == 130
     assert capsys.readouterr().err.endswith(message)
+
+
+def test_the_progress_bar_counts_only_files_read_to_their_end(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One large file showed 100% from its first record on."""
+    from searchlib.cli.indexing import _StatusLine
+    from searchlib.ingest.indexing import Progress
+    from searchlib.models import IndexReport
+
+    status = _StatusLine()
+    status.enabled = True
+    report = IndexReport()
+    status(Progress(500, 1, 1, report, "stories.jsonl#500"))
+    assert "   0% 0/1 files" in capsys.readouterr().err
+    status(Progress(1000, 1, 1, report, ""))
+    assert " 100% 1/1 files" in capsys.readouterr().err

@@ -412,3 +412,32 @@ def test_a_frequency_file_gives_back_the_lists_written(weight_lists: list[list[f
         found = read.get(key)
         assert found is not None
         assert list(found[0]) == ids and list(found[1]) == weights
+
+
+def test_matches_held_in_arrays_sort_by_date_as_a_dict_does(tmp_path: Path) -> None:
+    """Dated and undated stories in several segments, dates repeated (ties fall to the
+    document number), in both directions and at every depth."""
+    from searchlib.search.scoring import by_date, match_scores
+
+    rng = random.Random(5)
+    records = []
+    for n in range(160):
+        record = _record(rng, n)
+        if n % 4:
+            record["date"] = f"20{10 + n % 7}-0{1 + n % 9}-1{n % 3}"
+        records.append(record)
+    with Index.create(tmp_path / "ix") as ix, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mergepolicy, "plan", lambda sizes: [])  # keep the batches' segments
+        ix.add(records, batch_size=50, workers=2)
+    with _searcher(tmp_path / "ix") as searcher, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(topk, "ARRAY_POSTINGS", 0)
+        patch.setattr(topk, "ARRAY_POSTINGS_IMPORTED", 0)
+        assert len(searcher.reader().leaf_readers()) > 1
+        for words in ("wind", "oil gas coal", "river flood harbour ferry"):
+            held = match_scores(searcher, parse(words).query, None)
+            assert not isinstance(held, dict)
+            for newest_first in (True, False):
+                fast = by_date(searcher, held, newest_first)
+                slow = by_date(searcher, dict(held), newest_first)
+                for n in (1, 7, 40, len(held) + 5):
+                    assert fast(n) == slow(n)

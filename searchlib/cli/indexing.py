@@ -38,12 +38,14 @@ class _StatusLine:
             return
         self.last = now
         report = progress.report
-        total = max(progress.files_total, 1)
-        share = min(progress.files_done / total, 1.0)
+        # Files read to their end: the one being read is not done, and a single large
+        # file would otherwise show 100% from its first record to its last.
+        finished = max(progress.files_done - (1 if progress.current else 0), 0)
+        share = min(finished / max(progress.files_total, 1), 1.0)
         bar = "#" * int(share * 24) + "-" * (24 - int(share * 24))
         rate = progress.done / max(now - self.start, 1e-6)
         line = (
-            f"\r[{bar}] {share:4.0%} {progress.files_done}/{progress.files_total} files · "
+            f"\r[{bar}] {share:4.0%} {finished}/{progress.files_total} files · "
             f"{report.added} added · {report.updated} updated · {report.unchanged} unchanged · "
             f"{report.skipped_count} skipped · {rate:,.0f} docs/s"
         )

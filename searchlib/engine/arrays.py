@@ -77,6 +77,25 @@ class Scores(Mapping[int, float]):
         order = chosen[np.argsort(-scores[chosen], kind="stable")][:limit]
         return list(zip(self.docnums[order].tolist(), scores[order].tolist(), strict=True))
 
+    def by_date(
+        self, raw_dates: bytes, no_date: int, newest_first: bool
+    ) -> Callable[[int], list[tuple[int, float]]]:
+        """The first n (docnum, score) pairs by date, from every document's raw date
+        (8-byte big-endian, `no_date` or above for none): undated ones last in either
+        direction, ties by docnum, as `scoring.by_date` orders them."""
+        raw = np.frombuffer(raw_dates, dtype=">u8")[self.docnums]
+        dated = raw < no_date
+        when = np.where(dated, raw, 0).astype(np.int64)
+        # lexsort sorts by its last key first.
+        order = np.lexsort((self.docnums, -when if newest_first else when, ~dated))
+        docnums, scores = self.docnums, self.scores
+
+        def first(n: int) -> list[tuple[int, float]]:
+            chosen = order[:n]
+            return list(zip(docnums[chosen].tolist(), scores[chosen].tolist(), strict=True))
+
+        return first
+
     def without(self, docnums: Iterable[int]) -> Scores:
         """These scores but those of `docnums`."""
         dropped = np.fromiter(docnums, dtype=np.int64)

@@ -70,6 +70,36 @@ def _lookup(reader: Any, field: str, translate: bool) -> Callable[[int], Any]:
 NO_DATE = 2**63
 
 
+#: How a date column holds its values: 8-byte unsigned, big-endian.
+_DATE_TYPECODE = "Q"
+
+
+def raw_dates(reader: Any) -> bytes | None:
+    """Every document's raw date column value (NO_DATE or above where it has none) as
+    8-byte big-endian unsigned numbers, read once per open reader; None when a
+    segment's column is not laid out so (then `column_lookup` reads value by value)."""
+
+    def read() -> bytes | None:
+        parts = []
+        default = NO_DATE.to_bytes(8, "big")
+        for leaf, _ in reader.leaf_readers():
+            count = leaf.doc_count_all()
+            if not leaf.has_column("date"):
+                parts.append(default * count)
+                continue
+            column = leaf.column_reader("date", translate=False)
+            if getattr(column, "_typecode", None) != _DATE_TYPECODE or not (
+                isinstance(column._default, int) and column._default >= NO_DATE
+            ):
+                return None
+            stored = min(column._count, count)
+            parts.append(column._dbfile.get(column._basepos, 8 * stored))
+            parts.append(column._default.to_bytes(8, "big") * (count - stored))
+        return b"".join(parts)
+
+    return per_reader(reader, "raw dates", read)
+
+
 def date_lookup(reader: Any) -> Callable[[int], datetime | None]:
     """A function from a top-level document number to its publication date (None when
     the document has none). The column is read raw: its default is not a date."""

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from whoosh import query as wq
 from whoosh import scoring
 
 from searchlib.engine.columns import NO_DATE, column_lookup, date_lookup, date_range
+from searchlib.engine.columns import raw_dates as dates_of
 from searchlib.engine.topk import score_documents, term_leaves, without
 from searchlib.search.filters import DateLike, date_period
 from searchlib.search.query import BoundedPrefix
+
+if TYPE_CHECKING:
+    from searchlib.engine.arrays import Scores
 
 #: BM25 parameters, chosen over a grid on two Reuters news benchmarks and five abstract
 #: collections (docs/ranking.md): at or above plain Whoosh BM25F on all seven. Lucene's
@@ -194,6 +198,10 @@ def by_date(
 ) -> Callable[[int], Ranked]:
     """The first n matches by date, undated ones last in either direction, ties by
     docnum."""
+    if not isinstance(scores, dict):  # held in arrays: sorted in them
+        raw_dates = dates_of(searcher.reader())
+        if raw_dates is not None:
+            return cast("Scores", scores).by_date(raw_dates, NO_DATE, newest_first)
     raw = column_lookup(searcher.reader(), "date", translate=False)
     sign = -1 if newest_first else 1
 
