@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import threading
 import warnings
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -316,7 +317,8 @@ def test_check_compares_the_frequency_file_with_the_postings(merged: Path) -> No
     frequencies = segment_file(merged, ".frq")
     data = bytearray(frequencies.read_bytes())
     data[4] ^= 0x01  # the first document number of the first list
-    frequencies.write_bytes(bytes(data))
+    # Its checksum made to fit: what the checksum would miss, the comparison finds.
+    frequencies.write_bytes(_with_checksums(bytes(data)))
     with Index.open(merged) as ix:
         assert ix.check(quick=True) == []
         problems = ix.check()
@@ -546,13 +548,29 @@ def test_a_frequency_file_naming_documents_past_its_segment_is_damage(
     frequencies = segment_file(merged, ".frq")
     data = bytearray(frequencies.read_bytes())
     held = postings.Frequencies(lambda at, size: bytes(data[at : at + size]), len(data))
-    for offset, count, _ in held.lists.values():
+    for offset, count, *_ in held.lists.values():
         last = offset + 4 * (count - 1)
         data[last : last + 4] = (10**6).to_bytes(4, "little")
-    frequencies.write_bytes(bytes(data))
+    frequencies.write_bytes(_with_checksums(bytes(data)))  # past the checksums, to the ids
     code, out, err = run("search", "pipeline")
     assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
     assert err.count("\n") == 1 and "Traceback" not in out + err
+
+
+#: The bytes of a frequency file's directory entry before its key.
+ENTRY = postings._FREQUENCY_ENTRY.size
+
+
+def _with_checksums(data: bytes) -> bytes:
+    """A frequency file whose directory's checksums are made to fit its lists again."""
+    out = bytearray(data)
+    at = int.from_bytes(data[-12:-4], "little")
+    while at < len(data) - 12:
+        length, offset, count, size, _ = postings._FREQUENCY_ENTRY.unpack_from(data, at)
+        crc = zlib.crc32(data[offset : offset + (4 + size) * count])
+        out[at + ENTRY - 4 : at + ENTRY] = crc.to_bytes(4, "little")
+        at += ENTRY + length
+    return bytes(out)
 
 
 def _directory_entry(data: bytes, word: bytes) -> tuple[int, bytes]:
@@ -562,10 +580,10 @@ def _directory_entry(data: bytes, word: bytes) -> tuple[int, bytes]:
     at = start
     while at < len(data) - 12:
         length = int.from_bytes(data[at : at + 2], "little")
-        key = data[at + 15 : at + 15 + length]
+        key = data[at + ENTRY : at + ENTRY + length]
         if key.endswith(word):
             return at, key
-        at += 15 + length
+        at += ENTRY + length
     raise AssertionError(word)
 
 
@@ -577,7 +595,7 @@ def test_a_frequency_file_list_under_a_garbled_key_answers_for_nothing(merged: P
     frequencies = segment_file(merged, ".frq")
     data = bytearray(frequencies.read_bytes())
     at, key = _directory_entry(bytes(data), b"pipelin")
-    data[at + 15 + len(key) - 1] = ord("x")  # "pipelin" -> "pipelix", which no story holds
+    data[at + ENTRY + len(key) - 1] = ord("x")  # "pipelin" -> "pipelix", which no story holds
     frequencies.write_bytes(bytes(data))
     with Index.open(merged) as ix:
         reader = ix._get_searcher().reader()
@@ -595,7 +613,28 @@ def test_a_frequency_file_list_of_another_length_than_the_term_is_damage(merged:
     at, _ = _directory_entry(bytes(data), b"pipelin")
     count = int.from_bytes(data[at + 10 : at + 14], "little")
     data[at + 10 : at + 14] = (count - 1).to_bytes(4, "little")
-    frequencies.write_bytes(bytes(data))
+    frequencies.write_bytes(_with_checksums(bytes(data)))
     code, out, err = run("search", "pipeline")
     assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
     assert "a frequency file list of" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("garbling", ["offset of another list", "weight size", "an id's low bit"])
+def test_a_frequency_file_list_read_wrong_fails_its_checksum(merged: Path, garbling: str) -> None:
+    """A list read from another list's place, with weights of another size, or with a
+    bit flipped, is damage: never another word's documents or scores."""
+    frequencies = segment_file(merged, ".frq")
+    data = bytearray(frequencies.read_bytes())
+    at, _ = _directory_entry(bytes(data), b"pipelin")
+    if garbling == "offset of another list":
+        other, _ = _directory_entry(bytes(data), b"\x01bank")
+        data[at + 2 : at + 10] = data[other + 2 : other + 10]
+    elif garbling == "weight size":
+        data[at + 14] = 4 if data[at + 14] == 1 else 1
+    else:
+        offset = int.from_bytes(data[at + 2 : at + 10], "little")
+        data[offset] ^= 0x01
+    frequencies.write_bytes(bytes(data))
+    code, out, err = run("search", "pipeline")
+    assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
+    assert err.count("\n") == 1 and "Traceback" not in out + err

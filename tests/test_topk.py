@@ -441,3 +441,12 @@ def test_matches_held_in_arrays_sort_by_date_as_a_dict_does(tmp_path: Path) -> N
                 slow = by_date(searcher, dict(held), newest_first)
                 for n in (1, 7, 40, len(held) + 5):
                     assert fast(n) == slow(n)
+
+
+def test_a_frequency_file_of_the_earlier_layout_is_left_unread() -> None:
+    """Files written before lists had checksums hold no list to read: their segments
+    are scored from their blocks, as segments without the file are."""
+    from searchlib.engine.postings import _FREQUENCY_TRAILER, Frequencies
+
+    data = b"SLF1" + b"\0" * 40 + _FREQUENCY_TRAILER.pack(44, b"SLF1")
+    assert Frequencies(lambda at, size: data[at : at + size], len(data)).lists == {}
