@@ -63,7 +63,7 @@ class Index:
         self._searcher: Any = None
         self._generation: int | None = None  # the commit the open searcher reads
         # The folder's modification time when the searcher was last found current, and
-        # when that was (`_unchanged`).
+        # when that was (`_settled`).
         self._checked: tuple[int, int] | None = None
 
     # -- opening -------------------------------------------------------------------
@@ -271,30 +271,33 @@ class Index:
     #: seconds on some filesystems) leaves it as it was.
     SETTLED_NS = 2_000_000_000
 
-    def _settled(self) -> bool:
-        """Whether the folder is as it was when the open searcher was last found
-        current, and had settled by then (`SETTLED_NS`): a `stat` instead of the
-        folder listing that finding the last commit reads (30 to 80 µs, twice a
-        search). A commit renames its table of contents into the
-        folder, which changes the folder's modification time."""
-        checked = self._checked
-        if checked is None:
-            return False
+    def _stamp(self) -> int | None:
+        """The folder's modification time (None when it cannot be read)."""
         try:
-            stamp = self.path.stat().st_mtime_ns
+            return self.path.stat().st_mtime_ns
         except OSError:
-            return False
-        return checked[0] == stamp and checked[1] - stamp > self.SETTLED_NS
+            return None
+
+    def _settled(self, stamp: int | None) -> bool:
+        """Whether the folder, modified at `stamp`, is as it was when the open searcher
+        was last found current, and had settled by then (`SETTLED_NS`): a `stat`
+        instead of the folder listing that finding the last commit reads (30 to 80 µs,
+        twice a search). A commit renames its table of contents into the folder, which
+        changes the folder's modification time."""
+        checked = self._checked
+        return (
+            stamp is not None
+            and checked is not None
+            and checked[0] == stamp
+            and checked[1] - stamp > self.SETTLED_NS
+        )
 
     def _current(self) -> bool:
         """Whether the open searcher reads the last commit (see `_settled`)."""
-        if self._settled():
+        stamp = self._stamp()  # before the listing: a commit after it changes the stamp
+        if self._settled(stamp):
             return True
         self._checked = None
-        try:
-            stamp = self.path.stat().st_mtime_ns
-        except OSError:
-            stamp = None
         if not self._searcher.up_to_date():
             return False
         if stamp is not None:
@@ -318,9 +321,9 @@ class Index:
 
     def _replaced(self) -> bool:
         """Whether a commit has replaced the one the open searcher reads, or was to read
-        when opening it failed (True when it was never opened). Costs a listing of the
-        index folder."""
-        if self._generation is not None and self._settled():
+        when opening it failed (True when it was never opened). Costs a `stat` of the
+        index folder while it has settled, else a listing."""
+        if self._generation is not None and self._settled(self._stamp()):
             return False
         try:
             return self._generation is None or self._ix.latest_generation() != self._generation

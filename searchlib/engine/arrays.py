@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from searchlib.engine.columns import NO_DATE
+
 #: One term's share of a query, ready to score: its field, its scale (boost x idf x
 #: (K1 + 1)), the K1 x length normalisation for each length byte, and its postings in
 #: each segment as (docnums, term frequencies).
@@ -78,13 +80,13 @@ class Scores(Mapping[int, float]):
         return list(zip(self.docnums[order].tolist(), scores[order].tolist(), strict=True))
 
     def by_date(
-        self, raw_dates: bytes, no_date: int, newest_first: bool
+        self, raw_dates: bytes, newest_first: bool
     ) -> Callable[[int], list[tuple[int, float]]]:
         """The first n (docnum, score) pairs by date, from every document's raw date
-        (8-byte big-endian, `no_date` or above for none): undated ones last in either
-        direction, ties by docnum, as `scoring.by_date` orders them."""
+        (`columns.raw_dates`): undated ones last in either direction, ties by docnum,
+        as `scoring.by_date` orders them."""
         raw = np.frombuffer(raw_dates, dtype=">u8")[self.docnums]
-        dated = raw < no_date
+        dated = raw < NO_DATE
         when = np.where(dated, raw, 0).astype(np.int64)
         # lexsort sorts by its last key first.
         order = np.lexsort((self.docnums, -when if newest_first else when, ~dated))

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from whoosh import query as wq
 from whoosh import scoring
 
-from searchlib.engine.columns import NO_DATE, column_lookup, date_lookup, date_range
-from searchlib.engine.columns import raw_dates as dates_of
+from searchlib.engine.columns import NO_DATE, column_lookup, date_lookup, date_range, raw_dates
 from searchlib.engine.topk import score_documents, term_leaves, without
 from searchlib.search.filters import DateLike, date_period
 from searchlib.search.query import BoundedPrefix
@@ -199,9 +198,9 @@ def by_date(
     """The first n matches by date, undated ones last in either direction, ties by
     docnum."""
     if not isinstance(scores, dict):  # held in arrays: sorted in them
-        raw_dates = dates_of(searcher.reader())
-        if raw_dates is not None:
-            return cast("Scores", scores).by_date(raw_dates, NO_DATE, newest_first)
+        dates = raw_dates(searcher.reader())
+        if dates is not None:
+            return cast("Scores", scores).by_date(dates, newest_first)
     raw = column_lookup(searcher.reader(), "date", translate=False)
     sign = -1 if newest_first else 1
 
