@@ -3,6 +3,7 @@ exit code; errors as one line on stderr; a reader that leaves early is success).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -39,6 +40,11 @@ COMMAND_MODULES = {
 #: re-run goes on from there.
 WRITING_COMMANDS = frozenset({"index", "optimize"})
 
+#: Commands that read an index and print, and make little garbage that only the cyclic
+#: collector could free: the console command runs them with the collector off and ends
+#: them without the interpreter's teardown (see `searchlib._console`).
+READING_COMMANDS = frozenset({"search", "similar", "show", "stats"})
+
 
 class _Group(click.Group):
     """Loads each command's module when the command is asked for, and translates errors
@@ -49,6 +55,8 @@ class _Group(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         self.running = cmd_name
+        if cmd_name not in READING_COMMANDS:
+            gc.enable()  # off while the console command loads (see READING_COMMANDS)
         if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
             importlib.import_module(COMMAND_MODULES[cmd_name])  # registers it on `cli`
         return super().get_command(ctx, cmd_name)
