@@ -7,6 +7,8 @@ avoids that.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime
@@ -70,34 +72,59 @@ def _lookup(reader: Any, field: str, translate: bool) -> Callable[[int], Any]:
 NO_DATE = 2**63
 
 
-#: How a date column holds its values: 8-byte unsigned, big-endian.
-_DATE_TYPECODE = "Q"
+#: How a date column, and the other number columns read whole, hold their values:
+#: 8-byte unsigned, big-endian.
+_NUMBER_TYPECODE = "Q"
 
 
 def raw_dates(reader: Any) -> bytes | None:
     """Every document's raw date column value (NO_DATE or above where it has none) as
     8-byte big-endian unsigned numbers, read once per open reader; None when a
     segment's column is not laid out so (then `column_lookup` reads value by value)."""
+    return per_reader(reader, "raw dates", lambda: _raw_numbers(reader, "date", NO_DATE))
 
-    def read() -> bytes | None:
-        parts = []
-        default = NO_DATE.to_bytes(8, "big")
-        for leaf, _ in reader.leaf_readers():
-            count = leaf.doc_count_all()
-            if not leaf.has_column("date"):
-                parts.append(default * count)
-                continue
-            column = leaf.column_reader("date", translate=False)
-            if getattr(column, "_typecode", None) != _DATE_TYPECODE or not (
-                isinstance(column._default, int) and column._default >= NO_DATE
-            ):
-                return None
-            stored = min(column._count, count)
-            parts.append(column._dbfile.get(column._basepos, 8 * stored))
-            parts.append(column._default.to_bytes(8, "big") * (count - stored))
-        return b"".join(parts)
 
-    return per_reader(reader, "raw dates", read)
+def number_lookup(reader: Any, field: str) -> Callable[[int], Any]:
+    """As `column_lookup(reader, field)` for a column of 8-byte unsigned numbers whose
+    default is 0 (but 0, not None, where a segment has no such column), read whole
+    once per open reader: then a value is an index into an array, where Whoosh's
+    reader makes a file read and an unpack of each."""
+
+    def build() -> Callable[[int], Any] | None:
+        raw = _raw_numbers(reader, field, 0)
+        if raw is None:
+            return None
+        values = array(_NUMBER_TYPECODE, raw)
+        if sys.byteorder == "little":
+            values.byteswap()
+        return values.__getitem__
+
+    found = per_reader(reader, ("numbers", field), build)
+    return found if found is not None else column_lookup(reader, field)
+
+
+def _raw_numbers(reader: Any, field: str, default: int) -> bytes | None:
+    """Every document's `field` column value as 8-byte big-endian unsigned numbers
+    (`default` in a segment without the column); None when a segment's column is not of
+    such numbers with a default of at least `default`."""
+    parts = []
+    for leaf, _ in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        if not leaf.has_column(field):
+            parts.append(default.to_bytes(8, "big") * count)
+            continue
+        column = leaf.column_reader(field, translate=False)
+        if getattr(column, "_typecode", None) != _NUMBER_TYPECODE or not (
+            isinstance(column._default, int) and column._default >= default
+        ):
+            return None
+        stored = min(column._count, count)
+        values = column._dbfile.get(column._basepos, 8 * stored)
+        if len(values) != 8 * stored:
+            raise ValueError(f"a {field} column cut short in segment {leaf.segment().segment_id()}")
+        parts.append(values)
+        parts.append(column._default.to_bytes(8, "big") * (count - stored))
+    return b"".join(parts)
 
 
 def date_lookup(reader: Any) -> Callable[[int], datetime | None]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from searchlib.engine.columns import column_lookup
+from searchlib.engine.columns import column_lookup, number_lookup
 from searchlib.engine.topk import Ranking, best
 from searchlib.models import Hit
 from searchlib.search.collapse import DUPLICATE_BITS, Collapser, Group
@@ -202,7 +202,7 @@ def _collapsed(
     """The first `wanted` stories of the ranked list with copies folded in (fewer when
     the list ends), the number of stories in the whole list, and whether that number is
     exact (the whole list was collapsed) or estimated from the depth collapsed."""
-    collapser = Collapser(column_lookup(reader, "simhash"))
+    collapser = Collapser(number_lookup(reader, "simhash"))
     depth, done = wanted + 20, 0  # room for the copies folded into the page's stories
     while True:
         if matches <= EXACT_COLLAPSE:
@@ -246,7 +246,7 @@ def similar(
     scores.pop(docnum, None)
     if collapse:
         # Copies of the story itself are the story, not stories like it.
-        prints = column_lookup(searcher.reader(), "simhash")
+        prints = number_lookup(searcher.reader(), "simhash")
         own = prints(docnum) or 0
         scores = {
             d: score
