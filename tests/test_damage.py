@@ -14,6 +14,7 @@ import subprocess
 import threading
 import warnings
 import zlib
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -316,7 +317,7 @@ def merged(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_check_compares_the_frequency_file_with_the_postings(merged: Path) -> None:
     frequencies = segment_file(merged, ".frq")
     data = bytearray(frequencies.read_bytes())
-    data[4] ^= 0x01  # the first document number of the first list
+    data[_ids_at(bytes(data), 0)] ^= 0x01  # the first document number of a list
     # Its checksum made to fit: what the checksum would miss, the comparison finds.
     frequencies.write_bytes(_with_checksums(bytes(data)))
     with Index.open(merged) as ix:
@@ -547,9 +548,9 @@ def test_a_frequency_file_naming_documents_past_its_segment_is_damage(
     monkeypatch.setattr(topk, "ARRAY_POSTINGS_IMPORTED", threshold)
     frequencies = segment_file(merged, ".frq")
     data = bytearray(frequencies.read_bytes())
-    held = postings.Frequencies(lambda at, size: bytes(data[at : at + size]), len(data))
-    for offset, count, *_ in held.lists.values():
-        last = offset + 4 * (count - 1)
+    for at in range(_column(bytes(data), "lengths")[1]):
+        count = _record(bytes(data), at)[1]
+        last = _ids_at(bytes(data), at) + 4 * (count - 1)
         data[last : last + 4] = (10**6).to_bytes(4, "little")
     frequencies.write_bytes(_with_checksums(bytes(data)))  # past the checksums, to the ids
     code, out, err = run("search", "pipeline")
@@ -557,66 +558,92 @@ def test_a_frequency_file_naming_documents_past_its_segment_is_damage(
     assert err.count("\n") == 1 and "Traceback" not in out + err
 
 
-#: The bytes of a frequency file's directory entry before its key.
-ENTRY = postings._FREQUENCY_ENTRY.size
+def _column(data: bytes, name: str) -> tuple[int, int, int]:
+    """Where the frequency file directory's column `name` starts, its entries and the
+    bytes each takes."""
+    start, count, _ = postings._FREQUENCY_TRAILER.unpack(data[-postings._FREQUENCY_TRAILER.size :])
+    for column, code in postings._DIRECTORY:
+        size = array(code).itemsize
+        if column == name:
+            return start, count, size
+        start += size * count
+    raise AssertionError(name)
+
+
+def _value(data: bytes, name: str, at: int) -> int:
+    start, _, size = _column(data, name)
+    return int.from_bytes(data[start + size * at : start + size * (at + 1)], "little")
+
+
+def _set(data: bytearray, name: str, at: int, value: int) -> None:
+    start, _, size = _column(bytes(data), name)
+    data[start + size * at : start + size * (at + 1)] = value.to_bytes(size, "little")
+
+
+def _record(data: bytes, at: int) -> tuple[bytes, int, int]:
+    """The key, postings and weight size of the directory's `at`-th list."""
+    offset = _value(data, "offsets", at)
+    size_of_key, count, size = postings._RECORD.unpack_from(data, offset)
+    key = data[offset + postings._RECORD.size : offset + postings._RECORD.size + size_of_key]
+    return key, count, size
+
+
+def _ids_at(data: bytes, at: int) -> int:
+    """Where the ids of the directory's `at`-th list begin."""
+    return _value(data, "offsets", at) + postings._RECORD.size + len(_record(data, at)[0])
 
 
 def _with_checksums(data: bytes) -> bytes:
     """A frequency file whose directory's checksums are made to fit its lists again."""
     out = bytearray(data)
-    at = int.from_bytes(data[-12:-4], "little")
-    while at < len(data) - 12:
-        length, offset, count, size, _ = postings._FREQUENCY_ENTRY.unpack_from(data, at)
-        crc = zlib.crc32(data[offset : offset + (4 + size) * count])
-        out[at + ENTRY - 4 : at + ENTRY] = crc.to_bytes(4, "little")
-        at += ENTRY + length
+    for at in range(_column(data, "crcs")[1]):
+        offset, length = _value(data, "offsets", at), _value(data, "lengths", at)
+        _set(out, "crcs", at, zlib.crc32(data[offset : offset + length]))
     return bytes(out)
 
 
-def _directory_entry(data: bytes, word: bytes) -> tuple[int, bytes]:
-    """Where the frequency file directory's entry for the content term `word` starts,
-    and its key."""
-    start = int.from_bytes(data[-12:-4], "little")
-    at = start
-    while at < len(data) - 12:
-        length = int.from_bytes(data[at : at + 2], "little")
-        key = data[at + ENTRY : at + ENTRY + length]
-        if key.endswith(word):
-            return at, key
-        at += ENTRY + length
+def _entry(data: bytes, word: bytes) -> int:
+    """The directory entry of the content term `word`."""
+    for at in range(_column(data, "offsets")[1]):
+        if _record(data, at)[0].endswith(word):
+            return at
     raise AssertionError(word)
 
 
 def test_a_frequency_file_list_under_a_garbled_key_answers_for_nothing(merged: Path) -> None:
-    """A list whose key no longer names a term of the terms file is not read for the
-    word the garbled key spells, and `check` reports it."""
+    """A list whose key no longer names the word it is filed under is not read for it
+    nor for the word the garbled key spells, and `check` reports it."""
     from searchlib.engine import topk
 
+    with Index.open(merged) as ix:
+        found = [hit.id for hit in ix.search("pipeline", limit=100)]
     frequencies = segment_file(merged, ".frq")
     data = bytearray(frequencies.read_bytes())
-    at, key = _directory_entry(bytes(data), b"pipelin")
-    data[at + ENTRY + len(key) - 1] = ord("x")  # "pipelin" -> "pipelix", which no story holds
-    frequencies.write_bytes(bytes(data))
+    at = _entry(bytes(data), b"pipelin")
+    key = _record(bytes(data), at)[0]
+    last = _value(bytes(data), "offsets", at) + postings._RECORD.size + len(key) - 1
+    data[last] = ord("x")  # "pipelin" -> "pipelix", which no story holds
+    frequencies.write_bytes(_with_checksums(bytes(data)))
     with Index.open(merged) as ix:
         reader = ix._get_searcher().reader()
         assert len(topk._decode(reader, "content", "pipelix")[0]) == 0
+        assert [hit.id for hit in ix.search("pipeline", limit=100)] == found  # from its blocks
         problems = ix.check()
     assert problems == [
         f"segment {segment_file(merged, '').name}: frequency file: "
-        "1 lists of terms the terms file lacks"
+        f"the directory misplaces the list of {key[:-1] + b'x'!r}"
     ]
 
 
-def test_a_frequency_file_list_of_another_length_than_the_term_is_damage(merged: Path) -> None:
+def test_a_frequency_file_list_of_another_length_is_damage(merged: Path) -> None:
     frequencies = segment_file(merged, ".frq")
     data = bytearray(frequencies.read_bytes())
-    at, _ = _directory_entry(bytes(data), b"pipelin")
-    count = int.from_bytes(data[at + 10 : at + 14], "little")
-    data[at + 10 : at + 14] = (count - 1).to_bytes(4, "little")
+    at = _entry(bytes(data), b"pipelin")
+    _set(data, "lengths", at, _value(bytes(data), "lengths", at) - 1)
     frequencies.write_bytes(_with_checksums(bytes(data)))
     code, out, err = run("search", "pipeline")
     assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
-    assert "a frequency file list of" in err and err.count("\n") == 1
+    assert "a garbled frequency file list" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("garbling", ["offset of another list", "weight size", "an id's low bit"])
@@ -625,15 +652,16 @@ def test_a_frequency_file_list_read_wrong_fails_its_checksum(merged: Path, garbl
     bit flipped, is damage: never another word's documents or scores."""
     frequencies = segment_file(merged, ".frq")
     data = bytearray(frequencies.read_bytes())
-    at, _ = _directory_entry(bytes(data), b"pipelin")
+    at = _entry(bytes(data), b"pipelin")
     if garbling == "offset of another list":
-        other, _ = _directory_entry(bytes(data), b"\x01bank")
-        data[at + 2 : at + 10] = data[other + 2 : other + 10]
+        other = _entry(bytes(data), b"\x01bank")
+        _set(data, "offsets", at, _value(bytes(data), "offsets", other))
+        _set(data, "lengths", at, _value(bytes(data), "lengths", other))
     elif garbling == "weight size":
-        data[at + 14] = 4 if data[at + 14] == 1 else 1
+        size_at = _value(bytes(data), "offsets", at) + postings._RECORD.size - 1
+        data[size_at] = 4 if data[size_at] == 1 else 1
     else:
-        offset = int.from_bytes(data[at + 2 : at + 10], "little")
-        data[offset] ^= 0x01
+        data[_ids_at(bytes(data), at)] ^= 0x01
     frequencies.write_bytes(bytes(data))
     code, out, err = run("search", "pipeline")
     assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err

@@ -7,6 +7,7 @@ top-k search skips blocks by an estimate that can drop a document of the true to
 from __future__ import annotations
 
 import random
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -346,7 +347,14 @@ def _frequency_lists(reader: Any) -> list[tuple[bytes, tuple[Any, Any]]]:
     """Each list of a segment's frequency file, by key (none for a segment the
     in-process writer wrote: a small batch's)."""
     held = topk.frequencies(reader)
-    return [] if held is None else [(key, held.get(key)) for key in held.lists]
+    if held is None:
+        return []
+    lists = []
+    for at in range(len(held)):
+        key, ids, weights = held.entry(at)
+        assert held.get(key) == (ids, weights)  # found by its key
+        lists.append((key, (ids, weights)))
+    return lists
 
 
 def test_lists_read_from_the_frequency_file_are_the_blocks_lists(searcher: Any) -> None:
@@ -407,7 +415,7 @@ def test_a_frequency_file_gives_back_the_lists_written(weight_lists: list[list[f
     writer.close()
     data = file.getvalue()
     read = Frequencies(lambda at, size: data[at : at + size], len(data))
-    assert set(read.lists) == set(written)
+    assert {read.entry(at)[0] for at in range(len(read))} == set(written)
     for key, (ids, weights) in written.items():
         found = read.get(key)
         assert found is not None
@@ -443,10 +451,13 @@ def test_matches_held_in_arrays_sort_by_date_as_a_dict_does(tmp_path: Path) -> N
                     assert fast(n) == slow(n)
 
 
-def test_a_frequency_file_of_the_earlier_layout_is_left_unread() -> None:
-    """Files written before lists had checksums hold no list to read: their segments
-    are scored from their blocks, as segments without the file are."""
-    from searchlib.engine.postings import _FREQUENCY_TRAILER, Frequencies
+@pytest.mark.parametrize("magic", [b"SLF1", b"SLF2"])
+def test_a_frequency_file_of_an_earlier_layout_is_left_unread(magic: bytes) -> None:
+    """Files of the layouts before this one (lists without checksums; a directory read
+    whole) hold no list to read: their segments are scored from their blocks, as
+    segments without the file are."""
+    from searchlib.engine.postings import Frequencies
 
-    data = b"SLF1" + b"\0" * 40 + _FREQUENCY_TRAILER.pack(44, b"SLF1")
-    assert Frequencies(lambda at, size: data[at : at + size], len(data)).lists == {}
+    data = magic + b"\0" * 40 + struct.pack("<qI4s", 44, 3, magic)
+    held = Frequencies(lambda at, size: data[at : at + size], len(data))
+    assert len(held) == 0 and held.get(b"\x00\x01oil") is None

@@ -21,6 +21,7 @@ import sys
 import weakref
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from io import BytesIO
 from itertools import chain, pairwise
@@ -253,41 +254,53 @@ def term_extent(info: bytes) -> tuple[int, int] | None:
 #: The extension of a segment's frequency file, searchlib's own (`FrequencyWriter`).
 FREQUENCIES_EXT = ".frq"
 
-#: The shortest posting list a frequency file holds: two blocks. A list of one block
-#: decodes in one call, and the file would grow by a list per word of every story.
-FREQUENCY_MIN = 256
+#: The shortest posting list a frequency file holds. Shorter lists are a small block,
+#: often stored uncompressed, that decodes nearly as fast as a read here, and there
+#: are as many of them as of all the others together.
+FREQUENCY_MIN = 4
 
-_FREQUENCY_MAGIC = b"SLF2"
-#: The magic of a frequency file of an earlier layout (without checksums), whose lists
-#: are not read: its segment is scored from its blocks.
-_EARLIER_MAGIC = b"SLF1"
-#: A directory entry: key length, offset of the list, postings, bytes a weight takes
-#: (1: whole numbers up to 255, as term frequencies nearly always are; 4: floats), the
-#: CRC-32 of the list's bytes, then the key.
-_FREQUENCY_ENTRY = struct.Struct("<HqIBI")
-#: The file's last bytes: where its directory starts, then the magic.
-_FREQUENCY_TRAILER = struct.Struct("<q4s")
+_FREQUENCY_MAGIC = b"SLF3"
+#: The magics of frequency files of earlier layouts (a directory read whole into a
+#: dict; lists without checksums), whose lists are not read: their segments are
+#: scored from their blocks.
+_EARLIER_MAGICS = (b"SLF1", b"SLF2")
+#: The directory's columns, one array each, in this order: each list's key hash (the
+#: CRC-32 of its key; the directory is sorted by it), then its record's offset, length
+#: and CRC-32.
+_DIRECTORY = (("hashes", "I"), ("offsets", "Q"), ("lengths", "I"), ("crcs", "I"))
+_ENTRY_BYTES = sum(array(code).itemsize for _, code in _DIRECTORY)
+#: A record's head: the length of its key, its postings, and the bytes a weight takes
+#: (1: whole numbers up to 255, as term frequencies nearly always are; 4: floats).
+_RECORD = struct.Struct("<HIB")
+#: The file's last bytes: where its directory starts, its lists, then the magic.
+_FREQUENCY_TRAILER = struct.Struct("<qI4s")
 
 
 class FrequencyWriter:
     """Writes a segment's frequency file: the document numbers and weights of each
-    long posting list of a scored field, as plain little-endian arrays (4-byte
-    unsigned ids, then the weights: a byte each when they are whole numbers up to 255,
-    else 4-byte floats), and a directory of them by term key, each with its CRC-32.
+    posting list of a scored field of FREQUENCY_MIN postings or more, and a directory
+    of them.
 
     Scoring needs no positions, but a block holds them compressed with the ids and
-    weights: a common word's list cost 30 ms to decode in a segment of 77,000
-    stories, over half of it inflating positions, and at a million stories such
-    lists are most of a query's time. Read from here a list is one read and a copy
-    (Lucene keeps frequencies and positions in separate files for the same reason).
-    The postings file stays Whoosh's and complete; a segment without this file (an
-    index written before it) is scored from its blocks.
+    weights: a common word's list cost 30 ms to decode in a segment of 77,000 stories,
+    over half of it inflating positions, and even a list of a few dozen postings costs
+    a decompression (10 µs) per segment for each word of a query. Read from here a list
+    is one read and a copy (Lucene keeps frequencies and positions in separate files
+    for the same reason). The postings file stays Whoosh's and complete; a segment
+    without this file (an index written before it) is scored from its blocks.
+
+    Each list is a record: its head (`_RECORD`), its key (field number and term), its
+    ids as 4-byte little-endian unsigned numbers, then its weights. The directory is a
+    few flat arrays sorted by the keys' CRC-32 (`_DIRECTORY`): opening the file is one
+    read and no work per list, whatever the segment's size, and a list is found by
+    bisection, its key then compared with the record's. Each record's CRC-32 is in the
+    directory.
     """
 
     def __init__(self, file: Any) -> None:
         self.file = file
         file.write(_FREQUENCY_MAGIC)
-        self.entries: list[tuple[bytes, int, int, int, int]] = []
+        self.entries: list[tuple[int, int, int, int]] = []
 
     def add(self, key: bytes, blocks: list[Block]) -> None:
         """Keep the list `blocks` hold (by their absolute `ids`) under `key` (field
@@ -308,19 +321,20 @@ class FrequencyWriter:
             packed, size = weights.tobytes(), 4
         if sys.byteorder == "big":
             ids.byteswap()
-        data = ids.tobytes() + packed
-        self.entries.append((key, self.file.tell(), count, size, zlib.crc32(data)))
-        self.file.write(data)
+        record = _RECORD.pack(len(key), count, size) + key + ids.tobytes() + packed
+        at = self.file.tell()
+        self.entries.append((zlib.crc32(key), at, len(record), zlib.crc32(record)))
+        self.file.write(record)
 
     def close(self) -> None:
         start = self.file.tell()
-        self.file.write(
-            b"".join(
-                _FREQUENCY_ENTRY.pack(len(key), at, n, size, crc) + key
-                for key, at, n, size, crc in self.entries
-            )
-        )
-        self.file.write(_FREQUENCY_TRAILER.pack(start, _FREQUENCY_MAGIC))
+        self.entries.sort()
+        for column, (_, code) in enumerate(_DIRECTORY):
+            values = array(code, (entry[column] for entry in self.entries))
+            if sys.byteorder == "big":
+                values.byteswap()
+            self.file.write(values.tobytes())
+        self.file.write(_FREQUENCY_TRAILER.pack(start, len(self.entries), _FREQUENCY_MAGIC))
         self.file.close()
 
 
@@ -330,52 +344,70 @@ class Frequencies:
 
     def __init__(self, read: Callable[[int, int], bytes], size: int) -> None:
         self.read = read
-        start, magic = _FREQUENCY_TRAILER.unpack(
+        start, count, magic = _FREQUENCY_TRAILER.unpack(
             read(size - _FREQUENCY_TRAILER.size, _FREQUENCY_TRAILER.size)
         )
-        self.lists: dict[bytes, tuple[int, int, int, int]] = {}
-        if magic == _EARLIER_MAGIC:
+        self.start = self.count = 0
+        # The directory's columns, as `_DIRECTORY` lists them.
+        self.hashes: array[int] = array("I")
+        self._offsets: array[int] = array("Q")
+        self._lengths: array[int] = array("I")
+        self._crcs: array[int] = array("I")
+        if magic in _EARLIER_MAGICS:
             return
-        if magic != _FREQUENCY_MAGIC or not 4 <= start <= size - _FREQUENCY_TRAILER.size:
+        end = size - _FREQUENCY_TRAILER.size
+        if magic != _FREQUENCY_MAGIC or start < 4 or start + count * _ENTRY_BYTES != end:
             raise ValueError("not a frequency file")
-        raw = read(start, size - _FREQUENCY_TRAILER.size - start)
+        raw = read(start, count * _ENTRY_BYTES)
         at = 0
-        while at < len(raw):
-            length, offset, count, size, crc = _FREQUENCY_ENTRY.unpack_from(raw, at)
-            at += _FREQUENCY_ENTRY.size + length
-            if (
-                length == 0
-                or at > len(raw)
-                or size not in (1, 4)
-                or not 4 <= offset <= start - (4 + size) * count
-            ):
-                raise ValueError("a garbled frequency file directory")
-            self.lists[raw[at - length : at]] = offset, count, size, crc
+        for column in (self.hashes, self._offsets, self._lengths, self._crcs):
+            column.frombytes(raw[at : at + column.itemsize * count])
+            if sys.byteorder == "big":
+                column.byteswap()
+            at += column.itemsize * count
+        self.start, self.count = start, count
+
+    def __len__(self) -> int:
+        return self.count
 
     def get(self, key: bytes) -> tuple[array[int], array[Any]] | None:
         """The (ids, weights) of the list under `key`, or None when the file does not
         hold it (a short list). Whole weights come as bytes (an array of type "B"),
         which score as the same floats."""
-        found = self.lists.get(key)
-        if found is None:
-            return None
-        offset, count, size, crc = found
-        raw = self.read(offset, (4 + size) * count)
-        if len(raw) != (4 + size) * count:
+        wanted = zlib.crc32(key)
+        at = bisect_left(self.hashes, wanted)
+        while at < self.count and self.hashes[at] == wanted:
+            held, ids, weights = self.entry(at)
+            if held == key:
+                return ids, weights
+            at += 1  # another key of the same hash
+        return None
+
+    def entry(self, at: int) -> tuple[bytes, array[int], array[Any]]:
+        """The key, ids and weights of the directory's `at`-th list."""
+        offset, length = self._offsets[at], self._lengths[at]
+        if not (4 <= offset <= self.start - length and length >= _RECORD.size):
+            raise ValueError("a garbled frequency file directory")
+        raw = self.read(offset, length)
+        if len(raw) != length:
             raise ValueError("a truncated frequency file")
         # A list read from the wrong place, or garbled, would score other documents
         # silently: the checksum costs a millisecond for a million postings.
-        if zlib.crc32(raw) != crc:
+        if zlib.crc32(raw) != self._crcs[at]:
             raise ValueError("a frequency file list that fails its checksum")
+        size_of_key, count, size = _RECORD.unpack_from(raw)
+        ids_at = _RECORD.size + size_of_key
+        if size not in (1, 4) or ids_at + (4 + size) * count != length:
+            raise ValueError("a garbled frequency file list")
         ids: array[int] = array("I")
-        ids.frombytes(raw[: 4 * count])
+        ids.frombytes(raw[ids_at : ids_at + 4 * count])
         weights: array[Any] = array("B" if size == 1 else "f")
-        weights.frombytes(raw[4 * count :])
+        weights.frombytes(raw[ids_at + 4 * count :])
         if sys.byteorder == "big":
             ids.byteswap()
             if size == 4:
                 weights.byteswap()
-        return ids, weights
+        return raw[_RECORD.size : ids_at], ids, weights
 
 
 def open_frequencies(reader: Any) -> Frequencies | None:

@@ -33,7 +33,6 @@ from whoosh.util.numeric import byte_to_length
 
 from searchlib.engine.columns import cached, per_reader
 from searchlib.engine.postings import (
-    TERM,
     Frequencies,
     length_bytes,
     open_frequencies,
@@ -293,21 +292,15 @@ def _decode(reader: Any, field: str, text: str) -> Postings:
     terms = getattr(reader, "_terms", None)
     if isinstance(terms, W3TermsReader):
         key = terms._keycoder(field, reader._text_to_bytes(field, text))
+        held = frequencies(reader)
+        listed = held.get(key) if held is not None else None
+        if listed is not None:
+            return listed  # its record holds its key, under a checksum
         try:
             where, size = terms._tindex.range_for_key(key)
         except KeyError:
             return _NONE
-        info = terms._dbfile.get(where, size)
-        held = frequencies(reader)
-        listed = held.get(key) if held is not None else None
-        if listed is not None:
-            # Only a term of the terms file, with as many postings: a garbled key or
-            # count in the frequency file would otherwise answer for another word.
-            counted = TERM.unpack_from(info)[2]
-            if len(listed[0]) != counted:
-                raise ValueError(f"a frequency file list of {len(listed[0])} for {counted}")
-            return listed
-        found = _blocks(terms, info)
+        found = _blocks(terms, terms._dbfile.get(where, size))
         if found is not None:
             return found
     try:

@@ -212,8 +212,15 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
     except Exception as exc:
         yield "frequency file", _problem(exc)
         listed = None
+    unlisted: set[bytes] = set()
+    if listed is not None:
+        try:
+            unlisted, problem = _listed_keys(listed)
+        except Exception as exc:
+            unlisted, problem = set(), _problem(exc)
+        if problem:
+            yield "frequency file", problem
     entries = iter(terms._tindex.items())
-    unlisted = set(listed.lists) if listed is not None else set()
     while True:
         try:
             entry = next(entries, None)
@@ -233,6 +240,20 @@ def _segment_problems(leaf: Any, terms: Any) -> Iterator[tuple[str, str]]:
             yield what, problem
     if unlisted:
         yield "frequency file", f"{len(unlisted)} lists of terms the terms file lacks"
+
+
+def _listed_keys(listed: Frequencies) -> tuple[set[bytes], str | None]:
+    """The keys of every list of a frequency file, and what is wrong with its directory
+    (None when nothing): a list that its key's hash would not find is never read."""
+    keys: set[bytes] = set()
+    for at in range(len(listed)):
+        key = listed.entry(at)[0]
+        if listed.hashes[at] != zlib.crc32(key) or (
+            at and listed.hashes[at - 1] > listed.hashes[at]
+        ):
+            return keys, f"the directory misplaces the list of {key!r}"
+        keys.add(key)
+    return keys, None
 
 
 def _postings_problem(
