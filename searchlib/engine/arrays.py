@@ -138,19 +138,24 @@ def score(
             continue
         local = np.concatenate(ids)
         # Numbered past its segment, a posting would score the next segment's document:
-        # damage, as the loop's reading of its length says.
-        if (local >= np.repeat(np.array(sizes, dtype=np.int64), counts)).any():
+        # damage, as the loop's reading of its length says. (Each list's largest id.)
+        counted = np.array(counts, dtype=np.int64)
+        if (np.maximum.reduceat(local, np.cumsum(counted) - counted) >= np.array(sizes)).any():
             raise IndexError("a posting names a document past the end of its segment")
-        docnums = local + np.repeat(np.array(starts, dtype=np.int64), counts)
+        docnums = local + np.repeat(np.array(starts, dtype=np.int64), counted)
         # As doubles before any arithmetic: a float32 array times a Python float
         # stays float32.
         tf = np.concatenate(tfs, dtype=np.float64)
-        length = np.frombuffer(lengths(field), dtype=np.uint8)[docnums]
-        # The loop's `scale * tf / (tf + norm)`, in its order of operations.
         table = tables.get(id(norms))
         if table is None:
             table = tables[id(norms)] = np.array(norms)
-        total[docnums] += scale * tf / (tf + table[length])
+        norm = table.take(np.frombuffer(lengths(field), dtype=np.uint8).take(docnums))
+        # The loop's `scale * tf / (tf + norm)`, each operation the same (in place, to
+        # spare a temporary array each).
+        norm += tf
+        tf *= scale
+        tf /= norm
+        np.add.at(total, docnums, tf)  # a term holds a document once: plain sums
         matched[docnums] = True
     for reader, offset in segments:
         if reader.has_deletions():
