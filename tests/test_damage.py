@@ -561,7 +561,7 @@ def test_a_frequency_file_naming_documents_past_its_segment_is_damage(
 def _column(data: bytes, name: str) -> tuple[int, int, int]:
     """Where the frequency file directory's column `name` starts, its entries and the
     bytes each takes."""
-    start, count, _ = postings._FREQUENCY_TRAILER.unpack(data[-postings._FREQUENCY_TRAILER.size :])
+    start, count, *_ = postings._FREQUENCY_TRAILER.unpack(data[-postings._FREQUENCY_TRAILER.size :])
     for column, code in postings._DIRECTORY:
         size = array(code).itemsize
         if column == name:
@@ -665,4 +665,27 @@ def test_a_frequency_file_list_read_wrong_fails_its_checksum(merged: Path, garbl
     frequencies.write_bytes(bytes(data))
     code, out, err = run("search", "pipeline")
     assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
+    assert err.count("\n") == 1 and "Traceback" not in out + err
+
+
+def test_the_frequency_file_of_another_segment_is_damage(merged: Path, tmp_path: Path) -> None:
+    """A frequency file copied over another segment's would score its lists as this
+    segment's documents: its trailer names the segment it was written for."""
+    other = tmp_path / "other"
+    with Index.create(other) as ix:
+        ix.add(records(30, start=100), workers=1)
+        ix.add(records(30, start=130), workers=1)
+        ix.optimize()
+    segment_file(merged, ".frq").write_bytes(segment_file(other, ".frq").read_bytes())
+    code, out, err = run("search", "pipeline")
+    assert code == EXIT_ERROR and err.startswith("Error: index damaged at"), out + err
+    assert "the frequency file of another segment" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("size", [0, 3, 10])
+def test_a_frequency_file_cut_to_a_few_bytes_says_what_it_is(merged: Path, size: int) -> None:
+    frequencies = segment_file(merged, ".frq")
+    frequencies.write_bytes(frequencies.read_bytes()[:size])
+    code, out, err = run("search", "pipeline")
+    assert code == EXIT_ERROR and "not a frequency file" in err, out + err
     assert err.count("\n") == 1 and "Traceback" not in out + err

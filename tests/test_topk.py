@@ -404,7 +404,7 @@ def test_a_frequency_file_gives_back_the_lists_written(weight_lists: list[list[f
             pass
 
     file = Kept()
-    writer = FrequencyWriter(file)
+    writer = FrequencyWriter(file, "seg1")
     written = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(postings, "FREQUENCY_MIN", 1)
@@ -414,7 +414,9 @@ def test_a_frequency_file_gives_back_the_lists_written(weight_lists: list[list[f
             written[b"\x00\x01" + bytes([97 + n])] = (ids, weights)
     writer.close()
     data = file.getvalue()
-    read = Frequencies(lambda at, size: data[at : at + size], len(data))
+    read = Frequencies(lambda at, size: data[at : at + size], len(data), "seg1")
+    with pytest.raises(ValueError, match="another segment"):
+        Frequencies(lambda at, size: data[at : at + size], len(data), "seg2")
     assert {read.entry(at)[0] for at in range(len(read))} == set(written)
     for key, (ids, weights) in written.items():
         found = read.get(key)
@@ -459,5 +461,5 @@ def test_a_frequency_file_of_an_earlier_layout_is_left_unread(magic: bytes) -> N
     from searchlib.engine.postings import Frequencies
 
     data = magic + b"\0" * 40 + struct.pack("<qI4s", 44, 3, magic)
-    held = Frequencies(lambda at, size: data[at : at + size], len(data))
+    held = Frequencies(lambda at, size: data[at : at + size], len(data), "seg1")
     assert len(held) == 0 and held.get(b"\x00\x01oil") is None

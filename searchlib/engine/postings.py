@@ -199,7 +199,9 @@ def write_fields(fieldwriter: Any, schema: Any, fields: Iterable[tuple[str, Fiel
     frequency file (`FrequencyWriter`): the one way postings are written, for a new
     segment (`blockwriter`) as for a merged one (`merging`). A field's terms are read
     only once the field is started."""
-    frequencies = FrequencyWriter(fieldwriter._create_file(FREQUENCIES_EXT))
+    frequencies = FrequencyWriter(
+        fieldwriter._create_file(FREQUENCIES_EXT), fieldwriter._segment.segment_id()
+    )
     try:
         for name, terms in fields:
             fieldwriter.start_field(name, schema[name])
@@ -272,8 +274,10 @@ _ENTRY_BYTES = sum(array(code).itemsize for _, code in _DIRECTORY)
 #: A record's head: the length of its key, its postings, and the bytes a weight takes
 #: (1: whole numbers up to 255, as term frequencies nearly always are; 4: floats).
 _RECORD = struct.Struct("<HIB")
-#: The file's last bytes: where its directory starts, its lists, then the magic.
-_FREQUENCY_TRAILER = struct.Struct("<qI4s")
+#: The file's last bytes: where its directory starts, its lists, the id of its segment
+#: (a file copied over another segment's is damage, not that segment's lists), then
+#: the magic.
+_FREQUENCY_TRAILER = struct.Struct("<qI32s4s")
 
 
 class FrequencyWriter:
@@ -297,8 +301,9 @@ class FrequencyWriter:
     directory.
     """
 
-    def __init__(self, file: Any) -> None:
+    def __init__(self, file: Any, segment: str) -> None:
         self.file = file
+        self.segment = segment
         file.write(_FREQUENCY_MAGIC)
         self.entries: list[tuple[int, int, int, int]] = []
 
@@ -334,29 +339,39 @@ class FrequencyWriter:
             if sys.byteorder == "big":
                 values.byteswap()
             self.file.write(values.tobytes())
-        self.file.write(_FREQUENCY_TRAILER.pack(start, len(self.entries), _FREQUENCY_MAGIC))
+        self.file.write(
+            _FREQUENCY_TRAILER.pack(
+                start, len(self.entries), self.segment.encode("ascii"), _FREQUENCY_MAGIC
+            )
+        )
         self.file.close()
 
 
 class Frequencies:
     """A segment's frequency file, read: each long list's ids and weights by term key.
-    `read(position, length)` reads the file's bytes."""
+    `read(position, length)` reads the file's bytes; `segment` is the id of the segment
+    it must belong to."""
 
-    def __init__(self, read: Callable[[int, int], bytes], size: int) -> None:
+    def __init__(self, read: Callable[[int, int], bytes], size: int, segment: str) -> None:
         self.read = read
-        start, count, magic = _FREQUENCY_TRAILER.unpack(
-            read(size - _FREQUENCY_TRAILER.size, _FREQUENCY_TRAILER.size)
-        )
         self.start = self.count = 0
         # The directory's columns, as `_DIRECTORY` lists them.
         self.hashes: array[int] = array("I")
         self._offsets: array[int] = array("Q")
         self._lengths: array[int] = array("I")
         self._crcs: array[int] = array("I")
+        magic = read(size - 4, 4) if size >= 4 else b""
         if magic in _EARLIER_MAGICS:
             return
+        if magic != _FREQUENCY_MAGIC or size < 4 + _FREQUENCY_TRAILER.size:
+            raise ValueError("not a frequency file")
+        start, count, owner, _ = _FREQUENCY_TRAILER.unpack(
+            read(size - _FREQUENCY_TRAILER.size, _FREQUENCY_TRAILER.size)
+        )
+        if owner.rstrip(b"\0") != segment.encode("ascii"):
+            raise ValueError("the frequency file of another segment")
         end = size - _FREQUENCY_TRAILER.size
-        if magic != _FREQUENCY_MAGIC or start < 4 or start + count * _ENTRY_BYTES != end:
+        if start < 4 or start + count * _ENTRY_BYTES != end:
             raise ValueError("not a frequency file")
         raw = read(start, count * _ENTRY_BYTES)
         at = 0
@@ -426,10 +441,12 @@ def open_frequencies(reader: Any) -> Frequencies | None:
         # would warn.
         fd = os.open(storage._fpath(name), os.O_RDONLY)
         weakref.finalize(reader, os.close, fd)
-        return Frequencies(lambda position, length: os.pread(fd, length, position), size)
+        return Frequencies(
+            lambda position, length: os.pread(fd, length, position), size, segment.segment_id()
+        )
     file = storage.open_file(name)
     weakref.finalize(reader, file.close)
-    return Frequencies(file.get, size)
+    return Frequencies(file.get, size, segment.segment_id())
 
 
 def length_bytes(perdoc: Any, field: str, count: int) -> bytes:
