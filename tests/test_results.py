@@ -413,3 +413,33 @@ def test_days_are_counted_over_a_short_span_only(tmp_path: Path) -> None:
         assert short["day"] == (("2024-01-30", 2), ("2024-03-02", 1))
         long = ix.search("grid", facets=True, collapse=False).facets
         assert long is not None and "day" not in long
+
+
+def test_stories_without_a_fingerprint_are_never_copies_of_each_other() -> None:
+    """A fingerprint of 0 (a story with no words, or a damaged column read as its
+    default) is no fingerprint: such stories stay apart, and others fold as before."""
+    from searchlib.search.collapse import collapse
+
+    prints = {1: 0, 2: 0, 3: 0b1011 << 40, 4: (0b1011 << 40) | 1, 5: 0}
+    groups = collapse([(d, 10.0 - d) for d in (1, 2, 3, 4, 5)], prints.get)
+    assert [(docnum, copies) for docnum, _, copies in groups] == [
+        (1, []),
+        (2, []),
+        (3, [4]),
+        (5, []),
+    ]
+
+
+def test_a_zeroed_fingerprint_column_folds_no_unrelated_stories(tmp_path: Path) -> None:
+    records = [
+        {"id": f"d{n}", "title": f"Harbour story {n}", "body": f"harbour {n} " + f"w{n} " * 30}
+        for n in range(20)
+    ]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(records, workers=1)
+        assert ix.search("harbour", limit=50).total == 20
+    for column in (tmp_path / "ix").glob("*.simhash.col"):
+        column.write_bytes(bytes(column.stat().st_size))
+    with Index.open(tmp_path / "ix") as ix:
+        found = ix.search("harbour", limit=50)
+        assert found.total == 20 and not any(hit.copies for hit in found)

@@ -31,7 +31,7 @@ Group = tuple[int, float, list[int]]
 
 class Collapser:
     """Groups ranked stories as they arrive: each story joins the first kept story
-    within DUPLICATE_BITS of it, or is kept itself.
+    within DUPLICATE_BITS of it, or is kept itself (always, without a fingerprint).
 
     The groups of a list's first n stories are those of the whole list cut there, so a
     result list can be collapsed a window at a time and paged consistently.
@@ -49,6 +49,12 @@ class Collapser:
         fingerprints = self.fingerprints
         for docnum, score in ranked:
             mine = fingerprints(docnum) or 0
+            if not mine:
+                # No fingerprint: a story without words, or a damaged column, whose
+                # zeros would make every such story a copy of the others.
+                groups.append((docnum, score, []))
+                prints.append(0)
+                continue
             keys = [(mine >> start) & mask for start, mask in _BANDS]
             first = -1
             for bucket, key in zip(buckets, keys, strict=True):

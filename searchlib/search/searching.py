@@ -248,11 +248,12 @@ def similar(
         # Copies of the story itself are the story, not stories like it.
         prints = number_lookup(searcher.reader(), "simhash")
         own = prints(docnum) or 0
-        scores = {
-            d: score
-            for d, score in scores.items()
-            if (own ^ (prints(d) or 0)).bit_count() > DUPLICATE_BITS
-        }
+        if own:  # without a fingerprint, nothing is known to be a copy
+            scores = {
+                d: score
+                for d, score in scores.items()
+                if not (theirs := prints(d) or 0) or (own ^ theirs).bit_count() > DUPLICATE_BITS
+            }
     page = _page(
         searcher,
         Ranking(scores),
