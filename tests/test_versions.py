@@ -110,6 +110,19 @@ def test_an_index_written_before_the_versions_were_recorded_opens_and_searches(
     assert meta(index)["whoosh_version"] == versions.installed_whoosh()
 
 
+def test_an_index_of_the_format_before_is_read_and_stamped_when_written(index: Path) -> None:
+    """Format 1 differs only in its frequency files, which are left unread: its
+    searches are as before, and once written it is stamped as this release's format
+    (whose frequency files an earlier release would take for damage)."""
+    with Index.open(index) as ix:
+        before = [(hit.id, hit.score) for hit in ix.search("harbour", limit=20)]
+    edit_meta(index, format_version=1)
+    with Index.open(index) as ix:
+        assert [(hit.id, hit.score) for hit in ix.search("harbour", limit=20)] == before
+        assert ix.add(records(2, start=12), workers=1).added == 2
+    assert meta(index)["format_version"] == versions.FORMAT_VERSION == 2
+
+
 @pytest.mark.parametrize("found", [versions.FORMAT_VERSION + 1, 0, "2-beta"])
 def test_an_index_in_another_format_is_refused_at_open_not_called_damaged(
     index: Path, found: object
@@ -208,9 +221,9 @@ def test_a_writer_checks_the_versions_again_once_it_holds_the_lock(index: Path) 
     # Another writer changed the metadata between this one's open and its lock (a newer
     # searchlib, a rebuild under another schema): nothing is written, nothing re-stamped.
     with Index.open(index) as ix:
-        edit_meta(index, format_version=2, searchlib_version="9.0.0")
+        edit_meta(index, format_version=versions.FORMAT_VERSION + 1, searchlib_version="9.0.0")
         before = files(index)
-        with pytest.raises(IndexVersionError, match="index format 2"):
+        with pytest.raises(IndexVersionError, match=f"index format {versions.FORMAT_VERSION + 1}"):
             ix.add(records(3, start=20), workers=1)
         assert files(index) == before
 

@@ -34,8 +34,14 @@ from searchlib.errors import (
 )
 
 #: The layout of the index files searchlib writes (Whoosh 3's, as the engine writes
-#: them). Bumped when an index written before cannot be read by this release as it is.
-FORMAT_VERSION = 1
+#: them). Bumped when an index written now cannot be read by an earlier release as it
+#: is. 2: frequency files of a new layout, which format 1's readers took for damage.
+FORMAT_VERSION = 2
+
+#: The formats this release reads: format 1's frequency files are left unread (their
+#: segments are scored from their blocks). An index of one is stamped with
+#: FORMAT_VERSION when next written.
+READABLE_FORMATS = (1, 2)
 
 #: The Whoosh release (major, minor) the engine is tested with: pyproject.toml pins
 #: `whoosh3` to it.
@@ -94,7 +100,8 @@ class IndexFormatError(IndexVersionError):
         SearchlibError.__init__(
             self,
             f"index at {path} is in index format {found} (written by {writer}), this "
-            f"searchlib reads format {FORMAT_VERSION}: install the searchlib that wrote it, "
+            f"searchlib reads format {' and '.join(map(str, READABLE_FORMATS))}: install "
+            "the searchlib that wrote it, "
             "or rebuild it from its sources",
         )
 
@@ -135,7 +142,7 @@ def read_meta(path: Path) -> dict[str, Any]:
         raise IndexDamagedError(str(path), f"unreadable {META_FILE}")
     # Written before the format was recorded: the format of then is the current one.
     found = meta.get("format_version", FORMAT_VERSION)
-    if not _same_number(found, FORMAT_VERSION):
+    if not any(_same_number(found, readable) for readable in READABLE_FORMATS):
         raise IndexFormatError(str(path), _shown(found), _shown(meta.get("searchlib_version")))
     version = meta.get("schema_version")
     if not _same_number(version, SCHEMA_VERSION):
