@@ -63,7 +63,7 @@ REBUILD = "`searchlib index --index 'my ix' --rebuild SOURCES...`"
         (
             DocumentNotFoundError("x1"),
             "no document with id 'x1'",
-            "no document with id 'x1': `searchlib search` shows ids with --json",
+            "no document with id 'x1': `searchlib search` shows each hit's id",
         ),
         (
             QueryError("a date to count recency from needs a half-life", "half_life_days"),

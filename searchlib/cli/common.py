@@ -61,7 +61,7 @@ _HINTS: dict[type[SearchlibError], Callable[[Any, str | None], str]] = {
     IndexLockedError: lambda exc, _: (
         f"{exc.problem}: wait for it to finish or raise --lock-timeout"
     ),
-    DocumentNotFoundError: lambda exc, _: f"{exc}: `searchlib search` shows ids with --json",
+    DocumentNotFoundError: lambda exc, _: f"{exc}: `searchlib search` shows each hit's id",
 }
 
 
