@@ -296,11 +296,7 @@ def _decode(reader: Any, field: str, text: str) -> Postings:
         listed = held.get(key) if held is not None else None
         if listed is not None:
             return listed  # its record holds its key, under a checksum
-        try:
-            where, size = terms._tindex.range_for_key(key)
-        except KeyError:
-            return _NONE
-        found = _blocks(terms, terms._dbfile.get(where, size))
+        found = decode_blocks(terms, key)
         if found is not None:
             return found
     try:
@@ -322,7 +318,8 @@ def _decode(reader: Any, field: str, text: str) -> Postings:
 
 def decode_blocks(terms: Any, key: bytes) -> Postings | None:
     """The posting list under `key` in a segment's Whoosh 3 terms and postings files,
-    as (docnums, weights); None when its postings are inlined in the terms file."""
+    as (docnums, weights) (empty when the segment lacks the term); None when its
+    postings are inlined in the terms file."""
     try:
         where, size = terms._tindex.range_for_key(key)
     except KeyError:
