@@ -27,7 +27,7 @@ _SPACE = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,8}\d{0,2});", re.I)
 _TAG = re.compile(r"<[a-z!/][^<>]*>", re.I)
 #: Markup that no headline holds even about HTML: a closing tag or a tag with attributes.
-_BROKEN = re.compile(r"<\\?/[a-z]|<[a-z]+\s+[\w-]+\s*=|<!--|-->", re.I)
+_BROKEN = re.compile(r"<\\?/|<[a-z]+\s+[\w-]+\s*=|<!--|-->", re.I)
 #: Decoration some sites put around a headline ("=> Story <=", "## Story").
 _DECORATION = " =<>#*~|_"
 _PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
