@@ -16,9 +16,12 @@ and scoring, container, blocks and body assembly, headline, visible date), then 
 costliest functions by their own time. Profiling slows Python code several times more than
 C code (lxml), so phase shares are indicative; the plain run prints pages per second.
 
---floor times, page by page in one run, the parse alone (decoding and BeautifulSoup with
-lxml, as `clean_html` does it), the whole cleaning, and trafilatura when installed: pages
-per second of the parse alone bound what any cleaner built on BeautifulSoup can reach.
+--floor times, page by page in one run, the parse alone (decoding and the tree, as
+`clean_html` does it), the whole cleaning, and trafilatura when installed: pages per
+second of the parse alone bound what any cleaner built on BeautifulSoup's tree can reach.
+
+--check-soup compares, page by page, the tree the cleaner builds (searchlib.clean.soup)
+with BeautifulSoup(text, "lxml")'s, node by node, and times both.
 """
 
 from __future__ import annotations
@@ -38,13 +41,15 @@ from pathlib import Path
 from searchlib import clean_html
 from searchlib.clean import _drop_invisible, close_broken_title
 from searchlib.clean.encoding import decode
+from searchlib.clean.soup import first_difference, parse, parsed
 from searchlib.models import Article
 
 #: Phases and the functions (file fragment, function name) whose cumulative time they are.
 PHASES: tuple[tuple[str, str, str], ...] = (
     ("decode and pre-parse fixes", "clean/__init__.py", "close_broken_title"),
     ("decode and pre-parse fixes", "clean/encoding.py", "decode"),
-    ("parse (bs4 + lxml)", "bs4/__init__.py", "__init__"),
+    ("parse (lxml, bs4's tree)", "clean/soup.py", "_build"),
+    ("unlinking the tree", "clean/soup.py", "release"),
     ("tree walk", "clean/tree.py", "walk"),
     ("metadata", "clean/metadata.py", "read_meta"),
     ("prune (with scoring)", "clean/prune.py", "__init__"),
@@ -132,17 +137,14 @@ def phase_report(stats: pstats.Stats, top: int) -> None:
 
 def parse_only(html: bytes, url: str) -> int:
     """What `clean_html` does before it cleans: decode, the pre-parse fixes, the parse."""
-    from bs4 import BeautifulSoup
-
     text = close_broken_title(_drop_invisible(decode(html)))
     gc.disable()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return len(BeautifulSoup(text, "lxml").contents)
+        with parsed(text) as soup:  # as clean_html does: the tree is freed in the page's time
+            return len(soup.contents)
     finally:
         gc.enable()
-        gc.collect(0)  # as clean_html does: the tree is freed in the page's time
+        gc.collect(0)
 
 
 def trafilatura_run() -> Callable[[bytes, str], object] | None:
@@ -184,6 +186,47 @@ def floor(loaded: list[tuple[str, bytes, str]]) -> None:
     print(f"parse share of the cleaner's time: {seconds['parse only'] / seconds['searchlib']:.0%}")
 
 
+def check_soup(loaded: list[tuple[str, bytes, str]]) -> int:
+    """Compare the cleaner's tree with bs4's own on every page; 1 if any differs."""
+    from bs4 import BeautifulSoup
+
+    differ = 0
+    seconds = {"bs4": 0.0, "searchlib": 0.0}
+    for page, html, _ in loaded:
+        text = close_broken_title(_drop_invisible(decode(html)))
+        gc.disable()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            try:
+                theirs: BeautifulSoup | None = BeautifulSoup(text, "lxml")
+            except Exception:  # the cleaner falls back to the page's text: so must ours
+                theirs = None
+            middle = time.perf_counter()
+            try:
+                ours: BeautifulSoup | None = parse(text)
+            except Exception:
+                ours = None
+            seconds["searchlib"] += time.perf_counter() - middle
+            seconds["bs4"] += middle - start
+        if theirs is None or ours is None:
+            difference = None if theirs is ours else "only one parse failed"
+        else:
+            difference = first_difference(ours, theirs)
+        if difference:
+            differ += 1
+            print(f"{page}: {difference[:300]}")
+        del ours, theirs
+        gc.enable()
+        gc.collect()
+    rates = {name: len(loaded) / max(s, 1e-9) for name, s in seconds.items()}
+    print(
+        f"{len(loaded)} pages, {differ} with a different tree; pages/s: bs4 {rates['bs4']:.1f},"
+        f" searchlib {rates['searchlib']:.1f} ({rates['searchlib'] / rates['bs4']:.2f}x)"
+    )
+    return 1 if differ else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -197,6 +240,9 @@ def main() -> int:
     parser.add_argument(
         "--floor", action="store_true", help="parse alone vs cleaner vs trafilatura"
     )
+    parser.add_argument(
+        "--check-soup", action="store_true", help="the cleaner's tree against bs4's, node by node"
+    )
     args = parser.parse_args()
     if args.compare and not args.dump:
         parser.error("--compare needs --dump")
@@ -204,6 +250,8 @@ def main() -> int:
     if args.floor:
         floor(loaded)
         return 0
+    if args.check_soup:
+        return check_soup(loaded)
     profiler = cProfile.Profile() if args.profile else None
     lines: list[str] = []
     seconds = 0.0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import logging
 import re
-import warnings
 from urllib.parse import urlsplit
 
 from searchlib.clean import rules
@@ -120,12 +119,12 @@ def clean_html(html: str | bytes, url: str | None = None) -> Article:
     text = decode(html) if isinstance(html, bytes) else valid_text(html.replace("\x00", ""))
     url = usable_url(url)
     text = close_broken_title(_drop_invisible(text))
-    # The parsed page is tens of thousands of objects linked both ways (parent and
-    # child), all alive until the page is cleaned: the collector's passes over them while
-    # they are built find nothing to free and cost about an eighth of the cleaning time.
-    # It is paused for the page, then run once over what the page left, which is when the
-    # whole tree is garbage: the page's cleaning pays for freeing it, not the caller's
-    # next allocation. (An application that turned the collector off keeps it off.)
+    # The parsed page is tens of thousands of objects, all alive until the page is
+    # cleaned: the collector's passes over them while they are built find nothing to free
+    # and cost about an eighth of the cleaning time. It is paused for the page (the tree
+    # is unlinked once cleaned, and freed by reference counting), then run once over what
+    # the page left: the page's cleaning pays for that, not the caller's next
+    # allocation. (An application that turned the collector off keeps it off.)
     collect = gc.isenabled()
     gc.disable()
     try:
@@ -139,15 +138,10 @@ def clean_html(html: str | bytes, url: str | None = None) -> Article:
 def _clean_page(text: str, url: str | None) -> Article:
     """Parse the decoded page and clean it; its tree is garbage once this returns."""
     try:
-        from bs4 import BeautifulSoup
-
         from searchlib.clean.html import clean_soup
+        from searchlib.clean.soup import parsed
 
-        with warnings.catch_warnings():
-            # bs4 warns when a page looks like a file name or like XML; any text is a
-            # page here, and library code must not print.
-            warnings.simplefilter("ignore")
-            soup = BeautifulSoup(text, "lxml")
+        with parsed(text) as soup:
             return clean_soup(soup, url)
     except (
         RecursionError,

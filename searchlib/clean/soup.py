@@ -1,0 +1,345 @@
+"""Parse a page into BeautifulSoup's tree, built with less work per element.
+
+`BeautifulSoup(text, "lxml")` has lxml parse the page and call back into bs4 for every
+start tag, end tag and run of text; bs4's handling of each event (a general `Tag`
+constructor, namespace bookkeeping, a fresh attribute dict twice over, structural
+comparisons on the way out) was most of the cleaner's time. `parse` takes the same events
+from the same lxml parser and builds the same tree (same classes, attributes, strings
+and links between them) with what an HTML page needs: each element's constant fields
+copied from a per-name template, its class split once, strings linked as they come.
+
+Equality with bs4's own tree is what this module promises, so it is checked: the tests
+compare both trees node by node on generated markup, and `scripts/profile_clean.py
+--check-soup` on whole extraction sets. Its templates are made from a tag bs4 builds
+itself, so new fields bs4 adds to its tags are carried over; a bs4 release outside the
+versions checked (`CHECKED`), or anything unexpected in the events (namespaced names,
+non-text values), falls back to BeautifulSoup's own parse.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import bs4
+from bs4 import BeautifulSoup, Tag
+from bs4.element import (
+    CharsetMetaAttributeValue,
+    Comment,
+    ContentMetaAttributeValue,
+    Doctype,
+    NavigableString,
+    ProcessingInstruction,
+)
+from lxml import etree
+
+# bs4 releases whose parse this module reproduces node for node (checked by the tests
+# on each, and on whole page sets by scripts/profile_clean.py --check-soup).
+CHECKED = ("4.13.", "4.14.", "4.15.")
+
+_SPACES = "\x20\x0a\x09\x0c\x0d"  # what bs4 counts as ASCII whitespace
+_WORDS = re.compile(r"\S+").findall  # how bs4 splits class="a b"
+_LINKS = ("parent", "previous_element", "next_element", "previous_sibling", "next_sibling")
+
+
+class _Unexpected(Exception):
+    """An event this builder does not reproduce: the page goes to bs4's own parse."""
+
+
+def parse(text: str) -> BeautifulSoup:
+    """The page's tree, as `BeautifulSoup(text, "lxml")` builds it."""
+    return _build(text)[0]
+
+
+@contextmanager
+def parsed(text: str) -> Iterator[BeautifulSoup]:
+    """The page's tree, for the `with` block only: its nodes are unlinked after it.
+
+    A tree is linked both ways (parent and child, one node and the next), so it lives
+    until the cyclic collector finds it, which costs a pass over every object; unlinked,
+    each node goes as soon as nothing refers to it.
+    """
+    soup, builder = _build(text)
+    try:
+        yield soup
+    finally:
+        del soup
+        if builder is not None:
+            builder.release()
+
+
+def _build(text: str) -> tuple[BeautifulSoup, _Builder | None]:
+    """The tree and the builder that made it (None where bs4 made it)."""
+    with warnings.catch_warnings():
+        # bs4 warns when a page looks like a file name or like XML; any text is a
+        # page here, and library code must not print.
+        warnings.simplefilter("ignore")
+        if bs4.__version__.startswith(CHECKED):
+            builder = _Builder()
+            try:
+                return builder.parse(text), builder
+            except _Unexpected:
+                pass
+        return BeautifulSoup(text, "lxml"), None
+
+
+class _Builder:
+    """An lxml parser target that builds a bs4 tree: `BeautifulSoup`'s event handling
+    (`handle_starttag`, `endData`, `object_was_parsed`, `_popToTag`), for HTML only."""
+
+    def __init__(self) -> None:
+        soup = BeautifulSoup("", "lxml")
+        builder = soup.builder
+        self.soup = soup
+        self.builder = builder
+        self.stack: list[Tag] = [soup]
+        self.current: Tag = soup
+        self.recent: Any = None  # the last element or string made, in page order
+        self.texts: list[str] = []
+        self.made: list[Any] = [soup]  # every node, to unlink once the page is done
+        # lxml calls `data` for each run of text: the list's own append, no Python frame.
+        self.data = self.texts.append
+        self.open: dict[str, int] = {}
+        self.preserving: list[Tag] = []  # <pre>, <textarea>: whitespace kept as is
+        self.containers: list[Tag] = []  # <script>, <style>, ...: their own string class
+        self.kinds: dict[str, tuple[dict[str, Any], type[NavigableString] | None, bool]] = {}
+        self.list_attributes = builder.cdata_list_attributes or {}
+        self.any_list = self.list_attributes.get("*", set())
+        self.value_list = builder.attribute_value_list_class
+        self.attribute_dict = builder.attribute_dict_class
+
+    def parse(self, text: str) -> BeautifulSoup:
+        if text[:1] == "\ufeff":
+            text = text[1:]
+        parser = etree.HTMLParser(target=self, recover=True, huge_tree=False)
+        try:
+            parser.feed(text)
+            parser.close()
+        except _Unexpected:
+            raise
+        except Exception as exc:  # bs4 would try again another way: let it
+            raise _Unexpected from exc
+        if self.texts:
+            self.flush()
+        while len(self.stack) > 1:
+            self.pop()
+        soup = self.soup
+        soup.currentTag = soup
+        soup.tagStack = self.stack
+        soup._most_recent_element = self.recent
+        soup.open_tag_counter.update(self.open)
+        return soup
+
+    # -- lxml's target interface ------------------------------------------------------
+
+    def start(self, name: Any, attrib: Any, nsmap: Any = None) -> None:
+        if self.texts:
+            self.flush()
+        kind = self.kinds.get(name)
+        if kind is None:
+            kind = self.kind(name, nsmap)
+        fields, strings, preserves = kind
+        attrs = self.attribute_dict(attrib)
+        if attrs:
+            specific = self.list_attributes.get(name.lower())
+            for key, value in attrs.items():
+                if key[:1] == "{" or not isinstance(value, str):
+                    raise _Unexpected(key)
+                if key in self.any_list or (specific and key in specific):
+                    _set(attrs, key, self.value_list(_WORDS(value)))
+            if name == "meta":
+                _substitute(attrs)
+        parent = self.current
+        recent = self.recent
+        siblings = parent.contents
+        previous = siblings[-1] if siblings else None
+        tag = _new(Tag)
+        fields = fields.copy()
+        fields["attrs"] = attrs
+        fields["contents"] = []
+        fields["parent"] = parent
+        fields["previous_element"] = recent
+        fields["next_element"] = None
+        fields["next_sibling"] = None
+        fields["previous_sibling"] = previous
+        tag.__dict__ = fields
+        if recent is not None:
+            recent.next_element = tag
+        if previous is not None:
+            previous.next_sibling = tag
+        self.recent = tag
+        siblings.append(tag)
+        self.made.append(tag)
+        self.stack.append(tag)
+        self.current = tag
+        self.open[name] = self.open.get(name, 0) + 1
+        if strings is not None:
+            fields["interesting_string_types"] = {strings}
+            self.containers.append(tag)
+        if preserves:
+            self.preserving.append(tag)
+
+    def end(self, name: Any) -> None:
+        if self.texts:
+            self.flush()
+        if not self.open.get(name):
+            return
+        stack = self.stack
+        for at in range(len(stack) - 1, 0, -1):
+            if not self.open.get(name):
+                break
+            tag = stack[at]
+            self.pop()
+            if tag.name == name:
+                break
+
+    def comment(self, text: str) -> None:
+        self.flush()
+        self.texts.append(text)
+        self.flush(Comment)
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        self.flush()
+        self.texts.append(Doctype._string_for_name_and_ids(name, pubid, system))
+        self.flush(Doctype)
+
+    def pi(self, target: str, data: str) -> None:
+        self.flush()
+        self.texts.append(target + " " + data)
+        self.flush(ProcessingInstruction)
+
+    def close(self) -> None:
+        return None
+
+    # -- BeautifulSoup's bookkeeping --------------------------------------------------
+
+    def kind(
+        self, name: Any, nsmap: Any
+    ) -> tuple[dict[str, Any], type[NavigableString] | None, bool]:
+        """What every tag named `name` starts as (its fields, taken from one that bs4
+        makes), the class of its strings if it has its own, and whether it keeps its
+        whitespace."""
+        if not isinstance(name, str) or name[:1] == "{" or nsmap:
+            raise _Unexpected(name)
+        builder = self.builder
+        model = Tag(
+            self.soup,
+            builder,
+            name,
+            None,
+            None,
+            {},
+            None,
+            None,
+            namespaces=builder.active_namespace_prefixes[-1],
+        )
+        fields = dict(model.__dict__)
+        for key in (*_LINKS, "attrs", "contents"):
+            del fields[key]
+        strings = builder.string_containers.get(name)
+        kind = self.kinds[name] = (fields, strings, name in builder.preserve_whitespace_tags)
+        return kind
+
+    def flush(self, kind: type[NavigableString] | None = None) -> None:
+        """`endData`: the text gathered since the last event becomes one string."""
+        texts = self.texts
+        if not texts:
+            return
+        text = "".join(texts)
+        texts.clear()
+        if not self.preserving and not text.strip(_SPACES):
+            text = "\n" if "\n" in text else " "
+        if kind is None:
+            kind = NavigableString
+            if self.containers:
+                kind = self.kinds[self.containers[-1].name][1] or kind
+        parent = self.current
+        recent = self.recent
+        siblings = parent.contents
+        previous = siblings[-1] if siblings else None
+        string = _new_string(kind, text)
+        # As NavigableString's constructor and `setup` leave it, linked in place.
+        string.__dict__.update(
+            hidden=False,
+            parent=parent,
+            previous_element=recent,
+            next_element=None,
+            next_sibling=None,
+            previous_sibling=previous,
+        )
+        if recent is not None:
+            recent.next_element = string
+        if previous is not None:
+            previous.next_sibling = string
+        self.recent = string
+        siblings.append(string)
+        self.made.append(string)
+
+    def release(self) -> None:
+        """Unlink every node made, so that each is freed with its last reference."""
+        for node in self.made:
+            node.__dict__.clear()
+        self.made.clear()
+        self.stack.clear()
+        del self.soup, self.current, self.recent
+
+    def pop(self) -> None:
+        tag = self.stack.pop()
+        self.open[tag.name] -= 1
+        if self.preserving and tag is self.preserving[-1]:
+            self.preserving.pop()
+        if self.containers and tag is self.containers[-1]:
+            self.containers.pop()
+        self.current = self.stack[-1]
+
+
+_new = object.__new__
+_new_string = str.__new__
+_set = dict.__setitem__  # the attribute dict's own __setitem__ only converts non-strings
+
+
+def _substitute(attrs: dict[str, Any]) -> None:
+    """bs4's stand-ins for a declared character set (`set_up_substitutions`)."""
+    charset = attrs.get("charset")
+    if charset is not None:
+        attrs["charset"] = CharsetMetaAttributeValue(charset)
+        return
+    content = attrs.get("content")
+    equiv = attrs.get("http-equiv")
+    if content is not None and equiv is not None and equiv.lower() == "content-type":
+        attrs["content"] = ContentMetaAttributeValue(content)
+
+
+def first_difference(ours: BeautifulSoup, theirs: BeautifulSoup) -> str | None:
+    """Where two trees differ, node by node in page order (None if nowhere): class,
+    every field, links as positions in the page, attribute values with their classes."""
+    mine, other = _describe(ours), _describe(theirs)
+    for at, (a, b) in enumerate(zip(mine, other, strict=False)):
+        if a != b:
+            return f"node {at}: {a} != {b}"
+    if len(mine) != len(other):
+        return f"{len(mine)} nodes != {len(other)}"
+    return None
+
+
+def _describe(soup: BeautifulSoup) -> list[list[Any]]:
+    nodes = [soup, *soup.descendants]
+    place = {id(node): at for at, node in enumerate(nodes)}
+    out = []
+    for node in nodes:
+        row: list[Any] = [type(node).__name__, str(node) if node.name is None else node.name]
+        for key, value in sorted(node.__dict__.items()):
+            if key in _LINKS or key in ("currentTag", "_most_recent_element"):
+                value = None if value is None else place.get(id(value), "elsewhere")
+            elif key in ("contents", "tagStack"):
+                value = [place.get(id(item), "elsewhere") for item in value]
+            elif key == "attrs":
+                value = [(k, type(v).__name__, v) for k, v in value.items()]
+            elif key == "builder":
+                value = type(value).__name__
+            row.append((key, repr(value)))
+        out.append(row)
+    return out
