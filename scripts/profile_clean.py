@@ -49,7 +49,7 @@ PHASES: tuple[tuple[str, str, str], ...] = (
     ("decode and pre-parse fixes", "clean/__init__.py", "close_broken_title"),
     ("decode and pre-parse fixes", "clean/encoding.py", "decode"),
     ("parse (lxml, bs4's tree)", "clean/soup.py", "_build"),
-    ("unlinking the tree", "clean/soup.py", "release"),
+    ("unlinking the tree", "clean/soup.py", "_unlink"),
     ("tree walk", "clean/tree.py", "walk"),
     ("metadata", "clean/metadata.py", "read_meta"),
     ("prune (with scoring)", "clean/prune.py", "__init__"),

@@ -52,7 +52,6 @@ _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 #: The invisible characters that sit inside words, as entities and as characters: removed
 #: before parsing so no word is split by one.
 _INVISIBLE_ENTITY_RE = re.compile(r"&(?:shy|#173|#x0*ad|#8288|#x0*2060);", re.I)
-_INVISIBLE = str.maketrans(dict.fromkeys(rules.INVISIBLE_CHARS))
 
 
 def _drop_invisible(text: str) -> str:
@@ -63,8 +62,11 @@ def _drop_invisible(text: str) -> str:
     """
     if "&" in text:
         text = _INVISIBLE_ENTITY_RE.sub("", text)
-    if any(char in text for char in rules.INVISIBLE_CHARS):
-        text = text.translate(_INVISIBLE)
+    # One replace per character, not str.translate, which looks every character of a
+    # non-ASCII page up in its table (milliseconds on a large page).
+    for char in rules.INVISIBLE_CHARS:
+        if char in text:
+            text = text.replace(char, "")
     return text
 
 

@@ -62,25 +62,32 @@ def parsed(text: str) -> Iterator[BeautifulSoup]:
     until the cyclic collector finds it, which costs a pass over every object; unlinked,
     each node goes as soon as nothing refers to it.
     """
-    soup, builder = _build(text)
+    soup, made = _build(text)
+    if made is None:
+        made = [soup, *soup.descendants]
     try:
         yield soup
     finally:
         del soup
-        if builder is not None:
-            builder.release()
+        _unlink(made)
 
 
-def _build(text: str) -> tuple[BeautifulSoup, _Builder | None]:
-    """The tree and the builder that made it (None where bs4 made it)."""
+def _unlink(nodes: list[Any]) -> None:
+    """Empty each node's fields: no links left, each goes with its last reference."""
+    for node in nodes:
+        node.__dict__.clear()
+    nodes.clear()
+
+
+def _build(text: str) -> tuple[BeautifulSoup, list[Any] | None]:
+    """The tree and every node made, in page order (None where bs4 made it)."""
     with warnings.catch_warnings():
         # bs4 warns when a page looks like a file name or like XML; any text is a
         # page here, and library code must not print.
         warnings.simplefilter("ignore")
         if bs4.__version__.startswith(CHECKED):
-            builder = _Builder()
             try:
-                return builder.parse(text), builder
+                return _Builder().parse(text)
             except _Unexpected:
                 pass
         return BeautifulSoup(text, "lxml"), None
@@ -99,10 +106,9 @@ class _Builder:
         self.current: Tag = soup
         self.recent: Any = None  # the last element or string made, in page order
         self.texts: list[str] = []
-        self.made: list[Any] = [soup]  # every node, to unlink once the page is done
+        self.made: list[Any] = [soup]  # every node made, in page order
         # lxml calls `data` for each run of text: the list's own append, no Python frame.
         self.data = self.texts.append
-        self.open: dict[str, int] = {}
         self.preserving: list[Tag] = []  # <pre>, <textarea>: whitespace kept as is
         self.containers: list[Tag] = []  # <script>, <style>, ...: their own string class
         self.kinds: dict[str, tuple[dict[str, Any], type[NavigableString] | None, bool]] = {}
@@ -111,7 +117,7 @@ class _Builder:
         self.value_list = builder.attribute_value_list_class
         self.attribute_dict = builder.attribute_dict_class
 
-    def parse(self, text: str) -> BeautifulSoup:
+    def parse(self, text: str) -> tuple[BeautifulSoup, list[Any]]:
         if text[:1] == "\ufeff":
             text = text[1:]
         parser = etree.HTMLParser(target=self, recover=True, huge_tree=False)
@@ -130,8 +136,13 @@ class _Builder:
         soup.currentTag = soup
         soup.tagStack = self.stack
         soup._most_recent_element = self.recent
-        soup.open_tag_counter.update(self.open)
-        return soup
+        # bs4 counts the open elements of each name, all closed now.
+        soup.open_tag_counter.update(dict.fromkeys(self.kinds, 0))
+        made = self.made
+        # lxml's parser keeps its target in a reference cycle that only the collector
+        # frees: the builder lets go of the page.
+        self.__dict__.clear()
+        return soup, made
 
     # -- lxml's target interface ------------------------------------------------------
 
@@ -175,7 +186,6 @@ class _Builder:
         self.made.append(tag)
         self.stack.append(tag)
         self.current = tag
-        self.open[name] = self.open.get(name, 0) + 1
         if strings is not None:
             fields["interesting_string_types"] = {strings}
             self.containers.append(tag)
@@ -185,16 +195,14 @@ class _Builder:
     def end(self, name: Any) -> None:
         if self.texts:
             self.flush()
-        if not self.open.get(name):
-            return
         stack = self.stack
-        for at in range(len(stack) - 1, 0, -1):
-            if not self.open.get(name):
-                break
-            tag = stack[at]
+        if stack[-1].name == name:  # lxml's events nest: the usual case
             self.pop()
-            if tag.name == name:
-                break
+            return
+        # bs4's `_popToTag`: close up to the latest open element of that name, if any.
+        if any(tag.name == name for tag in stack[1:]):
+            while self.pop().name != name:
+                pass
 
     def comment(self, text: str) -> None:
         self.flush()
@@ -262,14 +270,14 @@ class _Builder:
         previous = siblings[-1] if siblings else None
         string = _new_string(kind, text)
         # As NavigableString's constructor and `setup` leave it, linked in place.
-        string.__dict__.update(
-            hidden=False,
-            parent=parent,
-            previous_element=recent,
-            next_element=None,
-            next_sibling=None,
-            previous_sibling=previous,
-        )
+        string.__dict__ = {
+            "hidden": False,
+            "parent": parent,
+            "previous_element": recent,
+            "next_element": None,
+            "next_sibling": None,
+            "previous_sibling": previous,
+        }
         if recent is not None:
             recent.next_element = string
         if previous is not None:
@@ -278,22 +286,14 @@ class _Builder:
         siblings.append(string)
         self.made.append(string)
 
-    def release(self) -> None:
-        """Unlink every node made, so that each is freed with its last reference."""
-        for node in self.made:
-            node.__dict__.clear()
-        self.made.clear()
-        self.stack.clear()
-        del self.soup, self.current, self.recent
-
-    def pop(self) -> None:
+    def pop(self) -> Tag:
         tag = self.stack.pop()
-        self.open[tag.name] -= 1
         if self.preserving and tag is self.preserving[-1]:
             self.preserving.pop()
         if self.containers and tag is self.containers[-1]:
             self.containers.pop()
         self.current = self.stack[-1]
+        return tag
 
 
 _new = object.__new__
