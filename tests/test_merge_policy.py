@@ -16,7 +16,7 @@ import pytest
 import searchlib
 from searchlib import Index, IndexDamagedError, TooManyOpenFilesError
 from searchlib.engine import merging, store
-from searchlib.engine.mergepolicy import FACTOR, FLOOR, PER_TIER, allowed, plan
+from searchlib.engine.mergepolicy import FACTOR, FLOOR, PER_TIER, allowed, balance, plan
 from searchlib.ingest.documents import prepare
 from searchlib.ingest.sources import read_sources
 
@@ -116,6 +116,41 @@ def test_the_plan_keeps_the_bound_and_copies_each_document_about_once_a_tier() -
     assert plan([5000, 5000, 5000, 5000, 789, 788]) == []
     # Segments of like size merge together; a large one does not join the small ones.
     assert plan([1000] + [30] * 8) == [[1, 2, 3, 4, 5, 6, 7, 8]]
+
+
+def test_a_large_run_s_merges_are_shared_out_between_workers() -> None:
+    """A million-story run leaves 148 segments of ~7,700 stories; the plan merges 100
+    of them in one merge, which one worker made alone. Balanced, no merge holds more
+    than a worker's share, the largest go first, and the index stays within bounds."""
+    sizes = [7750] * 134 + [6000, 5000, 5000, 5000, 4900, 4900, 4500, 4500, 4000, 2700, 2600]
+    sizes += [2100, 2000, 1000]
+    planned = plan(sizes)
+    assert max(len(group) for group in planned) >= 50  # what balancing is for
+    groups = balance(planned, sizes, 2)
+    docs = [sum(sizes[at] for at in group) for group in groups]
+    assert docs == sorted(docs, reverse=True)
+    assert max(docs) <= sum(docs) / 2
+    assert sorted(at for group in groups for at in group) == sorted(
+        at for group in planned for at in group
+    )  # the same segments merged, each once
+    assert all(len(group) >= 2 for group in groups)
+    left = len(sizes) - sum(len(group) - 1 for group in groups)
+    assert left == len(sizes) - sum(len(group) - 1 for group in planned) + 1
+    assert left <= allowed(sum(sizes))
+    # One worker, or merges within a share already: the plan as it was, largest first.
+    assert balance(planned, sizes, 1) == sorted(
+        planned, key=lambda group: -sum(sizes[at] for at in group)
+    )
+    assert balance([], sizes, 2) == []
+
+
+def test_balancing_never_passes_the_bound() -> None:
+    """At the bound, a large merge stays whole: a segment more would pass it."""
+    sizes = [100] * 40
+    planned = plan(sizes)
+    after = len(sizes) - sum(len(group) - 1 for group in planned)
+    groups = balance(planned, sizes, 2)
+    assert len(sizes) - sum(len(group) - 1 for group in groups) <= max(after, allowed(sum(sizes)))
 
 
 def _many_segments(tmp_path: Path, path: Path, count: int) -> int:

@@ -92,3 +92,39 @@ def _most_even(pieces: list[tuple[int, list[int]]]) -> tuple[int, int]:
                 best = (score, start, width)
     assert best is not None  # two pieces at least: there are more than `limit` >= 1
     return best[1], best[2]
+
+
+def balance(groups: list[list[int]], sizes: Sequence[int], workers: int) -> list[list[int]]:
+    """`groups` from `plan`, shared out among `workers` processes that merge in
+    parallel, each taking the next group as it is free: largest first, and a merge
+    larger than one worker's share split into merges of half its size while the index
+    stays within `allowed`.
+
+    `plan` joins the parts of merges that build on each other, so a large run ends in
+    one merge of most of its segments (100 of 148 after a million stories), which one
+    worker made alone while the other had long finished. Split, the index ends with a
+    segment more, each of half the size.
+    """
+    docs = [sum(sizes[at] for at in group) for group in groups]
+    share = sum(docs) / max(workers, 1)
+    count = sum(1 for size in sizes if size > 0) - sum(len(group) - 1 for group in groups)
+    limit = allowed(sum(sizes))
+    out = list(zip(docs, groups, strict=True))
+    while workers > 1 and count < limit and out:
+        largest = max(range(len(out)), key=lambda at: out[at][0])
+        size, group = out[largest]
+        if size <= share or len(group) < 4:
+            break
+        half, cut = 0, 0
+        while cut < len(group) - 2 and half + sizes[group[cut]] <= size / 2:
+            half += sizes[group[cut]]
+            cut += 1
+        cut = max(cut, 2)
+        head, tail = group[:cut], group[cut:]
+        out[largest : largest + 1] = [
+            (sum(sizes[at] for at in head), head),
+            (sum(sizes[at] for at in tail), tail),
+        ]
+        count += 1
+    out.sort(key=lambda piece: -piece[0])
+    return [group for _, group in out]

@@ -119,7 +119,7 @@ class Run:
         its memory budget), and every search pays per segment. Merging a postings
         block at a time costs about a third of what writing the documents did.
         """
-        from searchlib.engine.mergepolicy import plan
+        from searchlib.engine.mergepolicy import balance, plan
         from searchlib.engine.merging import merge_beside
 
         writer = self.writer
@@ -130,11 +130,15 @@ class Run:
             return
         # Segments whose every document was replaced are dropped, not merged.
         live = [s for s in writer.segments if s.doc_count()]
-        groups = [[live[at] for at in group] for group in plan([s.doc_count() for s in live])]
+        sizes = [s.doc_count() for s in live]
+        workers = self.workers
+        planned = plan(sizes)
+        if workers is not None:
+            planned = balance(planned, sizes, workers.count)
+        groups = [[live[at] for at in group] for group in planned]
         if not groups and len(live) == len(writer.segments):
             discard(writer)
             return
-        workers = self.workers
 
         def listing() -> list[Any]:
             if workers is not None:
