@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchlib import clean_html, clean_text
-from searchlib.clean import clean_body
+from searchlib.clean import clean_body, rules
 from searchlib.clean.encoding import decode
 
 from .conftest import FIXTURES, SEED
@@ -898,3 +898,22 @@ def test_clean_bytes_takes_the_kind_given_or_the_one_the_bytes_look_like() -> No
     assert clean_bytes(text.encode()).title == "Bridge approved"
     # Given as text, markup is kept as the scrape wrote it.
     assert "<p>" in clean_bytes(page.encode(), html=False).body
+
+
+_LINE_WORDS = st.sampled_from(
+    [
+        "sign up", "Sign Up", "SUBSCRIBE", "to", "for", "our", "the", "a", "newsletter",
+        "Newsletter", "inbox", "register", "now", "today", "daily", "edition", "alerts",
+        "affiliate links", "sponsored content", "paid partnership", "©", "(c)", "(C)",
+        "Reuters", "said", "oil", "prices", "2024", "ſign up", "ınbox", "K", "—", " ", ",",
+        "posteingang", "updates", "emails", "briefing", "digest", "x" * 120,
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE_WORDS, max_size=14).map(" ".join), st.text(max_size=30))
+def test_boilerplate_lines_are_told_as_the_whole_pattern_tells_them(words: str, noise: str) -> None:
+    """The pre-check on the scanning patterns' words changes no answer."""
+    for line in (words, noise + words, words + noise):
+        assert rules.is_boilerplate_text(line) == bool(rules.BOILERPLATE_LINE_RE.match(line))

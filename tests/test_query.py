@@ -298,9 +298,11 @@ def test_did_you_mean_measures_the_typed_word_against_words_as_written(tmp_path:
         assert ix.search("cofee").suggestion == "coffee"
 
 
-_ANALYSED = st.text(
-    alphabet=st.sampled_from(list("abcxyzAÉéüßıİ.,' 0123\u0301\u00ad-_ofthe")), max_size=80
-) | st.text(max_size=60)
+_ANALYSED = (
+    st.text(alphabet=st.sampled_from(list("abcxyzAÉéüßıİ.,' 0123\u0301\u00ad-_ofthe")), max_size=80)
+    | st.text(max_size=60)
+    | st.text(alphabet=st.characters(max_codepoint=127), max_size=80)  # the ASCII path
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -312,6 +314,26 @@ def test_direct_analysis_matches_the_whoosh_chain(text: str) -> None:
     for analyzer, direct in ((text_analyzer(), text_terms), (name_analyzer(), name_terms)):
         assert direct(text) == [token.text for token in analyzer(text, mode="query")]
         assert direct(text) == [token.text for token in analyzer(text, mode="index")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["oil", "price", "rose", "café", "u.s", "3.5"]), max_size=5000))
+def test_postings_built_directly_are_whoosh_s(terms: list[str]) -> None:
+    """A field's postings as the workers build them (positions of a term found once come
+    from a table) are those Whoosh's Positions format makes of the same terms."""
+    from whoosh.analysis import RegexTokenizer
+    from whoosh.formats import Positions
+
+    from searchlib.engine.schema import posted
+
+    expected = sorted(
+        (term.encode("utf-8"), count, weight, value)
+        for term, count, weight, value in Positions().word_values(
+            " ".join(terms), RegexTokenizer(r"\S+")
+        )
+    )
+    assert sorted(posted(terms)) == expected
+    assert sorted(posted(terms)) == expected  # again, from the table
 
 
 def test_prefix_matches_words_that_start_with_it(ix: Index) -> None:

@@ -92,7 +92,7 @@ def keep_block(block: Block) -> bool:
     words = len(block.text.split())
     if (
         words <= th.BOILERPLATE_BLOCK_WORDS
-        and rules.BOILERPLATE_LINE_RE.match(block.text)
+        and rules.is_boilerplate_text(block.text)
         and not is_reported_prose(block.text)
     ):
         return False

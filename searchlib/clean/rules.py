@@ -232,6 +232,31 @@ BOILERPLATE_LINE_PATTERNS: tuple[str, ...] = (
 
 BOILERPLATE_LINE_RE = line_pattern(BOILERPLATE_LINE_PATTERNS)
 
+#: The patterns that look for their words anywhere in a line (".{0,150}newsletter"): the
+#: engine tries each of a line's first 150 characters in turn, most of the time spent
+#: on a line that is prose. Each needs one of `_SCANNED_WORDS` in the line.
+_SCANNING = tuple(p for p in BOILERPLATE_LINE_PATTERNS if p.startswith(".{0,"))
+_SCANNING_RE = line_pattern(_SCANNING)
+_DIRECT_RE = line_pattern(tuple(p for p in BOILERPLATE_LINE_PATTERNS if p not in _SCANNING))
+_SCANNED_WORDS = (
+    "(c)", "sign up", "subscribe", "register", "newsletter", "posteingang", "inbox",
+    "affiliate", "sponsored", "paid",
+)  # fmt: skip
+
+
+def is_boilerplate_text(text: str) -> bool:
+    """Whether `BOILERPLATE_LINE_RE` matches `text`, the scanning patterns tried only
+    on a line that holds one of their words. (A line that is not ASCII is matched as
+    the pattern does, case-blind in Unicode's way: "ſ" is an "s" there.)"""
+    if _DIRECT_RE.match(text):
+        return True
+    if text.isascii():
+        low = text.lower()
+        if not any(word in low for word in _SCANNED_WORDS):
+            return False
+    return _SCANNING_RE.match(text) is not None
+
+
 #: Words that address the reader, or an imperative that opens furniture: a page's own
 #: calls ("Get our newsletter in your inbox", "Follow us", "Be the first to comment").
 #: News prose is written in the third person, so a sentence without them that merely

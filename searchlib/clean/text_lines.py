@@ -14,11 +14,7 @@ def is_boilerplate_line(line: str) -> bool:
     A sentence of the story's that mentions such things ("..., the Oil World newsletter
     said.", "No comment was immediately available.") is prose: see `is_reported_prose`.
     """
-    return (
-        len(line) <= 200
-        and bool(rules.BOILERPLATE_LINE_RE.match(line))
-        and not is_reported_prose(line)
-    )
+    return len(line) <= 200 and rules.is_boilerplate_text(line) and not is_reported_prose(line)
 
 
 def is_reported_prose(line: str) -> bool:

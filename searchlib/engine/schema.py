@@ -101,8 +101,11 @@ def text_terms(text: str) -> list[str]:
     filter; this loop gives the same terms (a property test holds it to the chain) at a
     fraction of the cost, which the cleaning workers pay for every word indexed.
     """
-    out: list[str] = []
     stops = STOPWORDS
+    if text.isascii():
+        # Lower-cased whole, the words are the same, and folding leaves ASCII as it is.
+        return [_stem(word) for word in _TOKEN.findall(text.lower()) if word not in stops]
+    out: list[str] = []
     for word in _TOKEN.findall(text):
         word = word.lower().translate(accent_map)
         if word and word not in stops:
@@ -112,6 +115,8 @@ def text_terms(text: str) -> list[str]:
 
 def name_terms(text: str) -> list[str]:
     """The terms `name_analyzer` gives for `text`, in order, computed directly."""
+    if text.isascii():
+        return _TOKEN.findall(text.lower())
     return [word.lower().translate(accent_map) for word in _TOKEN.findall(text)]
 
 
@@ -163,11 +168,26 @@ def posted(terms: list[str]) -> Posted:
     places: dict[str, list[int]] = {}
     for place, term in enumerate(terms):
         places.setdefault(term, []).append(place)
-    encode = _POSITIONS.encode
     return Posted(
-        (term.encode("utf-8"), len(where), float(len(where)), encode(where))
+        (term.encode("utf-8"), len(where), float(len(where)), _encoded(where))
         for term, where in places.items()
     )
+
+
+#: Encoded positions of a term found once, by its position: most terms of a story are
+#: found once, and encoding is a pickle each time.
+_ONCE: dict[int, bytes] = {}
+
+
+def _encoded(where: list[int]) -> bytes:
+    """`where` encoded as Whoosh's Positions format stores it."""
+    if len(where) == 1 and where[0] < 4096:
+        value = _ONCE.get(where[0])
+        if value is None:
+            value = _ONCE[where[0]] = _POSITIONS.encode(where)
+        return value
+    encoded: bytes = _POSITIONS.encode(where)
+    return encoded
 
 
 class PostedText(TEXT):  # type: ignore[misc]
