@@ -13,6 +13,7 @@ per-document writer, as before.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from typing import Any, TypeAlias
 
 from whoosh.util import random_name
@@ -31,8 +32,8 @@ from searchlib.engine.postings import (
 PENDING_COST = 200
 POSTING_COST = 60
 
-#: Pending postings are folded into the per-term arrays this many at a time.
-FOLD_AT = 50_000
+#: A posting as a field gives it for the index: (term, count, weight, value).
+Posting: TypeAlias = "tuple[bytes, int, float, bytes | None]"
 
 #: Each term's (document numbers, weights, values), by (field, term).
 Terms: TypeAlias = "dict[tuple[str, bytes], tuple[array[int], array[float], list[bytes]]]"
@@ -40,9 +41,9 @@ Terms: TypeAlias = "dict[tuple[str, bytes], tuple[array[int], array[float], list
 
 class MemoryPool:
     """The postings of one segment's documents by (field, term), each term's in
-    document order. The writer calls `add` once per posting, and a list's own append
-    costs least, so postings wait in a list and are folded into per-term arrays,
-    which take a third of the memory, a batch at a time."""
+    document order, in per-term arrays. `BlockSegmentWriter` puts a document's postings
+    there at once (`post`); Whoosh's own writer calls `add` once per posting, which
+    waits in a list until `fold` moves it into its arrays."""
 
     def __init__(self) -> None:
         self.pending: list[tuple[str, bytes, int, float, bytes]] = []
@@ -74,6 +75,28 @@ class MemoryPool:
         self.folded += size + POSTING_COST * len(self.pending)
         self.pending.clear()
 
+    def post(self, field: str, docnum: int, items: Iterable[Posting]) -> int:
+        """Add one document's postings of `field` straight to their terms' arrays (as
+        `fold` would, the pending list empty); return the sum of their counts."""
+        terms = self.terms
+        get = terms.get
+        length = size = count = 0
+        for text, freq, weight, value in items:
+            entry = get((field, text))
+            if entry is None:
+                entry = terms[field, text] = (array("I"), array("f"), [])
+            entry[0].append(docnum)
+            entry[1].append(weight)
+            if value:
+                entry[2].append(value)
+                size += len(value)
+            else:
+                entry[2].append(b"")
+            length += freq
+            count += 1
+        self.folded += size + POSTING_COST * count
+        return length
+
     def cleanup(self) -> None:
         self.pending.clear()
         self.terms = {}
@@ -86,11 +109,50 @@ class BlockSegmentWriter(SegmentWriter):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pool = MemoryPool()
+        # Whoosh's own path for what `add_document` here leaves out.
+        self._whoosh_path = any(
+            field.vector or field.separate_spelling() for _, field in self.schema.items()
+        )
 
     def add_document(self, **fields: Any) -> None:
-        super().add_document(**fields)
-        if len(self.pool.pending) >= FOLD_AT:
-            self.pool.fold()
+        """Whoosh's `SegmentWriter.add_document`, for a schema without term vectors or
+        spelling fields and a document without boosts, with each posting put in its
+        term's arrays at once: Whoosh's loop made a tuple of each for the pool's
+        pending list, which `fold` then took apart."""
+        if self._whoosh_path or any(key[:1] == "_" and key.endswith("_boost") for key in fields):
+            super().add_document(**fields)
+            self.pool.fold()  # each term's postings stay in document order
+            return
+        self._check_state()
+        schema = self.schema
+        perdoc = self.perdocwriter
+        post = self.pool.post
+        docnum = self.docnum
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    counted = post(name, docnum, field.index(value))
+                    if field.scorable:
+                        length = counted
+                stored = fields.get(f"_stored_{name}", value)
+                perdoc.add_field(name, field, stored if field.stored else None, length)
+                column = field.column_type
+                if column and stored is not None:
+                    perdoc.add_column_value(name, column, field.to_column_value(stored))
+        except ValueError:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
