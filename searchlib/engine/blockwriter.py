@@ -246,6 +246,10 @@ def write_pool(fieldwriter: Any, schema: Any, terms: Terms, perdoc: Any, doccoun
         lengths = length_bytes(perdoc, name, doccount) if fieldobj.scorable else None
         for text in sorted(fields[name]):
             ids, weights, values = terms[name, text]
+            if len(ids) <= limit:  # most terms: one block, the arrays as they are
+                span = _length_span(lengths, ids)
+                yield text, [Block.build(ids, weights, _compact_values(values, fixed), span)]
+                continue
             blocks = []
             for at in range(0, len(ids), limit):
                 part = ids[at : at + limit]

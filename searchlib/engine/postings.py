@@ -229,6 +229,21 @@ def write_term(fieldwriter: Any, key: bytes, blocks: list[Block]) -> None:
     level = fieldwriter._codec._compression
     start = postfile.tell()
     postfile.write(WHOOSH3_HEADER_MAGIC)
+    if len(blocks) == 1:  # most terms: the statistics are the block's
+        block = blocks[0]
+        write_block(postfile, block, True, level)
+        stats = TERM.pack(
+            0,
+            total_weight(block.weights, block.count),
+            block.count,
+            block.minlen,
+            block.maxlen,
+            block.maxweight,
+            block.ids[0],
+            block.ids[-1],
+        )
+        fieldwriter._tindex.add(key, stats + EXTENT.pack(start, postfile.tell() - start))
+        return
     for n, block in enumerate(blocks):
         write_block(postfile, block, n == len(blocks) - 1, level)
     stats = TERM.pack(
