@@ -632,6 +632,33 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     assert any(len(listing) > 128 for listing, *_ in dumps[0][0].values())  # several blocks
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    st.sampled_from(["reuters", "en", "", "Oil\nOPEC", "a,b", "Zürich", "x" * 300]),
+)
+def test_block_writer_postings_are_the_fields_own(
+    tmp_path_factory: pytest.TempPathFactory, when: datetime, text: str
+) -> None:
+    """The block writer's shortcuts (a date prepared once for all its precisions, the
+    postings of a repeated text kept) give each field's own postings, twice over."""
+    from searchlib.engine import blockwriter
+
+    path = tmp_path_factory.mktemp("ix")
+    Index.create(path).close()
+    writer = blockwriter.BlockSegmentWriter(store.open_index(path), _lk=False, compound=False)
+    try:
+        for _ in range(2):
+            for name, field in writer.schema.items():
+                if not field.indexed or name in ("title", "content"):
+                    continue
+                value = when if name == "date" else text
+                expected = [tuple(p) for p in field.index(value)]
+                assert [tuple(p) for p in writer._postings(name, field, value)] == expected
+    finally:
+        writer.cancel()
+
+
 def test_a_run_ends_by_merging_its_smallest_segments(index_dir: Path, tmp_path: Path) -> None:
     # Eight batches of 40 and one of 10 leave 18 segments; the workers merge them down
     # to what the merge policy allows for 330 documents before the run returns.

@@ -16,6 +16,7 @@ from array import array
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
+from whoosh.fields import NUMERIC
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
@@ -31,6 +32,9 @@ from searchlib.engine.postings import (
 #: folded into its term's arrays beyond its positions: estimates.
 PENDING_COST = 200
 POSTING_COST = 60
+
+#: Text values whose postings a writer keeps, per field (see `_postings`).
+_SEEN_VALUES = 512
 
 #: A posting as a field gives it for the index: (term, count, weight, value).
 Posting: TypeAlias = "tuple[bytes, int, float, bytes | None]"
@@ -109,6 +113,7 @@ class BlockSegmentWriter(SegmentWriter):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pool = MemoryPool()
+        self._seen: dict[str, dict[str, tuple[Posting, ...]]] = {}
         # Whoosh's own path for what `add_document` here leaves out.
         self._whoosh_path = any(
             field.vector or field.separate_spelling() for _, field in self.schema.items()
@@ -139,7 +144,7 @@ class BlockSegmentWriter(SegmentWriter):  # type: ignore[misc]
                 field = schema[name]
                 length = 0
                 if field.indexed:
-                    counted = post(name, docnum, field.index(value))
+                    counted = post(name, docnum, self._postings(name, field, value))
                     if field.scorable:
                         length = counted
                 stored = fields.get(f"_stored_{name}", value)
@@ -153,6 +158,31 @@ class BlockSegmentWriter(SegmentWriter):  # type: ignore[misc]
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _postings(self, name: str, field: Any, value: Any) -> Iterable[Posting]:
+        """`field.index(value)`, made faster two ways that give the same postings.
+
+        A number (or date) is indexed at several precisions, each of which Whoosh
+        prepares from the value anew: here it is prepared once. The postings of a
+        text value that documents repeat (a source, a language, a set of tags) are
+        kept by value, up to `_SEEN_VALUES` a field (values each story has its own of
+        reach it soon and are then no longer kept).
+        """
+        numeric = isinstance(field, NUMERIC) and field.shift_step
+        if numeric and not isinstance(value, (bytes, str, list, tuple)):
+            first = field.to_bytes(value, 0)
+            number = field._struct.unpack(first[1:])[0]
+            steps = range(0, field.bits, field.shift_step)
+            return [(field.sortable_to_bytes(number, shift), 1, 1.0, b"") for shift in steps]
+        if not isinstance(value, str):
+            return field.index(value)  # type: ignore[no-any-return]
+        seen = self._seen.setdefault(name, {})
+        postings = seen.get(value)
+        if postings is None:
+            postings = tuple(field.index(value))
+            if len(seen) < _SEEN_VALUES:
+                seen[value] = postings
+        return postings
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
