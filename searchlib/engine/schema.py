@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import Stemmer
@@ -168,26 +168,25 @@ def posted(terms: list[str]) -> Posted:
     places: dict[str, list[int]] = {}
     for place, term in enumerate(terms):
         places.setdefault(term, []).append(place)
-    return Posted(
-        (term.encode("utf-8"), len(where), float(len(where)), _encoded(where))
-        for term, where in places.items()
-    )
+    once = _found_once()
+    encode = _POSITIONS.encode
+    out = Posted()
+    for term, where in places.items():
+        count = len(where)
+        value = once[where[0]] if count == 1 and where[0] < _ONCE_TABLE else encode(where)
+        out.append((term.encode("utf-8"), count, float(count), value))
+    return out
 
 
-#: Encoded positions of a term found once, by its position: most terms of a story are
-#: found once, and encoding is a pickle each time.
-_ONCE: dict[int, bytes] = {}
+#: Positions below this have their encoding for a term found once in a table: most
+#: terms of a story are found once, and encoding is a pickle each time.
+_ONCE_TABLE = 4096
 
 
-def _encoded(where: list[int]) -> bytes:
-    """`where` encoded as Whoosh's Positions format stores it."""
-    if len(where) == 1 and where[0] < 4096:
-        value = _ONCE.get(where[0])
-        if value is None:
-            value = _ONCE[where[0]] = _POSITIONS.encode(where)
-        return value
-    encoded: bytes = _POSITIONS.encode(where)
-    return encoded
+@cache
+def _found_once() -> list[bytes]:
+    """The encoded positions of a term found once, by its position."""
+    return [_POSITIONS.encode([place]) for place in range(_ONCE_TABLE)]
 
 
 class PostedText(TEXT):  # type: ignore[misc]
