@@ -5,15 +5,16 @@ start tag, end tag and run of text; bs4's handling of each event (a general `Tag
 constructor, namespace bookkeeping, a fresh attribute dict twice over, structural
 comparisons on the way out) was most of the cleaner's time. `parse` takes the same events
 from the same lxml parser and builds the same tree (same classes, attributes, strings
-and links between them) with what an HTML page needs: each element's constant fields
-copied from a per-name template, its class split once, strings linked as they come.
+and links between them) with what an HTML page needs: the fields every element of a
+name shares taken from one bs4 makes, its class split once, strings linked as they come.
+Trees are unlinked once a page is done (`parsed`), so they are freed without the cyclic
+collector.
 
 Equality with bs4's own tree is what this module promises, so it is checked: the tests
 compare both trees node by node on generated markup, and `scripts/profile_clean.py
---check-soup` on whole extraction sets. Its templates are made from a tag bs4 builds
-itself, so new fields bs4 adds to its tags are carried over; a bs4 release outside the
-versions checked (`CHECKED`), or anything unexpected in the events (namespaced names,
-non-text values), falls back to BeautifulSoup's own parse.
+--check-soup` on whole extraction sets. A bs4 release outside the versions checked
+(`CHECKED`), one whose tags hold other fields, or anything unexpected in the events
+(namespaced names, non-text values) gets BeautifulSoup's own parse.
 """
 
 from __future__ import annotations
