@@ -132,8 +132,10 @@ def test_a_rerun_keeps_finished_shards_and_redoes_the_rest(news: Path, tmp_path:
     (out / ".part-00003.json").unlink()  # written, never marked done
     cut = out / "part-00001.jsonl.gz"
     cut.write_bytes(cut.read_bytes()[:100])  # finished, then damaged
+    (out / ".part-00002.jsonl.gz.4242-0badf00d").write_bytes(b"\x1f\x8b")  # a killed worker's
     report = clean_corpus([news], out, workers=1, shard_size=10)
     assert (report.kept, report.written) == (1, 3)
+    assert not list(out.glob(".part-*.jsonl.gz.*"))
     assert shard_bytes(out) == before
     assert report.skips.skip_counts == {"binary file": 1, "malformed JSON line": 1}
     # A changed input is cleaned again; a plan of fewer shards leaves none behind.
@@ -331,6 +333,7 @@ def test_ctrl_c_stops_a_local_run_at_once_and_a_rerun_completes_it(tmp_path: Pat
     assert run_.returncode == 130, err
     assert err == "\ninterrupted: finished shards are kept; rerun to go on from them\n"
     assert stopped < 5
+    assert not list((tmp_path / "cut").glob(".part-*.jsonl.gz.*"))  # no half-written shard
     for folder, workers in (("cut", "2"), ("whole", "2")):
         done = subprocess.run([*command, "--out", str(tmp_path / folder), "--workers", workers])
         assert done.returncode == 0

@@ -34,6 +34,7 @@ from searchlib.ingest.shards import (
     plan,
     prepare_folder,
     remove_beyond,
+    remove_partials,
     write_manifest,
 )
 from searchlib.models import DEFAULT_MAX_BYTES, Skipped
@@ -105,6 +106,8 @@ def clean_corpus(
     report = CleanReport(out=str(folder))
     results: list[ShardResult] = []
     with ExitStack() as stack:
+        # Runs last, once the workers are stopped, whichever way the run ends.
+        stack.callback(remove_partials, folder)
         if dask is not None:
             runner: _Runner = _DaskRunner(stack, dask)
         else:

@@ -437,6 +437,14 @@ def kept_result(out: Path, partition: Partition) -> ShardResult | None:
     return ShardResult(partition.number, partition.name, int(note["articles"]), skipped, kept=True)
 
 
+def remove_partials(out: Path) -> None:
+    """Remove shards left half-written (`.part-00000.jsonl.gz.<pid>-<random>`): a worker
+    stopped by an interrupt never reaches its own clean-up. Called once the run's
+    workers are gone."""
+    for path in out.glob(".part-*.jsonl.gz.*"):
+        path.unlink(missing_ok=True)
+
+
 def remove_beyond(out: Path, count: int) -> None:
     """Remove the shards (and their notes) numbered `count` and above: an earlier run
     over more inputs wrote them, and they would be indexed with the rest."""
