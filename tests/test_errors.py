@@ -108,3 +108,24 @@ def test_a_subclass_with_its_own_message_is_printed_as_it_is() -> None:
             SearchlibError.__init__(self, f"index at {path} is in another format: rebuild it")
 
     assert describe(FormatError("ix")) == "index at ix is in another format: rebuild it"
+
+
+def test_the_library_prints_nothing_when_the_cleaner_falls_back() -> None:
+    """A page the cleaner cannot parse becomes its plain text with a logged warning; an
+    application that set up no logging sees nothing on stderr (Python's last-resort
+    handler printed it)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import searchlib.clean.html as html\n"
+        "def broken(soup, url=None):\n"
+        "    raise ValueError('unreadable')\n"
+        "html.clean_soup = broken\n"
+        "from searchlib import clean_html\n"
+        "article = clean_html(b'<p>Harbour wind farm approved</p>')\n"
+        "assert 'Harbour wind farm' in article.title + article.body, article\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == done.stderr == ""

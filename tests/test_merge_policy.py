@@ -142,6 +142,11 @@ def test_a_large_run_s_merges_are_shared_out_between_workers() -> None:
         planned, key=lambda group: -sum(sizes[at] for at in group)
     )
     assert balance([], sizes, 2) == []
+    # Merges under SPLIT_FROM documents stay whole: a later run would join the halves.
+    small = [size // 100 for size in sizes]
+    assert balance(plan(small), small, 2) == sorted(
+        plan(small), key=lambda group: -sum(small[at] for at in group)
+    )
 
 
 def test_balancing_never_passes_the_bound() -> None:

@@ -8,10 +8,10 @@ lone surrogates given to them are replaced (see `valid_text`).
 from __future__ import annotations
 
 import gc
-import logging
 import re
 from urllib.parse import urlsplit
 
+from searchlib._log import logger
 from searchlib.clean import rules
 from searchlib.clean import text as _text
 from searchlib.clean.encoding import decode
@@ -20,7 +20,7 @@ from searchlib.output import valid_text
 
 __all__ = ["clean_body", "clean_bytes", "clean_html", "clean_text", "looks_like_html", "valid_text"]
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 def usable_url(url: str | None) -> str | None:

@@ -241,7 +241,7 @@ class _Builder:
 
     def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
         self.flush()
-        self.texts.append(Doctype._string_for_name_and_ids(name, pubid, system))
+        self.texts.append(str(Doctype.for_name_and_ids(name, pubid, system)))
         self.flush(Doctype)
 
     def pi(self, target: str, data: str) -> None:
@@ -366,8 +366,14 @@ def _describe(soup: BeautifulSoup) -> list[list[Any]]:
                 value = None if value is None else place.get(id(value), "elsewhere")
             elif key in ("contents", "tagStack"):
                 value = [place.get(id(item), "elsewhere") for item in value]
-            elif key == "attrs":
-                value = [(k, type(v).__name__, v) for k, v in value.items()]
+            elif key == "attrs":  # the dict's class, each value's class and own fields
+                value = (
+                    type(value).__name__,
+                    [
+                        (k, type(v).__name__, v, getattr(v, "__dict__", None))
+                        for k, v in value.items()
+                    ],
+                )
             elif key == "builder":
                 value = type(value).__name__
             row.append((key, repr(value)))

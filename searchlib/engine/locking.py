@@ -4,7 +4,6 @@ a killed or failed writer left behind."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import time
@@ -13,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from searchlib._log import logger
 from searchlib.engine import versions
 from searchlib.engine.layout import INDEX_NAME, LOCK_FILE
 from searchlib.engine.trusted import install as install_restricted_unpickler
 from searchlib.errors import IndexLockedError, IndexWriteError
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 # Clearing up reads the table of contents: only through the restricted unpickler.
 install_restricted_unpickler()

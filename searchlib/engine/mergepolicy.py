@@ -94,16 +94,23 @@ def _most_even(pieces: list[tuple[int, list[int]]]) -> tuple[int, int]:
     return best[1], best[2]
 
 
+#: The fewest documents a merge `balance` splits: about half a minute of one worker's
+#: time. Smaller merges are over soon anyway, and a split one is often joined again by
+#: a later run's merge, copying its documents once more.
+SPLIT_FROM = 50_000
+
+
 def balance(groups: list[list[int]], sizes: Sequence[int], workers: int) -> list[list[int]]:
     """`groups` from `plan`, shared out among `workers` processes that merge in
-    parallel, each taking the next group as it is free: largest first, and a merge
-    larger than one worker's share split into merges of half its size while the index
-    stays within `allowed`.
+    parallel, each taking the next group as it is free: largest first, and a merge of
+    `SPLIT_FROM` documents or more that is larger than one worker's share split into
+    merges of half its size while the index stays within `allowed`.
 
     `plan` joins the parts of merges that build on each other, so a large run ends in
     one merge of most of its segments (100 of 148 after a million stories), which one
     worker made alone while the other had long finished. Split, the index ends with a
-    segment more, each of half the size.
+    segment more, each of half the size, which a later run may merge again: so only a
+    merge long enough to keep a worker busy for a while is split.
     """
     docs = [sum(sizes[at] for at in group) for group in groups]
     share = sum(docs) / max(workers, 1)
@@ -113,7 +120,7 @@ def balance(groups: list[list[int]], sizes: Sequence[int], workers: int) -> list
     while workers > 1 and count < limit and out:
         largest = max(range(len(out)), key=lambda at: out[at][0])
         size, group = out[largest]
-        if size <= share or len(group) < 4:
+        if size <= share or size < SPLIT_FROM or len(group) < 4:
             break
         half, cut = 0, 0
         while cut < len(group) - 2 and half + sizes[group[cut]] <= size / 2:
