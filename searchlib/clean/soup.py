@@ -208,13 +208,7 @@ class _Builder:
         tag.cdata_list_attributes = fixed[10]
         tag.preserve_whitespace_tags = fixed[11]
         tag.interesting_string_types = fixed[12] if strings is None else {strings}
-        if recent is not None:
-            recent.next_element = tag
-        if previous is not None:
-            previous.next_sibling = tag
-        self.recent = tag
-        siblings.append(tag)
-        self.made.append(tag)
+        self.attach(tag, siblings, recent, previous)
         self.stack.append(tag)
         self.current = tag
         if strings is not None:
@@ -308,13 +302,18 @@ class _Builder:
             "next_sibling": None,
             "previous_sibling": previous,
         }
+        self.attach(string, siblings, recent, previous)
+
+    def attach(self, node: Any, siblings: list[Any], recent: Any, previous: Any) -> None:
+        """Link a new node (its own links set) after the `recent` node and its
+        `previous` sibling, as the last of its parent's `siblings`."""
         if recent is not None:
-            recent.next_element = string
+            recent.next_element = node
         if previous is not None:
-            previous.next_sibling = string
-        self.recent = string
-        siblings.append(string)
-        self.made.append(string)
+            previous.next_sibling = node
+        self.recent = node
+        siblings.append(node)
+        self.made.append(node)
 
     def pop(self) -> Tag:
         tag = self.stack.pop()

@@ -62,26 +62,13 @@ class MemoryPool:
 
     def fold(self) -> None:
         """Move the pending postings into their terms' arrays."""
-        terms = self.terms
-        get = terms.get
-        size = 0
         for field, text, docnum, weight, value in self.pending:
-            entry = get((field, text))
-            if entry is None:
-                entry = terms[field, text] = (array("I"), array("f"), [])
-            entry[0].append(docnum)
-            entry[1].append(weight)
-            if value:
-                entry[2].append(value)
-                size += len(value)
-            else:  # no value (None, from some fields), as Whoosh's writer takes it
-                entry[2].append(b"")
-        self.folded += size + POSTING_COST * len(self.pending)
+            self.post(field, docnum, ((text, 0, weight, value),))
         self.pending.clear()
 
     def post(self, field: str, docnum: int, items: Iterable[Posting]) -> int:
-        """Add one document's postings of `field` straight to their terms' arrays (as
-        `fold` would, the pending list empty); return the sum of their counts."""
+        """Add one document's postings of `field` to their terms' arrays (the pending
+        list must be empty, or folded first); return the sum of their counts."""
         terms = self.terms
         get = terms.get
         length = size = count = 0
@@ -94,7 +81,7 @@ class MemoryPool:
             if value:
                 entry[2].append(value)
                 size += len(value)
-            else:
+            else:  # no value (None, from some fields), as Whoosh's writer takes it
                 entry[2].append(b"")
             length += freq
             count += 1
