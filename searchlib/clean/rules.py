@@ -230,11 +230,10 @@ BOILERPLATE_LINE_PATTERNS: tuple[str, ...] = (
     r"(czytaj|zobacz) (też|także|więcej).*|udostępnij",
 )
 
-BOILERPLATE_LINE_RE = line_pattern(BOILERPLATE_LINE_PATTERNS)
-
-#: The patterns that look for their words anywhere in a line (".{0,150}newsletter"): the
-#: engine tries each of a line's first 150 characters in turn, most of the time spent
-#: on a line that is prose. Each needs one of `_SCANNED_WORDS` in the line.
+#: The patterns are matched in two parts. Those that look for their words anywhere in a
+#: line (".{0,150}newsletter") make the engine try each of a line's first 150
+#: characters in turn, most of the time spent on a line that is prose: each needs one
+#: of `_SCANNED_WORDS` in the line, and is tried only then.
 _SCANNING = tuple(p for p in BOILERPLATE_LINE_PATTERNS if p.startswith(".{0,"))
 _SCANNING_RE = line_pattern(_SCANNING)
 _DIRECT_RE = line_pattern(tuple(p for p in BOILERPLATE_LINE_PATTERNS if p not in _SCANNING))
@@ -245,9 +244,10 @@ _SCANNED_WORDS = (
 
 
 def is_boilerplate_text(text: str) -> bool:
-    """Whether `BOILERPLATE_LINE_RE` matches `text`, the scanning patterns tried only
-    on a line that holds one of their words. (A line that is not ASCII is matched as
-    the pattern does, case-blind in Unicode's way: "ſ" is an "s" there.)"""
+    """Whether `text` is a whole line of `BOILERPLATE_LINE_PATTERNS` (case-blind, white
+    space around it allowed), the scanning patterns tried only on a line that holds one
+    of their words. (A line that is not ASCII is matched as the patterns do, case-blind
+    in Unicode's way: "ſ" is an "s" there.)"""
     if _DIRECT_RE.match(text):
         return True
     if text.isascii():
