@@ -618,7 +618,13 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
         prepare(item) for item in read_sources([write_jsonl(tmp_path / "b.jsonl", records)])
     ]
     dumps = []
-    for name, kind in (("whoosh", SegmentWriter), ("block", blockwriter.BlockSegmentWriter)):
+    kinds = (
+        ("whoosh", SegmentWriter, 0),
+        ("block", blockwriter.BlockSegmentWriter, 0),
+        # Postings written to run files every 37 documents, merged when it finishes.
+        ("spilled", blockwriter.BlockSegmentWriter, 37),
+    )
+    for name, kind, every in kinds:
         Index.create(tmp_path / name).close()
         writer = kind(store.open_index(tmp_path / name), _lk=False, compound=False)
         for n, fields in enumerate(prepared):
@@ -626,9 +632,16 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
             # others that put their postings in the arrays directly.
             boosts = {"_boost": 1.5} if n % 7 == 0 else {"_title_boost": 2.0} if n % 11 == 0 else {}
             writer.add_document(**fields, **boosts)
+            if every and n % every == every - 1:
+                assert writer.spill()
+        if every:
+            runs = list(writer.pool.runs)
+            assert len(runs) == len(prepared) // every
         commit_batch(writer, clear=False)
+        if every:
+            assert not any(run.exists() for run in runs)  # removed once merged
         dumps.append(_segment_dump(tmp_path / name))
-    assert dumps[0] == dumps[1]
+    assert dumps[0] == dumps[1] == dumps[2]
     assert any(len(listing) > 128 for listing, *_ in dumps[0][0].values())  # several blocks
 
 
@@ -703,6 +716,34 @@ def test_segment_workers_exit_when_closed(tmp_path: Path) -> None:
     workers.close()
     assert forced == []  # each left on its own, none was killed
     assert [proc.exitcode for proc in procs] == [0, 0]
+
+
+def test_segment_workers_spill_postings_to_runs_within_their_budget(tmp_path: Path) -> None:
+    # With no memory budget a worker writes every document's postings to a run file,
+    # and a segment takes MAX_RUNS of them before the worker finishes it for another.
+    from searchlib.engine.blockwriter import MAX_RUNS
+    from searchlib.engine.segments import SegmentWorkers
+    from searchlib.ingest.documents import prepare
+    from searchlib.ingest.sources import read_sources
+
+    count = 3 * MAX_RUNS
+    records = [
+        {"id": f"r{i}", "title": "Reef", "body": f"reef survey {i} " * 5} for i in range(count)
+    ]
+    Index.create(tmp_path / "ix").close()
+    workers = SegmentWorkers(tmp_path / "ix", 2, 0, prepare)
+    try:
+        for item in read_sources([write_jsonl(tmp_path / "r.jsonl", records)]):
+            workers.send(item)
+        written = workers.end_batch()
+    finally:
+        workers.resume()
+        workers.close()
+    sizes = [segment.doc_count_all() for part in written for segment in part.segments]
+    assert sum(sizes) == count == sum(len(part.ids) for part in written)
+    assert max(sizes) == MAX_RUNS + 1  # the runs, and the document held when it was full
+    assert len(sizes) >= 3
+    assert not any(path.name.startswith("run") for path in (tmp_path / "ix").rglob("*"))
 
 
 def _scores(ix: Index, query: str) -> dict[str, float]:

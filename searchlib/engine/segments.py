@@ -9,8 +9,9 @@ batch still lands whole or not at all. Whoosh's multiprocessing writer
 (`whoosh.multiproc`, with `multisegment=True`) finishes segments the same way.
 
 The segment writers are Whoosh's, with their postings held in memory and written a
-list at a time (`blockwriter`); a worker whose postings reach its memory budget
-finishes that segment and starts another. Between batches the workers can also merge
+list at a time (`blockwriter`); a worker whose postings reach its memory budget writes
+them to a run file, merged into the segment when it is finished: a worker writes one
+segment a batch. Between batches the workers can also merge
 segments (`merge`), which the end of a run uses. A worker's writer takes no lock and
 commits nothing (`blockwriter.open_side_writer`): the parent holds the lock.
 """
@@ -163,9 +164,10 @@ def _work(
                     writer = _open_writer(path)
                 writer.add_document(**result)
                 done.ids.append(item.doc_id)
-                if writer.pool.size >= budget:
-                    # The postings fill the memory budget: finish this segment, and
-                    # go on in another (the batch's commit lists both).
+                if writer.pool.size >= budget and not writer.spill():
+                    # The postings fill the memory budget and the segment has all the
+                    # run files it may: finish it, and go on in another (the batch's
+                    # commit lists both).
                     done.segments.append(finish_side_writer(writer))
                     writer = None
     except _Stopped:
