@@ -115,9 +115,10 @@ class Run:
         the workers when there are any (idle by now), else in this process, in one
         commit. A run that changed nothing leaves the index as it found it.
 
-        Each batch leaves a segment per worker (more where a worker's postings filled
-        its memory budget), and every search pays per segment. Merging a postings
-        block at a time costs about a third of what writing the documents did.
+        Each batch leaves a segment per worker (more only where a worker's segment
+        took all the run files it may, see `blockwriter.MAX_RUNS`), and every search
+        pays per segment. Merging a postings block at a time costs about a third of
+        what writing the documents did.
         """
         from searchlib.engine.mergepolicy import balance, plan
         from searchlib.engine.merging import merge_beside
