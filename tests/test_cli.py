@@ -174,6 +174,16 @@ def test_show_stats_clean(news: Path) -> None:
     assert json.loads(out)["title"] == "Folk festival returns to the river meadows after four years"
 
 
+@pytest.mark.parametrize("page", ["", "<html><head><title></title></head><body> </body></html>"])
+def test_clean_says_when_a_page_has_no_article(tmp_path: Path, page: str) -> None:
+    # A trial found `clean empty.html` printing blank lines and exiting 0.
+    path = tmp_path / "empty.html"
+    path.write_text(page)
+    code, _, err = run("clean", str(path))
+    assert code == EXIT_NO_HITS
+    assert err.strip() == f"nothing kept: no article text found in {path}"
+
+
 def test_color_only_when_asked(news: Path) -> None:
     run("index", str(news))
     _, out, _ = run("search", "mountain")

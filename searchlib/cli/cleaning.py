@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from searchlib.cli.app import EXIT_INTERRUPTED, cli
+from searchlib.cli.app import EXIT_INTERRUPTED, EXIT_NO_HITS, cli
 from searchlib.cli.common import CliError, max_size_option, workers_option
 from searchlib.output import terminal_text
 
@@ -172,4 +172,9 @@ def _show(file: Path, as_json: bool, url: str | None) -> None:
     if is_binary(data):
         raise CliError(f"{file} is a binary file, not a page or text")
     html = True if kind == "html" else None if kind is None else False
-    print_article(clean_bytes(data, html=html, url=url), as_json)
+    article = clean_bytes(data, html=html, url=url)
+    print_article(article, as_json)
+    if not (article.title or article.body):
+        # Blank lines alone, and success, read as a cleaner that failed silently.
+        click.echo(f"nothing kept: no article text found in {terminal_text(str(file))}", err=True)
+        sys.exit(EXIT_NO_HITS)
