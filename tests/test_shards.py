@@ -324,6 +324,9 @@ def test_ctrl_c_stops_a_local_run_at_once_and_a_rerun_completes_it(tmp_path: Pat
         stdout=subprocess.DEVNULL,
         text=True,
         start_new_session=True,
+        # A shell starting the tests in the background hands them an ignored Ctrl-C,
+        # which the command would inherit: the terminal's default, as a user has it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as run_:
         time.sleep(1.0)
         sent = time.monotonic()
